@@ -1,0 +1,214 @@
+//! The properties each fuzz target checks, shared verbatim by the fuzz
+//! targets (`fuzz/fuzz_targets/*.rs`) and by the corpus replay test in the
+//! root crate (`tests/fuzz_corpus.rs`), both through `#[path]`.
+//!
+//! Every function takes the raw fuzz input, must never panic on its own, and
+//! asserts only properties that the library promises for inputs it accepts.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::LazyLock;
+
+use elicence::envelope::MAX_ENVELOPE_LEN;
+use elicence::{
+    Date, LicenceIdentifier, LicenceTypeCode, PublicKey, QrBase, ResidentId, SignError,
+    SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Uscc, Verifier, qr,
+};
+
+/// The RFC 8032 test-1 seed: the seed corpora are signed with it.
+pub const RFC8032_TEST1_SEED: [u8; 32] = [
+    0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
+    0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60,
+];
+
+/// Offset of the 8-byte key id in an envelope: tag 18 (`d2`), array of 4
+/// (`84`), 13-byte bstr (`4d`), then `{1: -8, 4: h'…'}` = `a2 01 27 04 48`.
+const KID_OFFSET: usize = 8;
+
+/// Fixed keys, verifier and times, built once per process.
+pub struct Ctx {
+    /// The fuzzing key, `SigningKey::from_seed(&[7; 32])`.
+    pub key: SigningKey,
+    /// Trusts the fuzzing key and the RFC 8032 test-1 key (which signs the
+    /// seeds, so that they reach signature verification).
+    pub verifier: Verifier,
+    /// Verification time: 2026-01-01T00:00:00Z, inside every example's validity.
+    pub at: UnixTime,
+    /// Signing time used when the fuzzer's input has none: 2025-01-01T09:00:00+08:00.
+    pub signed_at: UnixTime,
+}
+
+/// The shared context.
+pub fn ctx() -> &'static Ctx {
+    static CTX: LazyLock<Ctx> = LazyLock::new(|| {
+        let key = SigningKey::from_seed(&[7; 32]);
+        let seed_key = SigningKey::from_seed(&RFC8032_TEST1_SEED);
+        let verifier = Verifier::new([
+            TrustedKey::new(key.public_key()),
+            TrustedKey::new(seed_key.public_key()),
+        ]);
+        Ctx {
+            key,
+            verifier,
+            at: UnixTime::from_secs(1_767_225_600),
+            signed_at: UnixTime::from_secs(1_735_693_200),
+        }
+    });
+    &CTX
+}
+
+/// A signer that hands back a signature it was given, under another key's id:
+/// used to re-encode a decoded envelope byte for byte.
+struct Replay<'a> {
+    key: PublicKey,
+    signature: &'a [u8; 64],
+}
+
+impl Signer for Replay<'_> {
+    fn public_key(&self) -> PublicKey {
+        self.key
+    }
+
+    fn sign(&self, _message: &[u8]) -> Result<[u8; 64], SignError> {
+        Ok(*self.signature)
+    }
+}
+
+/// `envelope`: envelope bytes.
+///
+/// Accepted bytes decode again to an equal value, are kept exactly, are the
+/// one encoding of their licence (re-signing the decoded licence writes the
+/// same bytes, key id aside), and verifying them does not panic.
+pub fn envelope(data: &[u8]) {
+    let c = ctx();
+    let _ = c.verifier.verify_bytes(data, c.at);
+    let Ok(signed) = SignedLicence::from_slice(data) else {
+        return;
+    };
+    assert_eq!(signed.as_bytes(), data, "as_bytes must be the input");
+    let again = SignedLicence::from_slice(signed.as_bytes()).expect("accepted bytes decode again");
+    assert_eq!(again, signed, "re-decoding changed the value");
+
+    let key = c.key.public_key();
+    let replay = Replay {
+        key,
+        signature: signed.signature(),
+    };
+    let resigned = SignedLicence::sign(signed.licence(), &replay, signed.issued_at())
+        .expect("the replay signer cannot fail");
+    let (old, new) = (signed.as_bytes(), resigned.as_bytes());
+    assert_eq!(
+        old.get(KID_OFFSET..KID_OFFSET + 8),
+        Some(&signed.key_id().0[..]),
+        "key id not where the one protected header puts it"
+    );
+    assert_eq!(
+        new.get(KID_OFFSET..KID_OFFSET + 8),
+        Some(&key.key_id().0[..])
+    );
+    assert_eq!(
+        old.get(..KID_OFFSET),
+        new.get(..KID_OFFSET),
+        "re-encoding differs"
+    );
+    assert_eq!(
+        old.get(KID_OFFSET + 8..),
+        new.get(KID_OFFSET + 8..),
+        "accepted an envelope that is not the deterministic encoding of its licence"
+    );
+
+    let _ = c.verifier.verify_envelope(signed, c.at);
+}
+
+/// `qr_text`: QR text.
+///
+/// Accepted text's trailing digit block is exactly what `push_digits` writes
+/// for the decoded bytes; verifying does not panic, and the batch path gives
+/// the same verdict as the single path.
+pub fn qr_text(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let c = ctx();
+    if let Ok(bytes) = qr::envelope_bytes(text) {
+        let base = text.trim_end_matches(|ch: char| ch.is_ascii_digit());
+        let digits = text.get(base.len()..).unwrap_or_default();
+        let mut again = String::new();
+        qr::push_digits(&mut again, &bytes);
+        assert_eq!(again, digits, "digits do not re-encode to themselves");
+        assert_eq!(qr::digit_count(bytes.len()), digits.len());
+        assert_eq!(qr::decode_digits(digits).as_ref(), Ok(&bytes));
+    }
+    let single = c.verifier.verify_qr_text(text, c.at);
+    let batch = c.verifier.verify_batch(&[text], c.at);
+    assert_eq!(batch, [single], "verify_batch and verify_qr_text disagree");
+}
+
+/// `licence_json`: licence JSON.
+///
+/// An accepted licence survives `to_json`/`from_json`, and, when its envelope
+/// fits the size limit, signing and decoding.
+pub fn licence_json(data: &[u8]) {
+    let Ok(json) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(licence) = elicence::Licence::from_json(json) else {
+        return;
+    };
+    let text = licence.to_json();
+    assert_eq!(
+        elicence::Licence::from_json(&text),
+        Ok(licence.clone()),
+        "JSON round trip changed the licence: {text}"
+    );
+
+    let c = ctx();
+    let signed = SignedLicence::sign(&licence, &c.key, c.signed_at).expect("in-memory key");
+    if signed.as_bytes().len() <= MAX_ENVELOPE_LEN {
+        assert_eq!(
+            SignedLicence::from_slice(signed.as_bytes()),
+            Ok(signed.clone()),
+            "a licence the builder accepts must decode from its own envelope"
+        );
+        let text = qr::to_qr_text(&signed, &QrBase::default());
+        let verdict = c.verifier.verify_qr_text(&text, c.at);
+        assert_eq!(verdict.licence(), Some(&licence), "{verdict}");
+    }
+}
+
+/// `ident`: identifier, date and time text.
+///
+/// Whatever parses prints (`Display`) to text that parses to the same value.
+pub fn ident(data: &[u8]) {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(v) = s.parse::<Uscc>() {
+        assert_eq!(v.to_string().parse::<Uscc>(), Ok(v));
+    }
+    if let Ok(v) = s.parse::<ResidentId>() {
+        assert_eq!(v.to_string().parse::<ResidentId>(), Ok(v));
+    }
+    if let Ok(v) = s.parse::<LicenceTypeCode>() {
+        assert_eq!(v.to_string().parse::<LicenceTypeCode>(), Ok(v));
+    }
+    if let Ok(v) = s.parse::<LicenceIdentifier>() {
+        assert_eq!(v.to_string().parse::<LicenceIdentifier>(), Ok(v));
+    }
+    if let Ok(v) = s.parse::<Date>() {
+        assert_eq!(v.to_string(), s, "a date has one YYYY-MM-DD form");
+        assert_eq!(v.to_string().parse::<Date>(), Ok(v));
+    }
+    if let Ok(t) = UnixTime::parse_rfc3339(s) {
+        let shown = t.to_string();
+        match UnixTime::parse_rfc3339(&shown) {
+            Ok(back) => assert_eq!(back, t, "{s} -> {shown}"),
+            // Documented: instants whose UTC year is outside 1..=9999 print
+            // in expanded form, which RFC 3339 parsing refuses.
+            Err(_) => assert!(
+                shown.starts_with(['+', '-']),
+                "{s} -> {shown} does not parse back"
+            ),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Fuzz target `ident`: the checks are `checks::ident` in `fuzz/checks.rs`,
+//! which `tests/fuzz_corpus.rs` also runs over the committed corpus.
+
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::ident(data));

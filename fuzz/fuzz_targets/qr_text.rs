@@ -1,0 +1,9 @@
+//! Fuzz target `qr_text`: the checks are `checks::qr_text` in `fuzz/checks.rs`,
+//! which `tests/fuzz_corpus.rs` also runs over the committed corpus.
+
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::qr_text(data));

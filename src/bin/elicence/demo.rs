@@ -1,0 +1,199 @@
+//! `elicence demo`: issue every example licence with a fixed, public key and
+//! verify it, leaving files a user can check by hand.
+//!
+//! The demo is a list of steps over one shared [`Demo`] state, so that later
+//! steps (rendering, seals) slot in without touching the others.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use elicence::{
+    Licence, QrBase, SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Verifier, qr,
+};
+
+use crate::files::{create_dir, write_atomic};
+use crate::keygen::PUBLIC_KEY_FILE;
+use crate::{CliError, CliResult, DemoArgs, now};
+
+/// The RFC 8032 section 7.1 TEST 1 secret key
+/// `9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60`.
+/// It is published, so it must never sign anything real.
+const DEMO_SEED: [u8; 32] = [
+    0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
+    0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60,
+];
+
+/// A fixed signing time keeps the demo's envelopes byte-for-byte reproducible.
+const DEMO_ISSUED_AT: &str = "2025-01-01T09:00:00+08:00";
+
+/// The example licences, embedded so the demo runs from any directory.
+const EXAMPLES: [(&str, &str); 3] = [
+    (
+        "driving-licence",
+        include_str!("../../../examples/licences/driving-licence.json"),
+    ),
+    (
+        "business-licence",
+        include_str!("../../../examples/licences/business-licence.json"),
+    ),
+    (
+        "health-permit",
+        include_str!("../../../examples/licences/health-permit.json"),
+    ),
+];
+
+/// One demo step; it reports failure of the whole demo through its error.
+type Step = fn(&mut Demo) -> Result<(), CliError>;
+
+/// The steps, in order.
+const STEPS: [Step; 5] = [
+    announce,
+    issue_examples,
+    write_files,
+    report,
+    print_commands,
+];
+
+/// One example licence once signed.
+struct Issued {
+    name: &'static str,
+    signed: SignedLicence,
+    qr_text: String,
+}
+
+/// What the steps share.
+struct Demo {
+    out: PathBuf,
+    key: SigningKey,
+    issued_at: UnixTime,
+    checked_at: UnixTime,
+    base: QrBase,
+    issued: Vec<Issued>,
+    all_valid: bool,
+}
+
+pub fn run(args: &DemoArgs) -> CliResult {
+    let issued_at = UnixTime::parse_rfc3339(DEMO_ISSUED_AT)
+        .map_err(|e| CliError::new(format!("demo issue time: {e}")))?;
+    let mut demo = Demo {
+        out: args.out.clone(),
+        key: SigningKey::from_seed(&DEMO_SEED),
+        issued_at,
+        checked_at: now(),
+        base: QrBase::default(),
+        issued: Vec::new(),
+        all_valid: true,
+    };
+    for step in STEPS {
+        step(&mut demo)?;
+    }
+    Ok(if demo.all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn announce(demo: &mut Demo) -> Result<(), CliError> {
+    outln!("WARNING: the demo signs with a FIXED, PUBLIC demo key (the RFC 8032 test-1 seed).")?;
+    outln!("Anyone can sign with it. It is for demos only; never trust it for real licences.")?;
+    outln!("demo key id: {}", demo.key.public_key().key_id())?;
+    outln!("issued at:   {}", demo.issued_at)?;
+    outln!("checked at:  {} (now)", demo.checked_at)?;
+    outln!()?;
+    Ok(())
+}
+
+fn issue_examples(demo: &mut Demo) -> Result<(), CliError> {
+    for (name, json) in EXAMPLES {
+        let licence =
+            Licence::from_json(json).map_err(|e| CliError::new(format!("example {name}: {e}")))?;
+        let signed = SignedLicence::sign(&licence, &demo.key, demo.issued_at)
+            .map_err(|e| CliError::new(format!("example {name}: {e}")))?;
+        let qr_text = qr::to_qr_text(&signed, &demo.base);
+        demo.issued.push(Issued {
+            name,
+            signed,
+            qr_text,
+        });
+    }
+    Ok(())
+}
+
+fn write_files(demo: &mut Demo) -> Result<(), CliError> {
+    create_dir(&demo.out)?;
+    write_atomic(
+        &demo.out.join(PUBLIC_KEY_FILE),
+        demo.key.public_key().to_pem().as_bytes(),
+    )?;
+    for issued in &demo.issued {
+        write_atomic(&cose_path(&demo.out, issued.name), issued.signed.as_bytes())?;
+        write_atomic(
+            &qr_path(&demo.out, issued.name),
+            format!("{}\n", issued.qr_text).as_bytes(),
+        )?;
+    }
+    outln!("wrote {}/", demo.out.display())?;
+    outln!()?;
+    Ok(())
+}
+
+fn report(demo: &mut Demo) -> Result<(), CliError> {
+    let verifier = Verifier::new([TrustedKey::new(demo.key.public_key())]);
+    for issued in &demo.issued {
+        let verdict = verifier.verify_qr_text(&issued.qr_text, demo.checked_at);
+        demo.all_valid &= verdict.is_valid();
+        outln!("== {}", issued.name)?;
+        outln!("QR text:  {}", issued.qr_text)?;
+        outln!("length:   {} characters", issued.qr_text.len())?;
+        outln!("envelope: {} bytes", issued.signed.as_bytes().len())?;
+        outln!(
+            "{}: {}",
+            issued.name,
+            if verdict.is_valid() {
+                "valid"
+            } else {
+                "invalid"
+            }
+        )?;
+        for reason in verdict.reasons() {
+            outln!("  {}: {reason}", reason.code())?;
+        }
+        outln!()?;
+    }
+    Ok(())
+}
+
+fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
+    let public = shell_quote(&demo.out.join(PUBLIC_KEY_FILE));
+    outln!("To repeat the verification by hand:")?;
+    for issued in &demo.issued {
+        let cose = shell_quote(&cose_path(&demo.out, issued.name));
+        let qr = shell_quote(&qr_path(&demo.out, issued.name));
+        outln!("  elicence verify --pub {public} --cose {cose}")?;
+        outln!("  elicence verify --pub {public} - < {qr}")?;
+    }
+    Ok(())
+}
+
+fn cose_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.cose"))
+}
+
+fn qr_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.qr.txt"))
+}
+
+/// The path as a POSIX shell word, so the printed commands can be pasted as they are.
+fn shell_quote(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:,@%".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}

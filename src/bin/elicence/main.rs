@@ -1,0 +1,213 @@
+//! `elicence`: issue, verify and inspect electronic licences (电子证照) from the
+//! command line.
+//!
+//! Exit codes: 0 success (or every code valid), 1 a code is invalid or
+//! malformed, 2 a usage or I/O error.
+
+/// `println!` that reports a failed write instead of panicking: the value is a
+/// `Result<(), CliError>`.
+macro_rules! outln {
+    () => {
+        $crate::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::write_line(format_args!($($arg)*))
+    };
+}
+
+mod demo;
+mod files;
+mod inspect;
+mod issue;
+mod keygen;
+mod verify;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use elicence::{QrBase, UnixTime};
+
+/// Electronic licences (电子证照): COSE_Sign1/Ed25519 envelopes carried in QR text.
+#[derive(Debug, Parser)]
+#[command(name = "elicence", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate an issuer key pair (issuer.key.pem, issuer.pub.pem).
+    Keygen(KeygenArgs),
+    /// Sign a licence (or a batch of licences) and print its QR text.
+    Issue(IssueArgs),
+    /// Verify QR text or an envelope against trusted public keys.
+    Verify(VerifyArgs),
+    /// Decode QR text or an envelope WITHOUT verifying it, and print it as JSON.
+    Inspect(InspectArgs),
+    /// Issue and verify the example licences with a fixed, public demo key.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct KeygenArgs {
+    /// Directory to write issuer.key.pem and issuer.pub.pem into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Overwrite existing key files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("input").required(true).args(["licence", "batch"])))]
+struct IssueArgs {
+    /// Issuer private key (PKCS#8 PEM).
+    #[arg(long, value_name = "KEY.pem")]
+    key: PathBuf,
+    /// Licence to sign (JSON, see examples/licences/).
+    #[arg(long, value_name = "LICENCE.json")]
+    licence: Option<PathBuf>,
+    /// Sign every licence in a JSON Lines file (one object a line; blank lines skipped).
+    #[arg(long, value_name = "IN.jsonl", requires = "out")]
+    batch: Option<PathBuf>,
+    /// Single: also write the COSE_Sign1 envelope here. Batch: write the QR texts here, one a line.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Base URL of the scan endpoint that starts the QR text.
+    #[arg(long, value_name = "URL", value_parser = parse_qr_base)]
+    qr_base: Option<QrBase>,
+    /// Signing time (RFC 3339); defaults to now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("input").required(true).args(["cose", "text", "batch"])))]
+struct VerifyArgs {
+    /// Trusted issuer public key (SPKI PEM); repeat to trust several.
+    #[arg(long = "pub", value_name = "PUB.pem", required = true)]
+    public_keys: Vec<PathBuf>,
+    /// Verification time (RFC 3339); defaults to now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+    /// Read a raw COSE_Sign1 envelope from this file.
+    #[arg(long, value_name = "FILE")]
+    cose: Option<PathBuf>,
+    /// Verify every QR text in this file (one a line; blank lines skipped) and print a JSON summary line.
+    #[arg(long, value_name = "CODES.txt")]
+    batch: Option<PathBuf>,
+    /// With --batch: print a JSON line {"line":n,"reasons":[...]} on stdout for each invalid code, before the summary.
+    #[arg(long, requires = "batch")]
+    details: bool,
+    /// QR text to verify, or `-` to read it from stdin.
+    #[arg(value_name = "QRTEXT")]
+    text: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("input").required(true).args(["cose", "text"])))]
+struct InspectArgs {
+    /// Read a raw COSE_Sign1 envelope from this file.
+    #[arg(long, value_name = "FILE")]
+    cose: Option<PathBuf>,
+    /// QR text to decode, or `-` to read it from stdin.
+    #[arg(value_name = "QRTEXT")]
+    text: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Directory to write the demo envelopes, QR texts and public key into.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+}
+
+/// A failure that ends the command with a message on stderr.
+#[derive(Debug)]
+pub struct CliError {
+    message: String,
+    code: u8,
+}
+
+impl CliError {
+    /// A usage or I/O error (exit 2).
+    pub fn new(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: 2,
+        }
+    }
+
+    /// A failure with a specific exit code.
+    pub fn with_code(message: impl Into<String>, code: u8) -> Self {
+        CliError {
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// What every command returns: its exit code, or an error to report.
+pub type CliResult = Result<ExitCode, CliError>;
+
+/// The current time. The library never reads the clock; this is the one place
+/// the tool does.
+pub fn now() -> UnixTime {
+    let secs = match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    };
+    UnixTime::from_secs(secs)
+}
+
+/// Writes one line to stdout. A closed pipe (`| head`) is not an error: the
+/// reader has all it wanted, and the exit code still reports the result.
+pub fn write_line(line: fmt::Arguments<'_>) -> Result<(), CliError> {
+    let mut stdout = io::stdout().lock();
+    match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(CliError::new(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn parse_time(s: &str) -> Result<UnixTime, String> {
+    UnixTime::parse_rfc3339(s).map_err(|e| e.to_string())
+}
+
+fn parse_qr_base(s: &str) -> Result<QrBase, String> {
+    QrBase::new(s).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Issue(args) => issue::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Demo(args) => demo::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // Nothing is left to report a failure to if stderr is gone.
+            let _ = writeln!(io::stderr(), "elicence: {e}");
+            ExitCode::from(e.code)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! `elicence verify`: check codes against trusted keys and print the verdict.
+
+use std::process::ExitCode;
+
+use elicence::{TrustedKey, Verdict, Verifier};
+use serde_json::json;
+
+use crate::files::{qr_text_argument, read_bytes, read_public_key, read_text};
+use crate::{CliError, CliResult, VerifyArgs, now};
+
+pub fn run(args: &VerifyArgs) -> CliResult {
+    let keys = args
+        .public_keys
+        .iter()
+        .map(|path| read_public_key(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let verifier = Verifier::new(keys.into_iter().map(TrustedKey::new));
+    let at = args.at.unwrap_or_else(now);
+
+    if let Some(batch) = &args.batch {
+        let input = read_text(batch)?;
+        let (numbers, texts): (Vec<usize>, Vec<&str>) = input
+            .lines()
+            .enumerate()
+            .map(|(i, line)| (i + 1, line.trim()))
+            .filter(|(_, line)| !line.is_empty())
+            .unzip();
+        let verdicts = verifier.verify_batch(&texts, at);
+        return print_batch(&numbers, &verdicts, args.details);
+    }
+
+    let verdict = if let Some(cose) = &args.cose {
+        verifier.verify_bytes(&read_bytes(cose)?, at)
+    } else if let Some(text) = &args.text {
+        verifier.verify_qr_text(&qr_text_argument(text)?, at)
+    } else {
+        return Err(CliError::new(
+            "give QR text, `-`, --cose FILE or --batch FILE",
+        ));
+    };
+    outln!("{}", pretty(&verdict.to_json_value()))?;
+    Ok(exit_for(verdict.is_valid()))
+}
+
+/// Prints the `--details` lines (invalid codes only) and then the summary, all
+/// on stdout as JSON Lines so that the last line is always the summary.
+fn print_batch(line_numbers: &[usize], verdicts: &[Verdict], details: bool) -> CliResult {
+    let mut invalid = 0usize;
+    for (&line, verdict) in line_numbers.iter().zip(verdicts) {
+        if verdict.is_valid() {
+            continue;
+        }
+        invalid += 1;
+        if details {
+            let reasons = verdict
+                .to_json_value()
+                .get("reasons")
+                .cloned()
+                .unwrap_or_else(|| json!([]));
+            outln!("{}", json!({ "line": line, "reasons": reasons }))?;
+        }
+    }
+    let total = verdicts.len();
+    outln!(
+        "{}",
+        json!({ "total": total, "valid": total - invalid, "invalid": invalid })
+    )?;
+    Ok(exit_for(invalid == 0))
+}
+
+fn exit_for(valid: bool) -> ExitCode {
+    if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Pretty JSON; serialising a `serde_json::Value` cannot fail, and the
+/// compact form is an acceptable fallback if it somehow did.
+pub fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}

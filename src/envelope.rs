@@ -1,0 +1,682 @@
+//! The signed envelope: a COSE_Sign1 (RFC 9052) with EdDSA over deterministic
+//! CBOR claims. `test-vectors/FORMAT.md` is the normative description; the
+//! constants below are its claim table.
+//!
+//! A decoded [`SignedLicence`] keeps the bytes it was decoded from, and the
+//! signature is checked over those bytes, never over a re-encoding.
+
+use core::ops::Range;
+
+use thiserror::Error;
+
+use crate::cbor::{self, CborError, Encoder, MapEntry, Value};
+use crate::date::{Date, UnixTime};
+use crate::ident::Uscc;
+use crate::keys::{KeyId, PublicKey, SignError, Signer};
+use crate::licence::{
+    DocumentKind, FaceField, Field, Holder, IdentityDocument, Issuer, Licence, LicenceError,
+    ValidUntil,
+};
+
+/// Largest envelope accepted, in bytes. A QR code holds at most 2,953 bytes,
+/// so nothing legitimate comes near this.
+pub const MAX_ENVELOPE_LEN: usize = 4096;
+
+/// CBOR tag of COSE_Sign1.
+pub const COSE_SIGN1_TAG: u64 = 18;
+/// COSE algorithm EdDSA.
+pub const ALG_EDDSA: i64 = -8;
+/// The only payload format version this crate reads and writes.
+pub const FORMAT_VERSION: u64 = 1;
+
+const HEADER_ALG: i64 = 1;
+const HEADER_KID: i64 = 4;
+
+/// CWT claim keys (RFC 8392) and our private-use claim.
+mod claim {
+    pub const ISS: i64 = 1;
+    pub const EXP: i64 = 4;
+    pub const NBF: i64 = 5;
+    pub const IAT: i64 = 6;
+    /// Private-use CWT claim (< -65536) holding the licence map.
+    pub const LICENCE: i64 = -65537;
+}
+
+/// Keys of the licence map inside [`claim::LICENCE`].
+mod key {
+    pub const VERSION: i64 = 0;
+    pub const TYPE_CODE: i64 = 1;
+    pub const NUMBER: i64 = 2;
+    pub const IDENTIFIER: i64 = 3;
+    pub const HOLDER_NAME: i64 = 4;
+    pub const HOLDER_ID_KIND: i64 = 5;
+    pub const HOLDER_ID_NUMBER: i64 = 6;
+    pub const ISSUER_NAME: i64 = 7;
+    pub const ISSUE_DATE: i64 = 8;
+    pub const FACE: i64 = 9;
+    pub const PHOTO_SHA256: i64 = 10;
+    pub const STATUS_INDEX: i64 = 11;
+}
+
+/// Why bytes are not a well-formed licence envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// Larger than [`MAX_ENVELOPE_LEN`].
+    #[error("envelope is {len} bytes; at most {max} are accepted")]
+    TooLarge {
+        /// Its size.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Not deterministic CBOR.
+    #[error("bad CBOR: {0}")]
+    Cbor(#[from] CborError),
+    /// Not tagged 18 (COSE_Sign1).
+    #[error("not a tagged COSE_Sign1 (found {found})")]
+    NotCoseSign1 {
+        /// What was found instead.
+        found: String,
+    },
+    /// The COSE structure has the wrong shape.
+    #[error("malformed COSE_Sign1: {0}")]
+    Structure(&'static str),
+    /// The algorithm is not EdDSA.
+    #[error("algorithm {found} is not EdDSA (-8)")]
+    UnsupportedAlgorithm {
+        /// The algorithm found.
+        found: i64,
+    },
+    /// The key id is not 8 bytes.
+    #[error("key id is {len} bytes; it must be 8")]
+    KeyIdLength {
+        /// Its length.
+        len: usize,
+    },
+    /// A header parameter this format does not define (including `crit`,
+    /// whose presence means the signer relies on something we do not check).
+    #[error("unknown or critical header parameter {label}")]
+    UnknownHeader {
+        /// Its label.
+        label: i64,
+    },
+    /// The signature is not 64 bytes.
+    #[error("signature is {len} bytes; it must be 64")]
+    SignatureLength {
+        /// Its length.
+        len: usize,
+    },
+    /// A required claim is missing.
+    #[error("claim {claim} is missing")]
+    MissingClaim {
+        /// Its name in `FORMAT.md`.
+        claim: &'static str,
+    },
+    /// A claim has the wrong CBOR type or an out-of-range value.
+    #[error("claim {claim}: expected {expected}")]
+    BadClaim {
+        /// Its name in `FORMAT.md`.
+        claim: &'static str,
+        /// What the format requires there.
+        expected: &'static str,
+    },
+    /// A claim key this format does not define.
+    #[error("unknown claim {key} in {map}")]
+    UnknownClaim {
+        /// Which map it is in.
+        map: &'static str,
+        /// Its key.
+        key: i64,
+    },
+    /// A payload format version this crate does not read.
+    #[error("payload format version {found} is not supported (this crate reads {FORMAT_VERSION})")]
+    UnsupportedVersion {
+        /// The version found.
+        found: u64,
+    },
+    /// The claims decode, but the licence they describe is not valid.
+    #[error("invalid licence: {0}")]
+    Licence(#[from] LicenceError),
+}
+
+/// A licence in its signed envelope, decoded and checked for form but not yet
+/// for its signature: use [`crate::Verifier`] for that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedLicence {
+    bytes: Vec<u8>,
+    protected: Range<usize>,
+    payload: Range<usize>,
+    signature: [u8; 64],
+    key_id: KeyId,
+    licence: Licence,
+    issued_at: UnixTime,
+}
+
+impl SignedLicence {
+    /// Signs `licence` at time `issued_at` (the `iat` claim).
+    pub fn sign(
+        licence: &Licence,
+        signer: &dyn Signer,
+        issued_at: UnixTime,
+    ) -> Result<Self, SignError> {
+        let key_id = signer.public_key().key_id();
+        let protected = cbor::encode_with(|e| {
+            e.map(vec![
+                (
+                    HEADER_ALG,
+                    cbor::encode_with(|e| {
+                        e.int(ALG_EDDSA);
+                    }),
+                ),
+                (
+                    HEADER_KID,
+                    cbor::encode_with(|e| {
+                        e.bytes(&key_id.0);
+                    }),
+                ),
+            ]);
+        });
+        let payload = encode_claims(licence, issued_at);
+        let signature = signer.sign(&sig_structure(&protected, &payload))?;
+
+        let mut e = Encoder::new();
+        e.tag(COSE_SIGN1_TAG).array(4).bytes(&protected);
+        let protected_end = e.len();
+        let protected_range = protected_end - protected.len()..protected_end;
+        e.map(Vec::new()).bytes(&payload);
+        let payload_end = e.len();
+        let payload_range = payload_end - payload.len()..payload_end;
+        e.bytes(&signature);
+        Ok(SignedLicence {
+            bytes: e.into_bytes(),
+            protected: protected_range,
+            payload: payload_range,
+            signature,
+            key_id,
+            licence: licence.clone(),
+            issued_at,
+        })
+    }
+
+    /// Decodes an envelope, refusing anything but the one deterministic
+    /// encoding of a valid licence. Trailing bytes are an error.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        if bytes.len() > MAX_ENVELOPE_LEN {
+            return Err(EnvelopeError::TooLarge {
+                len: bytes.len(),
+                max: MAX_ENVELOPE_LEN,
+            });
+        }
+        let (protected, payload, signature) = match cbor::decode(bytes)? {
+            Value::Tag(COSE_SIGN1_TAG, inner) => match *inner {
+                Value::Array(items) => match <[Value; 4]>::try_from(items) {
+                    Ok(
+                        [
+                            Value::Bytes(p),
+                            Value::Map(u),
+                            Value::Bytes(pl),
+                            Value::Bytes(s),
+                        ],
+                    ) => {
+                        if !u.is_empty() {
+                            return Err(EnvelopeError::Structure(
+                                "unprotected header must be empty",
+                            ));
+                        }
+                        (p, pl, s)
+                    }
+                    Ok(_) => {
+                        return Err(EnvelopeError::Structure(
+                            "expected [protected bstr, unprotected map, payload bstr, signature bstr]",
+                        ));
+                    }
+                    Err(_) => return Err(EnvelopeError::Structure("expected an array of 4")),
+                },
+                _ => return Err(EnvelopeError::Structure("expected an array of 4")),
+            },
+            Value::Tag(tag, _) => {
+                return Err(EnvelopeError::NotCoseSign1 {
+                    found: format!("tag {tag}"),
+                });
+            }
+            other => {
+                return Err(EnvelopeError::NotCoseSign1 {
+                    found: other.kind().to_owned(),
+                });
+            }
+        };
+        let key_id = decode_protected(protected)?;
+        let signature: [u8; 64] =
+            signature
+                .try_into()
+                .map_err(|_| EnvelopeError::SignatureLength {
+                    len: signature.len(),
+                })?;
+        let (licence, issued_at) = decode_claims(payload)?;
+        Ok(SignedLicence {
+            protected: range_within(bytes, protected),
+            payload: range_within(bytes, payload),
+            bytes: bytes.to_vec(),
+            signature,
+            key_id,
+            licence,
+            issued_at,
+        })
+    }
+
+    /// The envelope exactly as signed or received.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The key id from the protected header.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The licence in the payload.
+    pub fn licence(&self) -> &Licence {
+        &self.licence
+    }
+
+    /// When it was signed (`iat`).
+    pub fn issued_at(&self) -> UnixTime {
+        self.issued_at
+    }
+
+    /// When validity starts (`nbf`): 00:00 China Standard Time on the valid-from date.
+    pub fn not_before(&self) -> UnixTime {
+        self.licence.valid_from.start_in_china()
+    }
+
+    /// When validity ends (`exp`): 00:00 China Standard Time on the day after
+    /// the valid-until date; `None` for long-term licences.
+    pub fn expires(&self) -> Option<UnixTime> {
+        expiry(self.licence.valid_until)
+    }
+
+    /// The 64-byte signature.
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.signature
+    }
+
+    /// The COSE `Sig_structure` that the signature covers, built from the
+    /// protected header and payload bytes as received.
+    pub fn to_be_signed(&self) -> Vec<u8> {
+        sig_structure(
+            self.bytes.get(self.protected.clone()).unwrap_or_default(),
+            self.bytes.get(self.payload.clone()).unwrap_or_default(),
+        )
+    }
+
+    /// Checks the signature with `verify_strict` under `key`.
+    pub fn verify_signature(&self, key: &PublicKey) -> Result<(), SignatureFailure> {
+        if key.is_weak() {
+            return Err(SignatureFailure::WeakKey);
+        }
+        let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
+        key.dalek()
+            .verify_strict(&self.to_be_signed(), &signature)
+            .map_err(|_| SignatureFailure::Invalid)
+    }
+}
+
+/// Why a signature check failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SignatureFailure {
+    /// The key is of small order; no signature under it means anything.
+    #[error("public key is weak (small order)")]
+    WeakKey,
+    /// The signature does not verify under `verify_strict`.
+    #[error("signature does not verify")]
+    Invalid,
+}
+
+/// Where `inner`, a subslice of `outer`, sits in it.
+fn range_within(outer: &[u8], inner: &[u8]) -> Range<usize> {
+    let start = (inner.as_ptr() as usize).wrapping_sub(outer.as_ptr() as usize);
+    start..start + inner.len()
+}
+
+pub(crate) fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut e = Encoder::new();
+    e.array(4)
+        .text("Signature1")
+        .bytes(protected)
+        .bytes(&[])
+        .bytes(payload);
+    e.into_bytes()
+}
+
+fn expiry(until: ValidUntil) -> Option<UnixTime> {
+    match until {
+        // The day after 9999-12-31 does not exist; such a licence never expires
+        // in practice and the builder's date range keeps it representable.
+        ValidUntil::Date(d) => Some(
+            d.succ()
+                .map(Date::start_in_china)
+                .unwrap_or_else(|_| UnixTime::from_secs(d.start_in_china().secs() + 86_400)),
+        ),
+        ValidUntil::LongTerm => None,
+    }
+}
+
+fn decode_protected(bytes: &[u8]) -> Result<KeyId, EnvelopeError> {
+    let Value::Map(entries) = cbor::decode(bytes)? else {
+        return Err(EnvelopeError::Structure("protected header must be a map"));
+    };
+    let mut alg = None;
+    let mut kid = None;
+    for MapEntry { key, value, .. } in &entries {
+        match key.as_i64() {
+            Some(HEADER_ALG) => alg = Some(value),
+            Some(HEADER_KID) => kid = Some(value),
+            // `crit` (label 2) lands here too: we understand no extension.
+            Some(label) => return Err(EnvelopeError::UnknownHeader { label }),
+            None => return Err(EnvelopeError::Structure("header labels must be integers")),
+        }
+    }
+    match alg.map(Value::as_i64) {
+        Some(Some(ALG_EDDSA)) => {}
+        Some(Some(found)) => return Err(EnvelopeError::UnsupportedAlgorithm { found }),
+        Some(None) => return Err(EnvelopeError::Structure("alg must be an integer")),
+        None => return Err(EnvelopeError::Structure("alg is missing")),
+    }
+    match kid {
+        Some(Value::Bytes(kid)) => {
+            let kid: [u8; 8] = (*kid)
+                .try_into()
+                .map_err(|_| EnvelopeError::KeyIdLength { len: kid.len() })?;
+            Ok(KeyId(kid))
+        }
+        Some(_) => Err(EnvelopeError::Structure("kid must be a byte string")),
+        None => Err(EnvelopeError::Structure("kid is missing")),
+    }
+}
+
+fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
+    let text = |s: &str| {
+        cbor::encode_with(|e| {
+            e.text(s);
+        })
+    };
+    let int = |n: i64| {
+        cbor::encode_with(|e| {
+            e.int(n);
+        })
+    };
+
+    let mut inner = vec![
+        (key::VERSION, int(FORMAT_VERSION as i64)),
+        (key::TYPE_CODE, text(licence.type_code.as_str())),
+        (key::NUMBER, text(&licence.number)),
+        (key::HOLDER_NAME, text(licence.holder.name())),
+        (
+            key::HOLDER_ID_KIND,
+            int(licence.holder.document().kind().code() as i64),
+        ),
+        (
+            key::HOLDER_ID_NUMBER,
+            text(licence.holder.document().number()),
+        ),
+        (key::ISSUER_NAME, text(licence.issuer.name())),
+        (key::ISSUE_DATE, int(licence.issue_date.days_since_epoch())),
+    ];
+    if let Some(id) = &licence.identifier {
+        inner.push((
+            key::IDENTIFIER,
+            cbor::encode_with(|e| {
+                e.array(2)
+                    .text(id.serial().as_str())
+                    .text(&id.version().to_string());
+            }),
+        ));
+    }
+    if !licence.face.is_empty() {
+        inner.push((
+            key::FACE,
+            cbor::encode_with(|e| {
+                e.array(licence.face.len());
+                for field in &licence.face {
+                    e.array(2).text(&field.label).text(&field.value);
+                }
+            }),
+        ));
+    }
+    if let Some(digest) = &licence.photo_sha256 {
+        inner.push((
+            key::PHOTO_SHA256,
+            cbor::encode_with(|e| {
+                e.bytes(digest);
+            }),
+        ));
+    }
+    if let Some(index) = licence.status_index {
+        inner.push((key::STATUS_INDEX, int(i64::from(index))));
+    }
+
+    let mut claims = vec![
+        (claim::ISS, text(licence.issuer.code().as_str())),
+        (claim::IAT, int(issued_at.secs())),
+        (claim::NBF, int(licence.valid_from.start_in_china().secs())),
+        (
+            claim::LICENCE,
+            cbor::encode_with(|e| {
+                e.map(inner);
+            }),
+        ),
+    ];
+    if let Some(exp) = expiry(licence.valid_until) {
+        claims.push((claim::EXP, int(exp.secs())));
+    }
+    cbor::encode_with(|e| {
+        e.map(claims);
+    })
+}
+
+/// Reads the claims map into a licence, running every check the builder runs.
+fn decode_claims(payload: &[u8]) -> Result<(Licence, UnixTime), EnvelopeError> {
+    let Value::Map(entries) = cbor::decode(payload)? else {
+        return Err(EnvelopeError::BadClaim {
+            claim: "payload",
+            expected: "a map",
+        });
+    };
+    let mut claims = Claims::new(entries, "claims")?;
+    let iss = claims.text(claim::ISS, "iss")?;
+    let iat = claims.int(claim::IAT, "iat")?;
+    let nbf = claims.int(claim::NBF, "nbf")?;
+    let exp = claims.optional(claim::EXP);
+    let Value::Map(inner) = claims.take(claim::LICENCE, "licence")? else {
+        return Err(EnvelopeError::BadClaim {
+            claim: "licence",
+            expected: "a map",
+        });
+    };
+    claims.finish()?;
+
+    let mut l = Claims::new(inner, "licence")?;
+    let version = l.int(key::VERSION, "licence.version")?;
+    if version != FORMAT_VERSION as i64 {
+        return Err(EnvelopeError::UnsupportedVersion {
+            found: version.unsigned_abs(),
+        });
+    }
+    let type_code = l
+        .text(key::TYPE_CODE, "licence.type_code")?
+        .parse()
+        .map_err(|source| LicenceError::Ident {
+            field: Field::TypeCode,
+            source,
+        })?;
+    let number = l.text(key::NUMBER, "licence.number")?;
+    let identifier = match l.optional(key::IDENTIFIER) {
+        None => None,
+        Some(Value::Array(parts)) => match parts.as_slice() {
+            [Value::Text(serial), Value::Text(version)] => Some((*serial, *version)),
+            _ => return Err(bad("licence.identifier", "[serial text, version text]")),
+        },
+        Some(_) => return Err(bad("licence.identifier", "[serial text, version text]")),
+    };
+    let holder_name = l.text(key::HOLDER_NAME, "licence.holder_name")?;
+    let kind = u64::try_from(l.int(key::HOLDER_ID_KIND, "licence.holder_id_kind")?)
+        .ok()
+        .and_then(DocumentKind::from_code)
+        .ok_or(bad(
+            "licence.holder_id_kind",
+            "a document kind code from 1 to 6",
+        ))?;
+    let id_number = l.text(key::HOLDER_ID_NUMBER, "licence.holder_id_number")?;
+    let issuer_name = l.text(key::ISSUER_NAME, "licence.issuer_name")?;
+    let issue_date = Date::from_days_since_epoch(l.int(key::ISSUE_DATE, "licence.issue_date")?)
+        .map_err(|source| LicenceError::Date {
+            field: Field::IssueDate,
+            source,
+        })?;
+    let face = match l.optional(key::FACE) {
+        None => Vec::new(),
+        Some(Value::Array(fields)) if !fields.is_empty() => fields
+            .iter()
+            .map(|f| match f {
+                Value::Array(pair) => match pair.as_slice() {
+                    [Value::Text(label), Value::Text(value)] => Ok(FaceField {
+                        label: (*label).to_owned(),
+                        value: (*value).to_owned(),
+                    }),
+                    _ => Err(bad("licence.face", "[label text, value text] pairs")),
+                },
+                _ => Err(bad("licence.face", "[label text, value text] pairs")),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(bad("licence.face", "a non-empty array")),
+    };
+    let photo = match l.optional(key::PHOTO_SHA256) {
+        None => None,
+        Some(Value::Bytes(d)) => {
+            Some(<[u8; 32]>::try_from(d).map_err(|_| bad("licence.photo_sha256", "32 bytes"))?)
+        }
+        Some(_) => return Err(bad("licence.photo_sha256", "32 bytes")),
+    };
+    let status_index = match l.optional(key::STATUS_INDEX) {
+        None => None,
+        Some(v) => Some(
+            v.as_i64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or(bad("licence.status_index", "an integer from 0 to 2^32-1"))?,
+        ),
+    };
+    l.finish()?;
+
+    let issuer_code: Uscc = iss.parse().map_err(|source| LicenceError::Ident {
+        field: Field::IssuerCode,
+        source,
+    })?;
+    let valid_from = midnight_date(nbf, "nbf")?;
+    let valid_until = match exp {
+        None => ValidUntil::LongTerm,
+        Some(v) => {
+            let exp = v.as_i64().ok_or(bad("exp", "an integer"))?;
+            let day_after = midnight_date(exp, "exp")?;
+            let until = Date::from_days_since_epoch(day_after.days_since_epoch() - 1)
+                .map_err(|_| bad("exp", "a date after nbf"))?;
+            ValidUntil::Date(until)
+        }
+    };
+    let iat = UnixTime::from_secs(iat);
+
+    let mut builder = Licence::builder(type_code, number)
+        .holder(Holder::new(
+            holder_name,
+            IdentityDocument::new(kind, id_number)?,
+        )?)
+        .issuer(Issuer::new(issuer_name, issuer_code)?)
+        .issue_date(issue_date)
+        .validity(valid_from, valid_until);
+    for field in &face {
+        builder = builder.face_field(&field.label, &field.value);
+    }
+    if let Some((serial, version)) = identifier {
+        builder = builder.identifier(serial, version);
+    }
+    if let Some(digest) = photo {
+        builder = builder.photo_sha256(digest);
+    }
+    if let Some(index) = status_index {
+        builder = builder.status_index(index);
+    }
+    Ok((builder.build()?, iat))
+}
+
+fn bad(claim: &'static str, expected: &'static str) -> EnvelopeError {
+    EnvelopeError::BadClaim { claim, expected }
+}
+
+/// `nbf` and `exp` must fall on 00:00 China Standard Time, so that each
+/// licence date has exactly one encoding.
+fn midnight_date(secs: i64, claim: &'static str) -> Result<Date, EnvelopeError> {
+    let time = UnixTime::from_secs(secs);
+    if !time.is_china_midnight() {
+        return Err(bad(claim, "00:00 China Standard Time (UTC+8) on some date"));
+    }
+    time.date_in_china()
+        .map_err(|_| bad(claim, "a time between years 1 and 9999"))
+}
+
+/// A claims map being taken apart; anything left at the end is an unknown claim.
+struct Claims<'a> {
+    entries: Vec<Option<MapEntry<'a>>>,
+    map: &'static str,
+}
+
+impl<'a> Claims<'a> {
+    fn new(entries: Vec<MapEntry<'a>>, map: &'static str) -> Result<Self, EnvelopeError> {
+        if entries.iter().any(|e| e.key.as_i64().is_none()) {
+            return Err(bad(map, "integer keys"));
+        }
+        Ok(Claims {
+            entries: entries.into_iter().map(Some).collect(),
+            map,
+        })
+    }
+
+    fn optional(&mut self, key: i64) -> Option<Value<'a>> {
+        self.entries
+            .iter_mut()
+            .find(|e| e.as_ref().is_some_and(|e| e.key.as_i64() == Some(key)))
+            .and_then(Option::take)
+            .map(|e| e.value)
+    }
+
+    fn take(&mut self, key: i64, claim: &'static str) -> Result<Value<'a>, EnvelopeError> {
+        self.optional(key)
+            .ok_or(EnvelopeError::MissingClaim { claim })
+    }
+
+    fn text(&mut self, key: i64, claim: &'static str) -> Result<&'a str, EnvelopeError> {
+        match self.take(key, claim)? {
+            Value::Text(t) => Ok(t),
+            _ => Err(bad(claim, "a text string")),
+        }
+    }
+
+    fn int(&mut self, key: i64, claim: &'static str) -> Result<i64, EnvelopeError> {
+        self.take(key, claim)?
+            .as_i64()
+            .ok_or(bad(claim, "an integer"))
+    }
+
+    fn finish(self) -> Result<(), EnvelopeError> {
+        match self.entries.into_iter().flatten().next() {
+            None => Ok(()),
+            Some(e) => Err(EnvelopeError::UnknownClaim {
+                map: self.map,
+                key: e.key.as_i64().unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use super::*;
+use crate::keys::SigningKey;
+
+const DRIVING: &str = include_str!("../../examples/licences/driving-licence.json");
+const BUSINESS: &str = include_str!("../../examples/licences/business-licence.json");
+const HEALTH: &str = include_str!("../../examples/licences/health-permit.json");
+
+fn key() -> SigningKey {
+    SigningKey::from_seed(&[7; 32])
+}
+
+fn at() -> UnixTime {
+    UnixTime::parse_rfc3339("2025-01-01T09:00:00+08:00").unwrap()
+}
+
+fn signed(json: &str) -> SignedLicence {
+    SignedLicence::sign(&Licence::from_json(json).unwrap(), &key(), at()).unwrap()
+}
+
+/// Re-signs hand-made payload bytes under the standard protected header.
+fn with_payload(payload: &[u8]) -> Vec<u8> {
+    let protected = hex::decode("a2012704481f5e5d3cb0c2a3d1").unwrap();
+    let mut kid_protected = protected.clone();
+    kid_protected[5..].copy_from_slice(&key().public_key().key_id().0);
+    let sig = key().sign(&sig_structure(&kid_protected, payload)).unwrap();
+    let mut e = Encoder::new();
+    e.tag(18)
+        .array(4)
+        .bytes(&kid_protected)
+        .map(Vec::new())
+        .bytes(payload)
+        .bytes(&sig);
+    e.into_bytes()
+}
+
+#[test]
+fn sign_then_decode_gives_the_same_licence_and_bytes() {
+    for json in [DRIVING, BUSINESS, HEALTH] {
+        let s = signed(json);
+        let back = SignedLicence::from_slice(s.as_bytes()).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(back.licence(), &Licence::from_json(json).unwrap());
+        assert_eq!(back.issued_at(), at());
+        assert_eq!(back.key_id(), key().public_key().key_id());
+        back.verify_signature(&key().public_key()).unwrap();
+    }
+}
+
+#[test]
+fn encoding_is_deterministic_and_tagged() {
+    let a = signed(DRIVING);
+    let b = signed(DRIVING);
+    assert_eq!(a.as_bytes(), b.as_bytes());
+    assert_eq!(a.as_bytes()[0], 0xd2, "tag 18");
+    // Protected header: {1: -8, 4: h'kid'}.
+    assert_eq!(
+        &a.as_bytes()[2..8],
+        &hex::decode("4da2012704 48".replace(' ', "")).unwrap()[..]
+    );
+}
+
+#[test]
+fn dates_map_to_china_midnights() {
+    let s = signed(DRIVING);
+    assert_eq!(
+        s.not_before(),
+        UnixTime::parse_rfc3339("2024-05-06T00:00:00+08:00").unwrap()
+    );
+    assert_eq!(
+        s.expires(),
+        Some(UnixTime::parse_rfc3339("2030-05-07T00:00:00+08:00").unwrap())
+    );
+    assert_eq!(signed(BUSINESS).expires(), None);
+}
+
+#[test]
+fn signature_covers_every_byte() {
+    let s = signed(HEALTH);
+    let bytes = s.as_bytes().to_vec();
+    for i in 0..bytes.len() {
+        let mut flipped = bytes.clone();
+        flipped[i] ^= 0x01;
+        // A flipped byte either breaks decoding or breaks the signature.
+        if let Ok(decoded) = SignedLicence::from_slice(&flipped) {
+            assert!(
+                decoded.verify_signature(&key().public_key()).is_err(),
+                "byte {i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn structure_errors_are_typed() {
+    let good = signed(DRIVING).as_bytes().to_vec();
+    let mut trailing = good.clone();
+    trailing.push(0);
+    assert!(matches!(
+        SignedLicence::from_slice(&trailing),
+        Err(EnvelopeError::Cbor(CborError::TrailingBytes { .. }))
+    ));
+    assert!(matches!(
+        SignedLicence::from_slice(&good[1..]),
+        Err(EnvelopeError::NotCoseSign1 { .. })
+    ));
+    let mut wrong_tag = good.clone();
+    wrong_tag[0] = 0xd1;
+    assert!(matches!(
+        SignedLicence::from_slice(&wrong_tag),
+        Err(EnvelopeError::NotCoseSign1 { .. })
+    ));
+    assert!(matches!(
+        SignedLicence::from_slice(&vec![0u8; MAX_ENVELOPE_LEN + 1]),
+        Err(EnvelopeError::TooLarge { .. })
+    ));
+    for n in 0..good.len() {
+        assert!(
+            SignedLicence::from_slice(&good[..n]).is_err(),
+            "truncated to {n}"
+        );
+    }
+}
+
+#[test]
+fn header_rules() {
+    let good = signed(DRIVING);
+    let rebuild = |protected: &[u8]| {
+        let mut e = Encoder::new();
+        e.tag(18).array(4).bytes(protected).map(Vec::new());
+        let payload = &good.as_bytes()[good.payload.clone()];
+        e.bytes(payload).bytes(good.signature());
+        SignedLicence::from_slice(&e.into_bytes())
+    };
+    // alg ES256 (-7).
+    assert_eq!(
+        rebuild(&hex::decode("a20126044800000000000000 00".replace(' ', "")).unwrap()),
+        Err(EnvelopeError::UnsupportedAlgorithm { found: -7 })
+    );
+    // crit present.
+    assert_eq!(
+        rebuild(&hex::decode("a3012702810504480000000000000000").unwrap()),
+        Err(EnvelopeError::UnknownHeader { label: 2 })
+    );
+    // kid of 4 bytes.
+    assert_eq!(
+        rebuild(&hex::decode("a20127044400000000").unwrap()),
+        Err(EnvelopeError::KeyIdLength { len: 4 })
+    );
+    // kid missing.
+    assert!(matches!(
+        rebuild(&hex::decode("a10127").unwrap()),
+        Err(EnvelopeError::Structure(_))
+    ));
+}
+
+#[test]
+fn claim_rules() {
+    // An empty claims map: iss is the first thing missing.
+    assert_eq!(
+        SignedLicence::from_slice(&with_payload(&[0xa0])),
+        Err(EnvelopeError::MissingClaim { claim: "iss" })
+    );
+    // A valid payload with an extra top-level claim 7 (cti) before the licence claim.
+    let licence = Licence::from_json(DRIVING).unwrap();
+    let claims = encode_claims(&licence, at());
+    assert_eq!(claims[0], 0xa5);
+    let licence_key = [0x3a, 0x00, 0x01, 0x00, 0x00];
+    let pos = claims.windows(5).position(|w| w == licence_key).unwrap();
+    let mut extra = claims.clone();
+    extra[0] = 0xa6;
+    extra.splice(pos..pos, [0x07, 0x40]);
+    assert_eq!(
+        SignedLicence::from_slice(&with_payload(&extra)),
+        Err(EnvelopeError::UnknownClaim {
+            map: "claims",
+            key: 7
+        })
+    );
+    // nbf not at China midnight.
+    let mut claims = encode_claims(&licence, at());
+    let nbf = licence.valid_from.start_in_china().secs() as u32;
+    let pos = claims
+        .windows(5)
+        .position(|w| {
+            w == [
+                0x1a,
+                (nbf >> 24) as u8,
+                (nbf >> 16) as u8,
+                (nbf >> 8) as u8,
+                nbf as u8,
+            ]
+        })
+        .unwrap();
+    claims[pos + 4] ^= 1;
+    assert!(matches!(
+        SignedLicence::from_slice(&with_payload(&claims)),
+        Err(EnvelopeError::BadClaim { claim: "nbf", .. })
+    ));
+}
+
+#[test]
+fn a_bad_check_character_inside_a_signed_payload_is_refused() {
+    let licence = Licence::from_json(DRIVING).unwrap();
+    let claims = encode_claims(&licence, at());
+    let needle = b"111100000000213452";
+    let pos = claims
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    let mut bad = claims.clone();
+    bad[pos + 17] = b'3';
+    assert!(matches!(
+        SignedLicence::from_slice(&with_payload(&bad)),
+        Err(EnvelopeError::Licence(LicenceError::Ident {
+            field: Field::IssuerCode,
+            ..
+        }))
+    ));
+}

@@ -1,0 +1,420 @@
+//! Verification: is this QR text or envelope a genuine licence that is valid now?
+//!
+//! The time is always passed in, so a scan endpoint, an offline checker and a
+//! test all decide the same way for the same instant.
+
+use core::fmt;
+use std::collections::HashMap;
+
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use thiserror::Error;
+
+use crate::date::UnixTime;
+use crate::envelope::{EnvelopeError, SignatureFailure, SignedLicence};
+use crate::keys::{KeyId, PublicKey};
+use crate::licence::Licence;
+use crate::qr::{self, QrError};
+
+/// How far in the future `iat` may be before a code counts as issued in the
+/// future: phones' clocks drift.
+pub const DEFAULT_CLOCK_SKEW_SECS: i64 = 300;
+
+/// A public key the verifier trusts, optionally only for licences signed
+/// within a window (a key's period of use before rotation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedKey {
+    key: PublicKey,
+    not_before: Option<UnixTime>,
+    not_after: Option<UnixTime>,
+}
+
+impl TrustedKey {
+    /// Trusts `key` for licences signed at any time.
+    pub fn new(key: PublicKey) -> Self {
+        TrustedKey {
+            key,
+            not_before: None,
+            not_after: None,
+        }
+    }
+
+    /// Trusts the key only for licences signed at or after `time`.
+    pub fn signed_from(mut self, time: UnixTime) -> Self {
+        self.not_before = Some(time);
+        self
+    }
+
+    /// Trusts the key only for licences signed at or before `time`.
+    pub fn signed_until(mut self, time: UnixTime) -> Self {
+        self.not_after = Some(time);
+        self
+    }
+
+    /// The key.
+    pub fn key(&self) -> &PublicKey {
+        &self.key
+    }
+
+    fn covers(&self, time: UnixTime) -> bool {
+        self.not_before.is_none_or(|t| time >= t) && self.not_after.is_none_or(|t| time <= t)
+    }
+}
+
+/// Why a code is not a valid licence. A verdict lists every reason found,
+/// most specific first; decoding, key and signature failures stop the checks.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The QR text has no well-formed digit block.
+    #[error("malformed QR text: {0}")]
+    MalformedText(QrError),
+    /// The envelope does not decode.
+    #[error("malformed envelope: {0}")]
+    Malformed(EnvelopeError),
+    /// No trusted key has the envelope's key id.
+    #[error("no trusted key has id {kid}")]
+    UnknownKey {
+        /// The key id in the envelope.
+        kid: KeyId,
+    },
+    /// The only trusted keys with this id are weak (small order).
+    #[error("trusted key {kid} is weak (small order) and proves nothing")]
+    WeakKey {
+        /// The key id.
+        kid: KeyId,
+    },
+    /// The signature does not verify under any trusted key with the id.
+    #[error("signature does not verify under key {kid}")]
+    BadSignature {
+        /// The key id.
+        kid: KeyId,
+    },
+    /// The key was trusted, but not for licences signed at that time.
+    #[error(
+        "key {kid} was not in use at {issued_at} (trusted from {not_before:?} to {not_after:?})"
+    )]
+    KeyNotValidAtIssuance {
+        /// The key id.
+        kid: KeyId,
+        /// When the licence was signed (`iat`).
+        issued_at: UnixTime,
+        /// Start of the key's window.
+        not_before: Option<UnixTime>,
+        /// End of the key's window.
+        not_after: Option<UnixTime>,
+    },
+    /// Signed later than the verification time allows.
+    #[error("signed at {issued_at}, after the verification time {at}")]
+    IssuedInFuture {
+        /// When it says it was signed.
+        issued_at: UnixTime,
+        /// The verification time.
+        at: UnixTime,
+    },
+    /// Validity has not started.
+    #[error("not valid before {not_before} (checked at {at})")]
+    NotYetValid {
+        /// The verification time.
+        at: UnixTime,
+        /// Start of validity.
+        not_before: UnixTime,
+    },
+    /// Validity has ended.
+    #[error("expired at {expired_at} (checked at {at})")]
+    Expired {
+        /// The verification time.
+        at: UnixTime,
+        /// End of validity.
+        expired_at: UnixTime,
+    },
+}
+
+impl Reason {
+    /// A stable, short machine-readable name for the reason.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::MalformedText(_) => "malformed_text",
+            Reason::Malformed(_) => "malformed",
+            Reason::UnknownKey { .. } => "unknown_key",
+            Reason::WeakKey { .. } => "weak_key",
+            Reason::BadSignature { .. } => "bad_signature",
+            Reason::KeyNotValidAtIssuance { .. } => "key_not_valid_at_issuance",
+            Reason::IssuedInFuture { .. } => "issued_in_future",
+            Reason::NotYetValid { .. } => "not_yet_valid",
+            Reason::Expired { .. } => "expired",
+        }
+    }
+}
+
+/// The answer for one code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    envelope: Option<SignedLicence>,
+    authentic: bool,
+    reasons: Vec<Reason>,
+}
+
+impl Verdict {
+    fn failed(reason: Reason) -> Self {
+        Verdict {
+            envelope: None,
+            authentic: false,
+            reasons: vec![reason],
+        }
+    }
+
+    /// Whether the code is a genuine licence that is valid at the verification time.
+    pub fn is_valid(&self) -> bool {
+        self.authentic && self.reasons.is_empty()
+    }
+
+    /// The licence, if its signature verified under a trusted key (it may
+    /// still be expired or not yet valid: see [`Verdict::reasons`]).
+    pub fn licence(&self) -> Option<&Licence> {
+        self.envelope
+            .as_ref()
+            .filter(|_| self.authentic)
+            .map(SignedLicence::licence)
+    }
+
+    /// The decoded envelope, whether or not its signature verified. Nothing in
+    /// it is to be believed unless [`Verdict::licence`] is `Some`.
+    pub fn unverified(&self) -> Option<&SignedLicence> {
+        self.envelope.as_ref()
+    }
+
+    /// Why the code is not valid, most specific first; empty when valid.
+    pub fn reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
+
+    /// The verdict as JSON: `valid`, `reasons` (each with `code` and
+    /// `message`), `licence` (null unless authentic), and `key_id`, `issued_at`.
+    pub fn to_json_value(&self) -> serde_json::Value {
+        let reasons: Vec<_> = self
+            .reasons
+            .iter()
+            .map(|r| serde_json::json!({ "code": r.code(), "message": r.to_string() }))
+            .collect();
+        let mut out = serde_json::json!({
+            "valid": self.is_valid(),
+            "reasons": reasons,
+            "licence": self.licence().map(Licence::to_json_value),
+        });
+        if let (Some(env), Some(obj)) = (&self.envelope, out.as_object_mut()) {
+            obj.insert("key_id".into(), env.key_id().to_hex().into());
+            obj.insert("issued_at".into(), env.issued_at().to_rfc3339_utc().into());
+            if let Some(id) = self.licence().and_then(Licence::identifier) {
+                obj.insert("identifier".into(), id.to_string().into());
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_valid() {
+            return f.write_str("valid");
+        }
+        f.write_str("invalid")?;
+        for (i, reason) in self.reasons.iter().enumerate() {
+            f.write_str(if i == 0 { ": " } else { "; " })?;
+            reason.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks codes against a fixed set of trusted keys.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    keys: HashMap<KeyId, Vec<TrustedKey>>,
+    clock_skew_secs: i64,
+}
+
+impl Verifier {
+    /// A verifier that trusts exactly these keys.
+    pub fn new(keys: impl IntoIterator<Item = TrustedKey>) -> Self {
+        let mut map: HashMap<KeyId, Vec<TrustedKey>> = HashMap::new();
+        for key in keys {
+            let candidates = map.entry(key.key.key_id()).or_default();
+            if !candidates.contains(&key) {
+                candidates.push(key);
+            }
+        }
+        Verifier {
+            keys: map,
+            clock_skew_secs: DEFAULT_CLOCK_SKEW_SECS,
+        }
+    }
+
+    /// Sets how many seconds `iat` may lie after the verification time.
+    pub fn with_clock_skew(mut self, secs: u32) -> Self {
+        self.clock_skew_secs = i64::from(secs);
+        self
+    }
+
+    /// Verifies QR text at time `at`.
+    pub fn verify_qr_text(&self, text: &str, at: UnixTime) -> Verdict {
+        match qr::envelope_bytes(text) {
+            Ok(bytes) => self.verify_bytes(&bytes, at),
+            Err(e) => Verdict::failed(Reason::MalformedText(e)),
+        }
+    }
+
+    /// Verifies envelope bytes at time `at`.
+    pub fn verify_bytes(&self, bytes: &[u8], at: UnixTime) -> Verdict {
+        match SignedLicence::from_slice(bytes) {
+            Ok(envelope) => self.verify_envelope(envelope, at),
+            Err(e) => Verdict::failed(Reason::Malformed(e)),
+        }
+    }
+
+    /// Verifies a decoded envelope at time `at`.
+    pub fn verify_envelope(&self, envelope: SignedLicence, at: UnixTime) -> Verdict {
+        let signer = self.check_signature(&envelope);
+        self.finish(envelope, signer, at)
+    }
+
+    /// Verifies many QR texts at once. Signatures are checked together with
+    /// Ed25519 batch verification; if the batch fails, each is checked alone
+    /// so that the bad ones are named. Verdicts come back in input order.
+    pub fn verify_batch<S: AsRef<str>>(&self, texts: &[S], at: UnixTime) -> Vec<Verdict> {
+        let decoded: Vec<Result<SignedLicence, Reason>> = texts
+            .iter()
+            .map(|t| {
+                qr::envelope_bytes(t.as_ref())
+                    .map_err(Reason::MalformedText)
+                    .and_then(|b| SignedLicence::from_slice(&b).map_err(Reason::Malformed))
+            })
+            .collect();
+
+        // Codes whose kid names exactly one usable key go into the batch;
+        // the rest (collisions, weak keys, odd R) take the single path.
+        let mut batch: Vec<(
+            usize,
+            Vec<u8>,
+            ed25519_dalek::Signature,
+            ed25519_dalek::VerifyingKey,
+            TrustedKey,
+        )> = Vec::new();
+        for (i, env) in decoded.iter().enumerate() {
+            if let Ok(env) = env {
+                if let Some(&[key]) = self.keys.get(&env.key_id()).map(Vec::as_slice) {
+                    if !key.key.is_weak() && r_is_batch_safe(env.signature()) {
+                        batch.push((
+                            i,
+                            env.to_be_signed(),
+                            ed25519_dalek::Signature::from_bytes(env.signature()),
+                            *key.key.dalek(),
+                            key,
+                        ));
+                    }
+                }
+            }
+        }
+        let messages: Vec<&[u8]> = batch.iter().map(|b| b.1.as_slice()).collect();
+        let signatures: Vec<_> = batch.iter().map(|b| b.2).collect();
+        let keys: Vec<_> = batch.iter().map(|b| b.3).collect();
+        let batch_ok =
+            !batch.is_empty() && ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok();
+
+        let mut batch_signers = batch.iter().map(|b| (b.0, b.4)).peekable();
+        decoded
+            .into_iter()
+            .enumerate()
+            .map(|(i, env)| {
+                let in_batch = batch_signers.next_if(|&(j, _)| j == i).map(|(_, key)| key);
+                match env {
+                    Err(reason) => Verdict::failed(reason),
+                    Ok(env) => {
+                        let signer = match in_batch {
+                            Some(key) if batch_ok => Ok(key),
+                            _ => self.check_signature(&env),
+                        };
+                        self.finish(env, signer, at)
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Finds the trusted key that signed `envelope`, trying every key with its id.
+    fn check_signature(&self, envelope: &SignedLicence) -> Result<TrustedKey, Reason> {
+        let kid = envelope.key_id();
+        let candidates = self.keys.get(&kid).ok_or(Reason::UnknownKey { kid })?;
+        let mut all_weak = true;
+        for candidate in candidates {
+            match envelope.verify_signature(&candidate.key) {
+                Ok(()) => return Ok(*candidate),
+                Err(SignatureFailure::WeakKey) => {}
+                Err(_) => all_weak = false,
+            }
+        }
+        Err(if all_weak {
+            Reason::WeakKey { kid }
+        } else {
+            Reason::BadSignature { kid }
+        })
+    }
+
+    fn finish(
+        &self,
+        envelope: SignedLicence,
+        signer: Result<TrustedKey, Reason>,
+        at: UnixTime,
+    ) -> Verdict {
+        let signer = match signer {
+            Ok(signer) => signer,
+            Err(reason) => {
+                return Verdict {
+                    envelope: Some(envelope),
+                    authentic: false,
+                    reasons: vec![reason],
+                };
+            }
+        };
+        let mut reasons = Vec::new();
+        let issued_at = envelope.issued_at();
+        if !signer.covers(issued_at) {
+            reasons.push(Reason::KeyNotValidAtIssuance {
+                kid: envelope.key_id(),
+                issued_at,
+                not_before: signer.not_before,
+                not_after: signer.not_after,
+            });
+        }
+        if issued_at.secs() > at.secs().saturating_add(self.clock_skew_secs) {
+            reasons.push(Reason::IssuedInFuture { issued_at, at });
+        }
+        let not_before = envelope.not_before();
+        if at < not_before {
+            reasons.push(Reason::NotYetValid { at, not_before });
+        }
+        if let Some(expired_at) = envelope.expires() {
+            if at >= expired_at {
+                reasons.push(Reason::Expired { at, expired_at });
+            }
+        }
+        Verdict {
+            envelope: Some(envelope),
+            authentic: true,
+            reasons,
+        }
+    }
+}
+
+/// Batch verification uses a randomised linear combination in which a
+/// small-order R could cancel out; `verify_strict` refuses such signatures
+/// outright, so they are sent down the single path to get its answer.
+fn r_is_batch_safe(signature: &[u8; 64]) -> bool {
+    let mut r = [0u8; 32];
+    r.copy_from_slice(&signature[..32]);
+    CompressedEdwardsY(r)
+        .decompress()
+        .is_some_and(|point| !point.is_small_order())
+}
+
+#[cfg(test)]
+mod tests;

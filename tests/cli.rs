@@ -1,0 +1,555 @@
+//! End-to-end tests of the `elicence` command-line tool, run as a subprocess.
+
+#![cfg(feature = "cli")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const BIN: &str = env!("CARGO_BIN_EXE_elicence");
+const EXAMPLES: [&str; 3] = ["driving-licence", "business-licence", "health-permit"];
+/// Inside the driving licence's validity (2024-05-06 to 2030-05-06) and after
+/// the signing time the tests use.
+const VALID_AT: &str = "2026-01-01T00:00:00Z";
+const SIGNED_AT: &str = "2024-01-01T00:00:00Z";
+
+/// A fresh directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("elicence-cli-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/licences")
+        .join(format!("{name}.json"))
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn run_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
+}
+
+fn reason_codes(verdict: &serde_json::Value) -> Vec<String> {
+    field(verdict, "/reasons")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| field(r, "/code").as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The value at a JSON pointer, or null.
+fn field<'a>(value: &'a serde_json::Value, pointer: &str) -> &'a serde_json::Value {
+    value.pointer(pointer).unwrap_or(&serde_json::Value::Null)
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Generates a key pair in `dir/name`, returning (private, public) paths.
+fn keygen(dir: &TempDir, name: &str) -> (PathBuf, PathBuf) {
+    let out = dir.path(name);
+    let result = run(&["keygen", "--out", s(&out)]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+    (out.join("issuer.key.pem"), out.join("issuer.pub.pem"))
+}
+
+/// Issues the driving licence signed at `SIGNED_AT`; returns its QR text.
+fn issue_driving(key: &Path, extra: &[&str]) -> String {
+    let licence = example("driving-licence");
+    let mut args = vec![
+        "issue",
+        "--key",
+        s(key),
+        "--licence",
+        s(&licence),
+        "--at",
+        SIGNED_AT,
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.ends_with('\n'));
+    text.trim_end().to_owned()
+}
+
+fn verify_text(public: &Path, text: &str, at: &str) -> Output {
+    run(&["verify", "--pub", s(public), "--at", at, text])
+}
+
+#[test]
+fn keygen_writes_both_files_and_refuses_to_overwrite() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    assert!(fs::read_to_string(&key).unwrap().contains("PRIVATE KEY"));
+    assert!(fs::read_to_string(&public).unwrap().contains("PUBLIC KEY"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let before = fs::read(&key).unwrap();
+    let again = run(&["keygen", "--out", s(&dir.path("keys"))]);
+    assert_eq!(code(&again), 2);
+    assert!(stderr(&again).contains("--force"));
+    assert_eq!(fs::read(&key).unwrap(), before);
+
+    let forced = run(&["keygen", "--out", s(&dir.path("keys")), "--force"]);
+    assert_eq!(code(&forced), 0, "{}", stderr(&forced));
+    assert_ne!(fs::read(&key).unwrap(), before);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn issue_then_verify_round_trip() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let cose = dir.path("driving.cose");
+    let text = issue_driving(&key, &["--out", s(&cose)]);
+    assert!(text.starts_with("https://verify.example.gov.cn/c/"));
+
+    let out = verify_text(&public, &text, VALID_AT);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let verdict = json(&out);
+    assert_eq!(field(&verdict, "/valid"), true);
+    assert_eq!(*field(&verdict, "/reasons"), serde_json::json!([]));
+    assert_eq!(field(&verdict, "/licence/holder/name"), "王小明");
+
+    let out = run(&[
+        "verify",
+        "--pub",
+        s(&public),
+        "--at",
+        VALID_AT,
+        "--cose",
+        s(&cose),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(field(&json(&out), "/valid"), true);
+
+    let out = run_stdin(
+        &["verify", "--pub", s(&public), "--at", VALID_AT, "-"],
+        &format!("{text}\n"),
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(field(&json(&out), "/valid"), true);
+}
+
+#[test]
+fn qr_base_is_used() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let text = issue_driving(&key, &["--qr-base", "https://scan.test/v/"]);
+    assert!(text.starts_with("https://scan.test/v/"));
+    assert_eq!(code(&verify_text(&public, &text, VALID_AT)), 0);
+
+    let licence = example("driving-licence");
+    let bad = run(&[
+        "issue",
+        "--key",
+        s(&key),
+        "--licence",
+        s(&licence),
+        "--qr-base",
+        "https://scan.test/v1",
+    ]);
+    assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn verify_with_another_key_is_unknown_key() {
+    let dir = TempDir::new();
+    let (key, _) = keygen(&dir, "issuer");
+    let (_, other) = keygen(&dir, "other");
+    let text = issue_driving(&key, &[]);
+    let out = verify_text(&other, &text, VALID_AT);
+    assert_eq!(code(&out), 1);
+    let verdict = json(&out);
+    assert_eq!(field(&verdict, "/valid"), false);
+    assert_eq!(reason_codes(&verdict), ["unknown_key"]);
+}
+
+#[test]
+fn any_of_several_keys_verifies() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "issuer");
+    let (_, other) = keygen(&dir, "other");
+    let text = issue_driving(&key, &[]);
+    let out = run(&[
+        "verify",
+        "--pub",
+        s(&other),
+        "--pub",
+        s(&public),
+        "--at",
+        VALID_AT,
+        &text,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+fn verify_outside_validity() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let text = issue_driving(&key, &[]);
+
+    let early = verify_text(&public, &text, "2024-02-01T00:00:00Z");
+    assert_eq!(code(&early), 1);
+    assert_eq!(reason_codes(&json(&early)), ["not_yet_valid"]);
+
+    let late = verify_text(&public, &text, "2031-01-01T00:00:00Z");
+    assert_eq!(code(&late), 1);
+    let verdict = json(&late);
+    assert_eq!(reason_codes(&verdict), ["expired"]);
+    // Authentic but expired: the licence is still shown.
+    assert_eq!(field(&verdict, "/licence/number"), "110108199003071238");
+}
+
+#[test]
+fn tampered_text_is_invalid() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let text = issue_driving(&key, &[]);
+    let mut bytes = text.into_bytes();
+    let middle = bytes.len() / 2 + 10;
+    let digit = bytes.get_mut(middle).unwrap();
+    assert!(digit.is_ascii_digit());
+    *digit = b'0' + (*digit - b'0' + 1) % 10;
+    let tampered = String::from_utf8(bytes).unwrap();
+
+    let out = verify_text(&public, &tampered, VALID_AT);
+    assert_eq!(code(&out), 1);
+    assert_eq!(field(&json(&out), "/valid"), false);
+}
+
+#[test]
+fn garbage_text_is_malformed() {
+    let dir = TempDir::new();
+    let (_, public) = keygen(&dir, "keys");
+    for garbage in ["hello", "https://verify.example.gov.cn/c/12345", "1234"] {
+        let out = verify_text(&public, garbage, VALID_AT);
+        assert_eq!(code(&out), 1, "{garbage}");
+        let codes = reason_codes(&json(&out));
+        assert!(
+            codes == ["malformed_text"] || codes == ["malformed"],
+            "{garbage}: {codes:?}"
+        );
+    }
+}
+
+#[test]
+fn missing_files_exit_2() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let missing = dir.path("missing");
+    let text = issue_driving(&key, &[]);
+
+    let out = verify_text(&missing, &text, VALID_AT);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("missing"));
+
+    let out = run(&["verify", "--pub", s(&public), "--cose", s(&missing)]);
+    assert_eq!(code(&out), 2);
+
+    let out = run(&["issue", "--key", s(&key), "--licence", s(&missing)]);
+    assert_eq!(code(&out), 2);
+
+    let out = run(&["inspect", "--cose", s(&missing)]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(code(&run(&["verify", "--pub", "x.pem"])), 2);
+    assert_eq!(
+        code(&run(&["verify", "--pub", "x.pem", "--at", "tomorrow", "1"])),
+        2
+    );
+    assert_eq!(
+        code(&run(&[
+            "issue",
+            "--key",
+            "k",
+            "--licence",
+            "l",
+            "--batch",
+            "b",
+            "--out",
+            "o"
+        ])),
+        2
+    );
+    assert_eq!(code(&run(&["issue", "--key", "k", "--batch", "b"])), 2);
+    assert_eq!(code(&run(&["frobnicate"])), 2);
+}
+
+fn write_batch(dir: &TempDir, lines: &[String]) -> PathBuf {
+    let path = dir.path("in.jsonl");
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn compact_example(name: &str) -> String {
+    let value: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(example(name)).unwrap()).unwrap();
+    value.to_string()
+}
+
+#[test]
+fn batch_issue_then_batch_verify() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let mut lines: Vec<String> = EXAMPLES.iter().map(|n| compact_example(n)).collect();
+    lines.insert(1, String::new());
+    let batch = write_batch(&dir, &lines);
+    let codes = dir.path("codes.txt");
+    // Inside every example's validity, after signing.
+    let at = "2026-06-01T00:00:00Z";
+
+    let out = run(&[
+        "issue",
+        "--key",
+        s(&key),
+        "--batch",
+        s(&batch),
+        "--out",
+        s(&codes),
+        "--at",
+        SIGNED_AT,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = fs::read_to_string(&codes).unwrap();
+    assert_eq!(written.lines().count(), 3);
+
+    // Input order is kept: each line verifies to its own licence.
+    for (line, name) in written.lines().zip(EXAMPLES) {
+        let verdict = json(&verify_text(&public, line, at));
+        let expected: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(example(name)).unwrap()).unwrap();
+        assert_eq!(
+            field(&verdict, "/licence/number"),
+            field(&expected, "/number"),
+            "{name}"
+        );
+    }
+
+    let out = run(&[
+        "verify",
+        "--pub",
+        s(&public),
+        "--batch",
+        s(&codes),
+        "--at",
+        at,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(
+        json(&out),
+        serde_json::json!({ "total": 3, "valid": 3, "invalid": 0 })
+    );
+
+    fs::write(&codes, format!("{written}\nnot a code\n")).unwrap();
+    let out = run(&[
+        "verify",
+        "--pub",
+        s(&public),
+        "--batch",
+        s(&codes),
+        "--at",
+        at,
+        "--details",
+    ]);
+    assert_eq!(code(&out), 1);
+    let printed = stdout(&out);
+    let rows: serde_json::Value = printed
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .collect();
+    assert_eq!(rows.as_array().unwrap().len(), 2, "{printed}");
+    assert_eq!(field(&rows, "/0/line"), 5);
+    assert_eq!(field(&rows, "/0/reasons/0/code"), "malformed_text");
+    assert_eq!(
+        *field(&rows, "/1"),
+        serde_json::json!({ "total": 4, "valid": 3, "invalid": 1 })
+    );
+}
+
+#[test]
+fn batch_with_a_bad_line_names_it_and_writes_nothing() {
+    let dir = TempDir::new();
+    let (key, _) = keygen(&dir, "keys");
+    let mut lines: Vec<String> = EXAMPLES.iter().map(|n| compact_example(n)).collect();
+    lines.insert(2, r#"{"type_code": "nonsense"}"#.to_owned());
+    let batch = write_batch(&dir, &lines);
+    let codes = dir.path("codes.txt");
+
+    let out = run(&[
+        "issue",
+        "--key",
+        s(&key),
+        "--batch",
+        s(&batch),
+        "--out",
+        s(&codes),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("line 3"), "{}", stderr(&out));
+    assert!(!codes.exists());
+    let leftovers: Vec<_> = fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().contains("codes"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn inspect_prints_the_licence_without_verifying() {
+    let dir = TempDir::new();
+    let (key, _) = keygen(&dir, "keys");
+    let cose = dir.path("d.cose");
+    let text = issue_driving(&key, &["--out", s(&cose)]);
+
+    let out = run(&["inspect", &text]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = json(&out);
+    assert_eq!(field(&shown, "/verified"), false);
+    assert_eq!(field(&shown, "/licence/holder/name"), "王小明");
+    assert_eq!(field(&shown, "/issued_at"), SIGNED_AT);
+    assert_eq!(field(&shown, "/not_before"), "2024-05-05T16:00:00Z");
+    assert_eq!(field(&shown, "/expires"), "2030-05-06T16:00:00Z");
+    assert!(field(&shown, "/identifier").is_null());
+    assert_eq!(field(&shown, "/key_id").as_str().unwrap().len(), 16);
+    assert_eq!(
+        field(&shown, "/size_bytes").as_u64().unwrap(),
+        fs::metadata(&cose).unwrap().len()
+    );
+
+    let from_file = run(&["inspect", "--cose", s(&cose)]);
+    assert_eq!(json(&from_file), shown);
+    let from_stdin = run_stdin(&["inspect", "-"], &format!("{text}\n"));
+    assert_eq!(json(&from_stdin), shown);
+
+    let bad = run(&["inspect", "https://verify.example.gov.cn/c/12345"]);
+    assert_eq!(code(&bad), 1);
+    assert!(!stderr(&bad).is_empty());
+}
+
+#[test]
+fn demo_writes_files_and_verifies() {
+    let dir = TempDir::new();
+    let out_dir = dir.path("demo");
+    let out = run(&["demo", "--out", s(&out_dir)]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let printed = stdout(&out);
+    assert!(printed.contains("demos only"));
+
+    let public = out_dir.join("issuer.pub.pem");
+    let key = elicence::PublicKey::from_pem(&fs::read_to_string(&public).unwrap()).unwrap();
+    // RFC 8032 section 7.1 TEST 1.
+    assert_eq!(
+        key.to_bytes(),
+        *b"\xd7\x5a\x98\x01\x82\xb1\x0a\xb7\xd5\x4b\xfe\xd3\xc9\x64\x07\x3a\
+           \x0e\xe1\x72\xf3\xda\xa6\x23\x25\xaf\x02\x1a\x68\xf7\x07\x51\x1a"
+    );
+
+    for name in EXAMPLES {
+        assert!(printed.contains(&format!("{name}: valid")), "{printed}");
+        let cose = out_dir.join(format!("{name}.cose"));
+        let qr = fs::read_to_string(out_dir.join(format!("{name}.qr.txt"))).unwrap();
+        assert!(qr.ends_with('\n'));
+        assert!(printed.contains(qr.trim_end()));
+        assert!(printed.contains(&format!(
+            "elicence verify --pub {} --cose {}",
+            public.display(),
+            cose.display()
+        )));
+        let out = run(&["verify", "--pub", s(&public), "--cose", s(&cose)]);
+        assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
+        let out = run_stdin(&["verify", "--pub", s(&public), "-"], &qr);
+        assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
+    }
+}
+
+#[test]
+fn help_works_for_every_subcommand() {
+    let out = run(&["--help"]);
+    assert_eq!(code(&out), 0);
+    for sub in ["keygen", "issue", "verify", "inspect", "demo"] {
+        assert!(stdout(&out).contains(sub), "{sub}");
+        let help = run(&[sub, "--help"]);
+        assert_eq!(code(&help), 0, "{sub}");
+        assert!(stdout(&help).contains("Usage: elicence"), "{sub}");
+        let help = run(&["help", sub]);
+        assert_eq!(code(&help), 0, "{sub}");
+    }
+}

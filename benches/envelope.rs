@@ -37,7 +37,7 @@ fn envelope_benches(c: &mut Criterion) {
     let signed_at = UnixTime::parse_rfc3339("2025-01-01T09:00:00+08:00").unwrap();
     let at = UnixTime::parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
     let base = QrBase::default();
-    let signed = SignedLicence::sign(&licence, &key, signed_at).unwrap();
+    let signed = SignedLicence::sign(licence.clone(), &key, signed_at).unwrap();
     let text = qr::to_qr_text(&signed, &base);
     let verifier = Verifier::new([TrustedKey::new(elicence::Signer::public_key(&key))]);
     assert!(verifier.verify_qr_text(&text, at).is_valid());
@@ -59,10 +59,20 @@ fn envelope_benches(c: &mut Criterion) {
     c.bench_function("issue/driving-licence", |b| {
         b.iter(|| {
             let licence = black_box(&licence).clone();
-            let signed = SignedLicence::sign(&licence, &key, signed_at).unwrap();
+            let signed = SignedLicence::sign(licence, &key, signed_at).unwrap();
             qr::to_qr_text(&signed, &base)
         })
     });
+
+    // Sub-steps of issuing.
+    let mut steps = c.benchmark_group("issue_step");
+    steps.bench_function("sign", |b| {
+        b.iter(|| SignedLicence::sign(black_box(licence.clone()), &key, signed_at).unwrap())
+    });
+    steps.bench_function("qr_text", |b| {
+        b.iter(|| qr::to_qr_text(black_box(&signed), &base))
+    });
+    steps.finish();
 
     let mut verify = c.benchmark_group("verify");
     verify.bench_function("qr_text", |b| {
@@ -90,7 +100,10 @@ fn envelope_benches(c: &mut Criterion) {
     let texts: Vec<String> = (0..max)
         .map(|i| {
             let when = UnixTime::from_secs(signed_at.secs() + i64::try_from(i).unwrap());
-            qr::to_qr_text(&SignedLicence::sign(&licence, &key, when).unwrap(), &base)
+            qr::to_qr_text(
+                &SignedLicence::sign(licence.clone(), &key, when).unwrap(),
+                &base,
+            )
         })
         .collect();
     assert!(
@@ -99,6 +112,31 @@ fn envelope_benches(c: &mut Criterion) {
             .iter()
             .all(|v| v.is_valid())
     );
+
+    // What the batch path costs without the crate: dalek's batch check alone,
+    // and the R decompression the crate adds per signature before batching.
+    let decoded: Vec<SignedLicence> = texts
+        .iter()
+        .map(|t| SignedLicence::from_slice(&qr::envelope_bytes(t).unwrap()).unwrap())
+        .collect();
+    let messages: Vec<Vec<u8>> = decoded.iter().map(SignedLicence::to_be_signed).collect();
+    let messages: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let signatures: Vec<ed25519_dalek::Signature> = decoded
+        .iter()
+        .map(|d| ed25519_dalek::Signature::from_bytes(d.signature()))
+        .collect();
+    let keys = vec![dalek_public; max];
+    assert!(ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok());
+    let mut raw_batch = c.benchmark_group("raw_verify_batch");
+    raw_batch.throughput(Throughput::Elements(max as u64));
+    raw_batch.bench_function(BenchmarkId::from_parameter(max), |b| {
+        b.iter(|| ed25519_dalek::verify_batch(black_box(&messages), &signatures, &keys))
+    });
+    raw_batch.finish();
+    let r = curve25519_dalek::edwards::CompressedEdwardsY(signature.r_bytes().to_owned());
+    c.bench_function("raw/decompress_r", |b| {
+        b.iter(|| black_box(&r).decompress().map(|p| p.is_small_order()))
+    });
 
     let mut batch = c.benchmark_group("verify_batch");
     for n in BATCH_SIZES {

@@ -94,7 +94,7 @@ pub fn envelope(data: &[u8]) {
         key,
         signature: signed.signature(),
     };
-    let resigned = SignedLicence::sign(signed.licence(), &replay, signed.issued_at())
+    let resigned = SignedLicence::sign(signed.licence().clone(), &replay, signed.issued_at())
         .expect("the replay signer cannot fail");
     let (old, new) = (signed.as_bytes(), resigned.as_bytes());
     assert_eq!(
@@ -163,7 +163,7 @@ pub fn licence_json(data: &[u8]) {
     );
 
     let c = ctx();
-    let signed = SignedLicence::sign(&licence, &c.key, c.signed_at).expect("in-memory key");
+    let signed = SignedLicence::sign(licence.clone(), &c.key, c.signed_at).expect("in-memory key");
     if signed.as_bytes().len() <= MAX_ENVELOPE_LEN {
         assert_eq!(
             SignedLicence::from_slice(signed.as_bytes()),

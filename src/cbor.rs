@@ -310,8 +310,20 @@ pub(crate) struct Encoder {
 }
 
 impl Encoder {
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Encoder {
+            buf: Vec::with_capacity(capacity),
+        }
+    }
+
+    pub(crate) fn map_header(&mut self, len: usize) -> &mut Self {
+        self.head(5, len as u64);
+        self
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -372,7 +384,8 @@ impl Encoder {
     }
 
     /// Writes a map from integer keys to already-encoded values, sorting the
-    /// keys into deterministic order.
+    /// keys into deterministic order. Tests use it to build envelopes by hand.
+    #[cfg(test)]
     pub(crate) fn map(&mut self, mut entries: Vec<(i64, Vec<u8>)>) -> &mut Self {
         let mut encoded: Vec<(Vec<u8>, Vec<u8>)> = entries
             .drain(..)
@@ -393,6 +406,7 @@ impl Encoder {
 }
 
 /// Encodes one item with a closure, for building map values.
+#[cfg(test)]
 pub(crate) fn encode_with(f: impl FnOnce(&mut Encoder)) -> Vec<u8> {
     let mut e = Encoder::new();
     f(&mut e);

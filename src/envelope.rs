@@ -156,37 +156,27 @@ pub struct SignedLicence {
 impl SignedLicence {
     /// Signs `licence` at time `issued_at` (the `iat` claim).
     pub fn sign(
-        licence: &Licence,
+        licence: Licence,
         signer: &dyn Signer,
         issued_at: UnixTime,
     ) -> Result<Self, SignError> {
         let key_id = signer.public_key().key_id();
-        let protected = cbor::encode_with(|e| {
-            e.map(vec![
-                (
-                    HEADER_ALG,
-                    cbor::encode_with(|e| {
-                        e.int(ALG_EDDSA);
-                    }),
-                ),
-                (
-                    HEADER_KID,
-                    cbor::encode_with(|e| {
-                        e.bytes(&key_id.0);
-                    }),
-                ),
-            ]);
-        });
-        let payload = encode_claims(licence, issued_at);
+        let mut protected = Encoder::with_capacity(13);
+        protected
+            .map_header(2)
+            .int(HEADER_ALG)
+            .int(ALG_EDDSA)
+            .int(HEADER_KID)
+            .bytes(&key_id.0);
+        let protected = protected.into_bytes();
+        let payload = encode_claims(&licence, issued_at);
         let signature = signer.sign(&sig_structure(&protected, &payload))?;
 
-        let mut e = Encoder::new();
+        let mut e = Encoder::with_capacity(protected.len() + payload.len() + 80);
         e.tag(COSE_SIGN1_TAG).array(4).bytes(&protected);
-        let protected_end = e.len();
-        let protected_range = protected_end - protected.len()..protected_end;
-        e.map(Vec::new()).bytes(&payload);
-        let payload_end = e.len();
-        let payload_range = payload_end - payload.len()..payload_end;
+        let protected_range = e.len() - protected.len()..e.len();
+        e.map_header(0).bytes(&payload);
+        let payload_range = e.len() - payload.len()..e.len();
         e.bytes(&signature);
         Ok(SignedLicence {
             bytes: e.into_bytes(),
@@ -194,7 +184,7 @@ impl SignedLicence {
             payload: payload_range,
             signature,
             key_id,
-            licence: licence.clone(),
+            licence,
             issued_at,
         })
     }
@@ -341,7 +331,7 @@ fn range_within(outer: &[u8], inner: &[u8]) -> Range<usize> {
 }
 
 pub(crate) fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
-    let mut e = Encoder::new();
+    let mut e = Encoder::with_capacity(protected.len() + payload.len() + 16);
     e.array(4)
         .text("Signature1")
         .bytes(protected)
@@ -396,84 +386,64 @@ fn decode_protected(bytes: &[u8]) -> Result<KeyId, EnvelopeError> {
     }
 }
 
+/// Writes the claims with their keys in deterministic order, which the
+/// order of the statements below is: 1, 4, 5, 6, -65537; inside the licence
+/// map, 0 to 11.
 fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
-    let text = |s: &str| {
-        cbor::encode_with(|e| {
-            e.text(s);
-        })
-    };
-    let int = |n: i64| {
-        cbor::encode_with(|e| {
-            e.int(n);
-        })
-    };
-
-    let mut inner = vec![
-        (key::VERSION, int(FORMAT_VERSION as i64)),
-        (key::TYPE_CODE, text(licence.type_code.as_str())),
-        (key::NUMBER, text(&licence.number)),
-        (key::HOLDER_NAME, text(licence.holder.name())),
-        (
-            key::HOLDER_ID_KIND,
-            int(licence.holder.document().kind().code() as i64),
-        ),
-        (
-            key::HOLDER_ID_NUMBER,
-            text(licence.holder.document().number()),
-        ),
-        (key::ISSUER_NAME, text(licence.issuer.name())),
-        (key::ISSUE_DATE, int(licence.issue_date.days_since_epoch())),
-    ];
-    if let Some(id) = &licence.identifier {
-        inner.push((
-            key::IDENTIFIER,
-            cbor::encode_with(|e| {
-                e.array(2)
-                    .text(id.serial().as_str())
-                    .text(&id.version().to_string());
-            }),
-        ));
+    let exp = expiry(licence.valid_until);
+    let mut e = Encoder::with_capacity(256);
+    e.map_header(if exp.is_some() { 5 } else { 4 });
+    e.int(claim::ISS).text(licence.issuer.code().as_str());
+    if let Some(exp) = exp {
+        e.int(claim::EXP).int(exp.secs());
     }
+    e.int(claim::NBF)
+        .int(licence.valid_from.start_in_china().secs());
+    e.int(claim::IAT).int(issued_at.secs());
+
+    let optional = [
+        licence.identifier.is_some(),
+        !licence.face.is_empty(),
+        licence.photo_sha256.is_some(),
+        licence.status_index.is_some(),
+    ];
+    e.int(claim::LICENCE)
+        .map_header(8 + optional.iter().filter(|&&present| present).count());
+    e.int(key::VERSION).int(FORMAT_VERSION as i64);
+    e.int(key::TYPE_CODE).text(licence.type_code.as_str());
+    e.int(key::NUMBER).text(&licence.number);
+    if let Some(id) = &licence.identifier {
+        e.int(key::IDENTIFIER)
+            .array(2)
+            .text(id.serial().as_str())
+            .text(&id.version().to_string());
+    }
+    let document = licence.holder.document();
+    e.int(key::HOLDER_NAME).text(licence.holder.name());
+    e.int(key::HOLDER_ID_KIND)
+        .int(document.kind().code() as i64);
+    e.int(key::HOLDER_ID_NUMBER).text(document.number());
+    e.int(key::ISSUER_NAME).text(licence.issuer.name());
+    e.int(key::ISSUE_DATE)
+        .int(licence.issue_date.days_since_epoch());
     if !licence.face.is_empty() {
-        inner.push((
-            key::FACE,
-            cbor::encode_with(|e| {
-                e.array(licence.face.len());
-                for field in &licence.face {
-                    e.array(2).text(&field.label).text(&field.value);
-                }
-            }),
-        ));
+        e.int(key::FACE).array(licence.face.len());
+        for field in &licence.face {
+            e.array(2).text(&field.label).text(&field.value);
+        }
     }
     if let Some(digest) = &licence.photo_sha256 {
-        inner.push((
-            key::PHOTO_SHA256,
-            cbor::encode_with(|e| {
-                e.bytes(digest);
-            }),
-        ));
+        e.int(key::PHOTO_SHA256).bytes(digest);
     }
     if let Some(index) = licence.status_index {
-        inner.push((key::STATUS_INDEX, int(i64::from(index))));
+        e.int(key::STATUS_INDEX).int(i64::from(index));
     }
-
-    let mut claims = vec![
-        (claim::ISS, text(licence.issuer.code().as_str())),
-        (claim::IAT, int(issued_at.secs())),
-        (claim::NBF, int(licence.valid_from.start_in_china().secs())),
-        (
-            claim::LICENCE,
-            cbor::encode_with(|e| {
-                e.map(inner);
-            }),
-        ),
-    ];
-    if let Some(exp) = expiry(licence.valid_until) {
-        claims.push((claim::EXP, int(exp.secs())));
-    }
-    cbor::encode_with(|e| {
-        e.map(claims);
-    })
+    let bytes = e.into_bytes();
+    debug_assert!(
+        cbor::decode(&bytes).is_ok(),
+        "claims must be deterministic CBOR"
+    );
+    bytes
 }
 
 /// Reads the claims map into a licence, running every check the builder runs.
@@ -593,10 +563,8 @@ fn decode_claims(payload: &[u8]) -> Result<(Licence, UnixTime), EnvelopeError> {
         )?)
         .issuer(Issuer::new(issuer_name, issuer_code)?)
         .issue_date(issue_date)
-        .validity(valid_from, valid_until);
-    for field in &face {
-        builder = builder.face_field(&field.label, &field.value);
-    }
+        .validity(valid_from, valid_until)
+        .face_fields(face);
     if let Some((serial, version)) = identifier {
         builder = builder.identifier(serial, version);
     }

@@ -80,6 +80,9 @@ impl fmt::Debug for KeyId {
 pub struct PublicKey {
     key: ed25519_dalek::VerifyingKey,
     id: KeyId,
+    // Checking the order costs a point multiplication; keys are checked once
+    // here rather than on every verification.
+    weak: bool,
 }
 
 impl PublicKey {
@@ -92,6 +95,7 @@ impl PublicKey {
     pub(crate) fn from_dalek(key: ed25519_dalek::VerifyingKey) -> Self {
         PublicKey {
             id: KeyId::of_raw_key(key.as_bytes()),
+            weak: key.is_weak(),
             key,
         }
     }
@@ -126,7 +130,7 @@ impl PublicKey {
 
     /// Whether the key is of small order, so that signatures under it prove nothing.
     pub fn is_weak(&self) -> bool {
-        self.key.is_weak()
+        self.weak
     }
 
     pub(crate) fn dalek(&self) -> &ed25519_dalek::VerifyingKey {
@@ -181,9 +185,15 @@ impl SigningKey {
             })
     }
 
-    /// Writes a PKCS#8 v1 `PRIVATE KEY` PEM block; the string is wiped when dropped.
+    /// Writes a PKCS#8 v1 `PRIVATE KEY` PEM block (RFC 8410); the string is
+    /// wiped when dropped.
+    ///
+    /// Version 1, without the optional public key, because OpenSSL 3.0 cannot
+    /// read the version 2 form that ed25519-dalek writes by default.
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, KeyError> {
-        self.key
+        let mut keypair = ed25519_dalek::pkcs8::KeypairBytes::from(&self.key);
+        keypair.public_key = None;
+        keypair
             .to_pkcs8_pem(LineEnding::LF)
             .map_err(|e| KeyError::PrivateKey {
                 reason: e.to_string(),

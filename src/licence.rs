@@ -558,6 +558,11 @@ impl LicenceBuilder {
         });
         self
     }
+    /// Replaces the face fields with these, in order.
+    pub fn face_fields(mut self, fields: Vec<FaceField>) -> Self {
+        self.face = fields;
+        self
+    }
     /// Sets the SHA-256 digest of the holder's photo.
     pub fn photo_sha256(mut self, digest: [u8; 32]) -> Self {
         self.photo_sha256 = Some(digest);
@@ -745,7 +750,7 @@ impl LicenceJson {
             .issuer(Issuer::new(&self.issuer.name, issuer_code)?)
             .issue_date(parse_date(Field::IssueDate, &self.issue_date)?)
             .validity(parse_date(Field::ValidFrom, &self.valid_from)?, valid_until);
-        builder.face = self.face;
+        builder = builder.face_fields(self.face);
         if let Some(id) = self.identifier {
             builder = builder.identifier(&id.serial, &id.version);
         }

@@ -129,10 +129,18 @@ fn digits_for(group_len: usize) -> usize {
 
 /// Appends `bytes` as decimal digits.
 pub fn push_digits(out: &mut String, bytes: &[u8]) {
+    out.reserve(digit_count(bytes.len()));
     for block in bytes.chunks(BLOCK_BYTES) {
-        let value = block.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        let mut value = block.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        let mut digits = [b'0'; BLOCK_DIGITS];
         let width = digits_for(block.len());
-        out.push_str(&format!("{value:0width$}"));
+        for d in digits.iter_mut().take(width).rev() {
+            *d = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        for &d in digits.iter().take(width) {
+            out.push(char::from(d));
+        }
     }
 }
 
@@ -147,9 +155,7 @@ pub fn envelope_bytes(text: &str) -> Result<Vec<u8>, QrError> {
             max,
         });
     }
-    let digits_start = text.rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| {
-        i + text[i..].chars().next().map_or(1, char::len_utf8)
-    });
+    let digits_start = text.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let digits = text.get(digits_start..).unwrap_or_default();
     if digits.is_empty() {
         return Err(QrError::NoDigits);
@@ -159,9 +165,6 @@ pub fn envelope_bytes(text: &str) -> Result<Vec<u8>, QrError> {
 
 /// Reads a block of digits written by [`push_digits`].
 pub fn decode_digits(digits: &str) -> Result<Vec<u8>, QrError> {
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(QrError::NoDigits);
-    }
     let count = digits.len();
     let tail_bytes = TAIL_DIGITS
         .iter()
@@ -175,9 +178,13 @@ pub fn decode_digits(digits: &str) -> Result<Vec<u8>, QrError> {
             tail_bytes
         };
         // At most 17 digits, so the value fits in a u64 (10^17 < 2^64).
-        let value = block
-            .iter()
-            .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
+        let mut value = 0u64;
+        for &d in block {
+            if !d.is_ascii_digit() {
+                return Err(QrError::NoDigits);
+            }
+            value = value * 10 + u64::from(d - b'0');
+        }
         if value >> (8 * n_bytes) != 0 {
             return Err(QrError::BlockOutOfRange { index });
         }

@@ -6,7 +6,6 @@
 use core::fmt;
 use std::collections::HashMap;
 
-use curve25519_dalek::edwards::CompressedEdwardsY;
 use thiserror::Error;
 
 use crate::date::UnixTime;
@@ -405,15 +404,49 @@ impl Verifier {
     }
 }
 
-/// Batch verification uses a randomised linear combination in which a
-/// small-order R could cancel out; `verify_strict` refuses such signatures
-/// outright, so they are sent down the single path to get its answer.
+/// Encodings of the small-order points of Ed25519 with the sign bit cleared:
+/// the identity, the point of order 2, the points of order 4 and 8, and the
+/// non-canonical encodings y = p and y = p + 1 that decode to them. Every
+/// encoding of a small-order point that decompresses is one of these.
+const SMALL_ORDER_ENCODINGS: [[u8; 32]; 7] = [
+    [0; 32],
+    [
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0,
+    ],
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+    small_order_high(0xec),
+    small_order_high(0xed),
+    small_order_high(0xee),
+];
+
+/// `[low, 0xff, …, 0xff, 0x7f]`: p − 1, p and p + 1 for low = 0xec, 0xed, 0xee.
+const fn small_order_high(low: u8) -> [u8; 32] {
+    let mut out = [0xff; 32];
+    out[0] = low;
+    out[31] = 0x7f;
+    out
+}
+
+/// Whether a signature's R may go into a batch. Batch verification checks a
+/// random linear combination in which a small-order R is not caught, while
+/// `verify_strict` refuses it; such signatures take the single path so that
+/// both paths give the same answer. A byte comparison, not a decompression,
+/// keeps the batch path cheap.
 fn r_is_batch_safe(signature: &[u8; 64]) -> bool {
     let mut r = [0u8; 32];
     r.copy_from_slice(&signature[..32]);
-    CompressedEdwardsY(r)
-        .decompress()
-        .is_some_and(|point| !point.is_small_order())
+    r[31] &= 0x7f;
+    !SMALL_ORDER_ENCODINGS.contains(&r)
 }
 
 #[cfg(test)]

@@ -508,7 +508,15 @@ fn inspect_prints_the_licence_without_verifying() {
 fn demo_writes_files_and_verifies() {
     let dir = TempDir::new();
     let out_dir = dir.path("demo");
-    let out = run(&["demo", "--out", s(&out_dir)]);
+    // A fixed time inside every demo licence's validity, so the test does not
+    // start failing when the examples expire.
+    let out = run(&[
+        "demo",
+        "--out",
+        s(&out_dir),
+        "--at",
+        "2026-06-01T12:00:00+08:00",
+    ]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     let printed = stdout(&out);
     assert!(printed.contains("demos only"));

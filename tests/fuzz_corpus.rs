@@ -146,7 +146,7 @@ fn write_seeds() {
         write("licence_json", &format!("{stem}.json"), json.as_bytes());
 
         let licence = Licence::from_json(&json).unwrap();
-        let signed = SignedLicence::sign(&licence, &key, at).unwrap();
+        let signed = SignedLicence::sign(licence, &key, at).unwrap();
         let bytes = signed.as_bytes();
         write("envelope", &format!("{stem}.cose"), bytes);
         write(

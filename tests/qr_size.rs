@@ -1,4 +1,5 @@
-//! QR sizes of the example licences, measured with the `qrcode` crate.
+//! The QR sizes the README states, measured with the `qrcode` crate: if the
+//! format or the examples change size, this fails until the README is updated.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -19,24 +20,46 @@ fn version(text: &str, level: EcLevel) -> i16 {
     }
 }
 
+/// (example, envelope bytes, QR text characters, version at M, version at Q)
+const README_TABLE: [(&str, usize, usize, i16, i16); 3] = [
+    ("driving-licence", 273, 695, 13, 16),
+    ("business-licence", 562, 1397, 19, 23),
+    ("health-permit", 513, 1278, 18, 22),
+];
+
 #[test]
-fn print_sizes() {
+fn example_qr_sizes_are_as_the_readme_says() {
     let key = SigningKey::from_seed(&[9; 32]);
     let at = UnixTime::parse_rfc3339("2025-01-01T09:00:00+08:00").unwrap();
-    for name in ["driving-licence", "business-licence", "health-permit"] {
-        let json = std::fs::read_to_string(format!(
+    for (name, envelope, chars, at_m, at_q) in README_TABLE {
+        let path = format!(
             "{}/examples/licences/{name}.json",
             env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
-        let signed = SignedLicence::sign(&Licence::from_json(&json).unwrap(), &key, at).unwrap();
+        );
+        let licence = Licence::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let signed = SignedLicence::sign(licence, &key, at).unwrap();
         let text = qr::to_qr_text(&signed, &QrBase::default());
-        println!(
-            "{name}: envelope {} B, text {} chars, M v{}, Q v{}",
+        let measured = (
+            name,
             signed.as_bytes().len(),
             text.len(),
             version(&text, EcLevel::M),
-            version(&text, EcLevel::Q)
+            version(&text, EcLevel::Q),
         );
+        assert_eq!(measured, (name, envelope, chars, at_m, at_q));
     }
+}
+
+#[test]
+fn digits_cost_about_8_1_bits_per_envelope_byte() {
+    // 177 bytes is the most that fits version 10 at M after the default base
+    // URL in byte mode: 216 data codewords.
+    let base = QrBase::default();
+    let fits = |n: usize| {
+        let mut text = base.to_string();
+        qr::push_digits(&mut text, &vec![0xa5; n]);
+        version(&text, EcLevel::M) <= 10
+    };
+    assert!(fits(177));
+    assert!(!fits(178));
 }

@@ -419,7 +419,7 @@ fn generate() -> Json {
     for name in EXAMPLES {
         let licence = example(name);
         let iat = signing_time(&licence);
-        let signed = SignedLicence::sign(&licence, &issuer, iat).unwrap();
+        let signed = SignedLicence::sign(licence.clone(), &issuer, iat).unwrap();
         assert_eq!(
             Parts::new(&issuer, &licence, iat).build(&issuer),
             signed.as_bytes(),

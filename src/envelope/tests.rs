@@ -21,7 +21,7 @@ fn at() -> UnixTime {
 }
 
 fn signed(json: &str) -> SignedLicence {
-    SignedLicence::sign(&Licence::from_json(json).unwrap(), &key(), at()).unwrap()
+    SignedLicence::sign(Licence::from_json(json).unwrap(), &key(), at()).unwrap()
 }
 
 /// Re-signs hand-made payload bytes under the standard protected header.

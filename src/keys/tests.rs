@@ -40,6 +40,9 @@ fn pem_round_trips() {
     let key = SigningKey::generate();
     let pem = key.to_pkcs8_pem().unwrap();
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    // PKCS#8 v1 for Ed25519 is always 48 bytes of DER: 64 base64 characters.
+    assert_eq!(pem.lines().nth(1).map(str::len), Some(64));
+    assert_eq!(pem.lines().count(), 3);
     let back = SigningKey::from_pkcs8_pem(&pem).unwrap();
     assert_eq!(back.public_key(), key.public_key());
 

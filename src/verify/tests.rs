@@ -33,7 +33,7 @@ fn code(key: &SigningKey, number: &str) -> String {
     );
     let licence = Licence::from_json(&json).unwrap();
     to_qr_text(
-        &SignedLicence::sign(&licence, key, issued()).unwrap(),
+        &SignedLicence::sign(licence, key, issued()).unwrap(),
         &QrBase::default(),
     )
 }
@@ -214,4 +214,31 @@ fn verdict_json_has_the_documented_fields() {
     assert_eq!(bad["valid"], false);
     assert_eq!(bad["reasons"][0]["code"], "malformed_text");
     assert!(bad["licence"].is_null());
+}
+
+#[test]
+fn small_order_blocklist_matches_the_curve() {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    for encoding in SMALL_ORDER_ENCODINGS {
+        for sign in [0u8, 0x80] {
+            let mut e = encoding;
+            e[31] |= sign;
+            if let Some(point) = CompressedEdwardsY(e).decompress() {
+                assert!(point.is_small_order(), "{e:02x?}");
+            }
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&e);
+            assert!(!r_is_batch_safe(&sig));
+        }
+    }
+    // Every small-order point, from the 8-torsion subgroup, is on the list.
+    let torsion = curve25519_dalek::constants::EIGHT_TORSION;
+    for point in torsion {
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(point.compress().as_bytes());
+        assert!(!r_is_batch_safe(&sig), "{point:?}");
+    }
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(curve25519_dalek::constants::ED25519_BASEPOINT_COMPRESSED.as_bytes());
+    assert!(r_is_batch_safe(&sig));
 }

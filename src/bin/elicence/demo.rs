@@ -79,7 +79,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
         out: args.out.clone(),
         key: SigningKey::from_seed(&DEMO_SEED),
         issued_at,
-        checked_at: now(),
+        checked_at: args.at.unwrap_or_else(now),
         base: QrBase::default(),
         issued: Vec::new(),
         all_valid: true,
@@ -99,7 +99,7 @@ fn announce(demo: &mut Demo) -> Result<(), CliError> {
     outln!("Anyone can sign with it. It is for demos only; never trust it for real licences.")?;
     outln!("demo key id: {}", demo.key.public_key().key_id())?;
     outln!("issued at:   {}", demo.issued_at)?;
-    outln!("checked at:  {} (now)", demo.checked_at)?;
+    outln!("checked at:  {}", demo.checked_at)?;
     outln!()?;
     Ok(())
 }
@@ -108,7 +108,7 @@ fn issue_examples(demo: &mut Demo) -> Result<(), CliError> {
     for (name, json) in EXAMPLES {
         let licence =
             Licence::from_json(json).map_err(|e| CliError::new(format!("example {name}: {e}")))?;
-        let signed = SignedLicence::sign(&licence, &demo.key, demo.issued_at)
+        let signed = SignedLicence::sign(licence, &demo.key, demo.issued_at)
             .map_err(|e| CliError::new(format!("example {name}: {e}")))?;
         let qr_text = qr::to_qr_text(&signed, &demo.base);
         demo.issued.push(Issued {

@@ -35,7 +35,7 @@ fn issue_one(
     let licence = Licence::from_json(&json)
         .map_err(|e| CliError::new(format!("{}: {e}", licence_path.display())))?;
     let signed =
-        SignedLicence::sign(&licence, key, issued_at).map_err(|e| CliError::new(e.to_string()))?;
+        SignedLicence::sign(licence, key, issued_at).map_err(|e| CliError::new(e.to_string()))?;
     if let Some(out) = out {
         write_atomic(out, signed.as_bytes())?;
     }
@@ -120,7 +120,7 @@ fn issue_chunk(
             let bad = |message: String| BadLine { line, message };
             let licence = Licence::from_json(json).map_err(|e| bad(e.to_string()))?;
             let signed =
-                SignedLicence::sign(&licence, key, issued_at).map_err(|e| bad(e.to_string()))?;
+                SignedLicence::sign(licence, key, issued_at).map_err(|e| bad(e.to_string()))?;
             Ok(qr::to_qr_text(&signed, base))
         })
         .collect()

@@ -125,6 +125,10 @@ struct DemoArgs {
     /// Directory to write the demo envelopes, QR texts and public key into.
     #[arg(long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
+    /// Verification time (RFC 3339); defaults to now. The demo licences
+    /// expire between 2029 and 2030.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
 }
 
 /// A failure that ends the command with a message on stderr.

@@ -138,9 +138,8 @@ pub fn push_digits(out: &mut String, bytes: &[u8]) {
             *d = b'0' + (value % 10) as u8;
             value /= 10;
         }
-        for &d in digits.iter().take(width) {
-            out.push(char::from(d));
-        }
+        let digits = digits.get(..width).unwrap_or_default();
+        out.push_str(core::str::from_utf8(digits).unwrap_or_default());
     }
 }
 
@@ -155,36 +154,50 @@ pub fn envelope_bytes(text: &str) -> Result<Vec<u8>, QrError> {
             max,
         });
     }
-    let digits_start = text.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    let digits = text.get(digits_start..).unwrap_or_default();
+    // Scan bytes, not chars: an ASCII digit is never part of a multi-byte
+    // character, so the digits after the last non-digit byte are exactly the
+    // trailing digit characters.
+    let bytes = text.as_bytes();
+    let start = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    let digits = bytes.get(start..).unwrap_or_default();
     if digits.is_empty() {
         return Err(QrError::NoDigits);
     }
-    decode_digits(digits)
+    decode_ascii_digits(digits)
 }
 
 /// Reads a block of digits written by [`push_digits`].
 pub fn decode_digits(digits: &str) -> Result<Vec<u8>, QrError> {
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(QrError::NoDigits);
+    }
+    decode_ascii_digits(digits.as_bytes())
+}
+
+/// The work of [`decode_digits`] on bytes already known to be ASCII digits.
+fn decode_ascii_digits(digits: &[u8]) -> Result<Vec<u8>, QrError> {
     let count = digits.len();
     let tail_bytes = TAIL_DIGITS
         .iter()
         .position(|&d| d == count % BLOCK_DIGITS)
         .ok_or(QrError::DigitCount { count })?;
     let mut out = Vec::with_capacity(count / BLOCK_DIGITS * BLOCK_BYTES + tail_bytes);
-    for (index, block) in digits.as_bytes().chunks(BLOCK_DIGITS).enumerate() {
+    for (index, block) in digits.chunks(BLOCK_DIGITS).enumerate() {
         let n_bytes = if block.len() == BLOCK_DIGITS {
             BLOCK_BYTES
         } else {
             tail_bytes
         };
-        // At most 17 digits, so the value fits in a u64 (10^17 < 2^64).
-        let mut value = 0u64;
-        for &d in block {
-            if !d.is_ascii_digit() {
-                return Err(QrError::NoDigits);
-            }
-            value = value * 10 + u64::from(d - b'0');
-        }
+        // At most 17 digits, so the value fits in a u64 (10^17 < 2^64); the
+        // wrapping operations only matter if a caller broke the digits-only
+        // promise, and then give a wrong number rather than a panic.
+        let value = block.iter().fold(0u64, |v, &d| {
+            v.wrapping_mul(10)
+                .wrapping_add(u64::from(d.wrapping_sub(b'0')))
+        });
         if value >> (8 * n_bytes) != 0 {
             return Err(QrError::BlockOutOfRange { index });
         }

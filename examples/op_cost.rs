@@ -1,0 +1,58 @@
+//! Runs one operation many times, for counting instructions with callgrind:
+//! wall-clock benches on a shared machine vary by ±10 %, instruction counts
+//! do not. `bash benches/instructions.sh` runs it under valgrind and prints
+//! the ratios that the README's figures table quotes.
+//!
+//! Usage: `op_cost OP N`, where OP is `setup` (everything but the loop),
+//! `raw_sign`, `issue`, `raw_verify` or `verify`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::hint::black_box;
+
+use ed25519_dalek::Signer as _;
+use elicence::{
+    Licence, QrBase, SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Verifier, qr,
+};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let op = args.get(1).map(String::as_str).unwrap_or("setup");
+    let n: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000);
+
+    let key = SigningKey::from_seed(&[7; 32]);
+    let dalek_key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let licence = Licence::from_json(include_str!("licences/driving-licence.json")).unwrap();
+    let at = UnixTime::parse_rfc3339("2025-01-01T09:00:00+08:00").unwrap();
+    let now = UnixTime::parse_rfc3339("2026-06-01T12:00:00+08:00").unwrap();
+    let signed = SignedLicence::sign(licence.clone(), &key, at).unwrap();
+    let text = qr::to_qr_text(&signed, &QrBase::default());
+    let message = signed.to_be_signed();
+    let signature = dalek_key.sign(&message);
+    let verifier = Verifier::new([TrustedKey::new(key.public_key())]);
+    let base = QrBase::default();
+
+    for _ in 0..n {
+        match op {
+            "setup" => {}
+            "raw_sign" => {
+                black_box(dalek_key.sign(black_box(&message)));
+            }
+            "issue" => {
+                let signed = SignedLicence::sign(black_box(&licence).clone(), &key, at).unwrap();
+                black_box(qr::to_qr_text(&signed, &base));
+            }
+            "raw_verify" => {
+                black_box(
+                    dalek_key
+                        .verifying_key()
+                        .verify_strict(black_box(&message), &signature),
+                )
+                .unwrap();
+            }
+            "verify" => {
+                assert!(verifier.verify_qr_text(black_box(&text), now).is_valid());
+            }
+            other => panic!("unknown op {other}"),
+        }
+    }
+}

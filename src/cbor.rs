@@ -405,6 +405,18 @@ impl Encoder {
     }
 }
 
+/// Encoded size of a byte string of `len` bytes: its head plus the bytes.
+pub(crate) fn byte_string_len(len: usize) -> usize {
+    let head = match len {
+        0..=23 => 1,
+        24..=0xff => 2,
+        0x100..=0xffff => 3,
+        0x1_0000..=0xffff_ffff => 5,
+        _ => 9,
+    };
+    head + len
+}
+
 /// Encodes one item with a closure, for building map values.
 #[cfg(test)]
 pub(crate) fn encode_with(f: impl FnOnce(&mut Encoder)) -> Vec<u8> {

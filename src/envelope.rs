@@ -140,6 +140,24 @@ pub enum EnvelopeError {
     Licence(#[from] LicenceError),
 }
 
+/// Why a licence could not be signed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum IssueError {
+    /// The envelope would be larger than verifiers accept (too many or too
+    /// long face fields); nothing was signed.
+    #[error("the signed envelope would be {len} bytes; verifiers accept at most {max}")]
+    TooLarge {
+        /// Its size.
+        len: usize,
+        /// The limit, [`MAX_ENVELOPE_LEN`].
+        max: usize,
+    },
+    /// The signer failed.
+    #[error(transparent)]
+    Signer(#[from] SignError),
+}
+
 /// A licence in its signed envelope, decoded and checked for form but not yet
 /// for its signature: use [`crate::Verifier`] for that.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,12 +172,14 @@ pub struct SignedLicence {
 }
 
 impl SignedLicence {
-    /// Signs `licence` at time `issued_at` (the `iat` claim).
+    /// Signs `licence` at time `issued_at` (the `iat` claim). A licence whose
+    /// envelope would exceed [`MAX_ENVELOPE_LEN`] is refused before the
+    /// signer is asked for anything.
     pub fn sign(
         licence: Licence,
         signer: &dyn Signer,
         issued_at: UnixTime,
-    ) -> Result<Self, SignError> {
+    ) -> Result<Self, IssueError> {
         let key_id = signer.public_key().key_id();
         let mut protected = Encoder::with_capacity(13);
         protected
@@ -170,6 +190,17 @@ impl SignedLicence {
             .bytes(&key_id.0);
         let protected = protected.into_bytes();
         let payload = encode_claims(&licence, issued_at);
+        // Tag, array head, the three byte strings and the empty map.
+        let len = 3
+            + cbor::byte_string_len(protected.len())
+            + cbor::byte_string_len(payload.len())
+            + cbor::byte_string_len(64);
+        if len > MAX_ENVELOPE_LEN {
+            return Err(IssueError::TooLarge {
+                len,
+                max: MAX_ENVELOPE_LEN,
+            });
+        }
         let signature = signer.sign(&sig_structure(&protected, &payload))?;
 
         let mut e = Encoder::with_capacity(protected.len() + payload.len() + 80);
@@ -178,6 +209,7 @@ impl SignedLicence {
         e.map_header(0).bytes(&payload);
         let payload_range = e.len() - payload.len()..e.len();
         e.bytes(&signature);
+        debug_assert_eq!(e.len(), len);
         Ok(SignedLicence {
             bytes: e.into_bytes(),
             protected: protected_range,
@@ -342,8 +374,8 @@ pub(crate) fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
 
 fn expiry(until: ValidUntil) -> Option<UnixTime> {
     match until {
-        // The day after 9999-12-31 does not exist; such a licence never expires
-        // in practice and the builder's date range keeps it representable.
+        // The builder refuses a last day with no next day (9999-12-31), so
+        // the fallback, the same instant computed by hand, is never taken.
         ValidUntil::Date(d) => Some(
             d.succ()
                 .map(Date::start_in_china)

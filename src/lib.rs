@@ -73,7 +73,7 @@ struct ReadmeDoctests;
 
 pub use cbor::CborError;
 pub use date::{Date, DateError, UnixTime};
-pub use envelope::{EnvelopeError, SignatureFailure, SignedLicence};
+pub use envelope::{EnvelopeError, IssueError, SignatureFailure, SignedLicence};
 pub use ident::{IdentError, LicenceIdentifier, LicenceTypeCode, ResidentId, Uscc};
 pub use keys::{KeyError, KeyId, PublicKey, SignError, Signer, SigningKey};
 pub use licence::{

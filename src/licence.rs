@@ -599,6 +599,12 @@ impl LicenceBuilder {
                     until,
                 });
             }
+            // Validity ends at the start of the next day, which must be a
+            // date too (9999-12-31 has none: such a licence is long-term).
+            until.succ().map_err(|source| LicenceError::Date {
+                field: Field::ValidUntil,
+                source,
+            })?;
         }
         if self.face.len() > MAX_FACE_FIELDS {
             return Err(LicenceError::TooManyFaceFields {

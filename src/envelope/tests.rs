@@ -224,3 +224,78 @@ fn a_bad_check_character_inside_a_signed_payload_is_refused() {
         }))
     ));
 }
+
+#[test]
+fn extreme_dates_sign_and_decode_or_are_refused_up_front() {
+    let base = Licence::from_json(DRIVING).unwrap();
+    let first: Date = "0001-01-01".parse().unwrap();
+    let last_with_successor: Date = "9999-12-30".parse().unwrap();
+    let builder = |until| {
+        Licence::builder(base.type_code().clone(), base.number())
+            .holder(base.holder().clone())
+            .issuer(base.issuer().clone())
+            .issue_date(first)
+            .validity(first, until)
+    };
+    for until in [ValidUntil::Date(last_with_successor), ValidUntil::LongTerm] {
+        let licence = builder(until).build().unwrap();
+        let signed =
+            SignedLicence::sign(licence.clone(), &key(), UnixTime::from_secs(i64::MIN / 2))
+                .unwrap();
+        assert_eq!(
+            SignedLicence::from_slice(signed.as_bytes())
+                .unwrap()
+                .licence(),
+            &licence
+        );
+    }
+    assert!(matches!(
+        builder(ValidUntil::Date("9999-12-31".parse().unwrap())).build(),
+        Err(LicenceError::Date {
+            field: Field::ValidUntil,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn an_oversized_licence_is_refused_before_signing() {
+    struct Refuses;
+    impl Signer for Refuses {
+        fn public_key(&self) -> PublicKey {
+            key().public_key()
+        }
+        fn sign(&self, _: &[u8]) -> Result<[u8; 64], SignError> {
+            panic!("the signer must not be asked");
+        }
+    }
+    let mut builder = Licence::builder(
+        "111000000000222224001".parse().unwrap(),
+        "110108199003071238",
+    );
+    let base = Licence::from_json(DRIVING).unwrap();
+    builder = builder
+        .holder(base.holder().clone())
+        .issuer(base.issuer().clone())
+        .issue_date(base.issue_date())
+        .validity(base.valid_from(), base.valid_until());
+    // Grow one face field at a time until the envelope no longer fits.
+    let value = "长".repeat(crate::licence::MAX_VALUE_CHARS);
+    let mut last_len = 0;
+    for i in 0..crate::licence::MAX_FACE_FIELDS {
+        builder = builder.face_field(&format!("项{i}"), &value);
+        match SignedLicence::sign(builder.clone().build().unwrap(), &key(), at()) {
+            Ok(signed) => last_len = signed.as_bytes().len(),
+            Err(IssueError::TooLarge { len, max }) => {
+                assert!(len > max && last_len <= max, "{len} {last_len}");
+                assert!(matches!(
+                    SignedLicence::sign(builder.build().unwrap(), &Refuses, at()),
+                    Err(IssueError::TooLarge { .. })
+                ));
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("64 face fields of 512 characters should not fit");
+}

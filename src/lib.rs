@@ -64,6 +64,9 @@ pub mod ident;
 pub mod keys;
 pub mod licence;
 pub mod qr;
+#[cfg(feature = "render")]
+pub mod render;
+pub mod seal;
 pub mod verify;
 
 /// The README's examples run as doctests.

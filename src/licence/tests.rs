@@ -172,7 +172,7 @@ fn json_errors_are_typed_and_located() {
             ..
         })
     ));
-    let bad_digest = EXAMPLES[2].replace("3a7bd3e2", "3a7bd3eg");
+    let bad_digest = EXAMPLES[2].replace("43f52010", "43f5201g");
     assert_eq!(
         Licence::from_json(&bad_digest),
         Err(LicenceError::PhotoDigest)

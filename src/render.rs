@@ -1,0 +1,322 @@
+//! Rendering: a signed licence as a phone PNG and a small PDF, each with a QR
+//! verification code, CJK text from a per-type template, the holder's photo
+//! and the issuer's seal stamp.
+//!
+//! Everything here is behind the `render` feature so that an issuing system
+//! that only signs compiles none of it. Fonts and templates are parsed once
+//! into a [`Renderer`] and reused: parsing a CJK font costs more than
+//! laying out a page.
+//!
+//! Both outputs come from one layout ([`scene`]), so the PNG and the PDF of a
+//! licence agree, and everything that can fail for a given licence (a
+//! character no font has, text that does not fit its box, a photo that does
+//! not match the signed digest) fails before either is drawn. Output is
+//! deterministic: the same licence, photo and options give the same bytes.
+
+pub mod font;
+pub mod pdf;
+pub mod qr_image;
+mod raster;
+mod scene;
+pub mod template;
+
+use thiserror::Error;
+
+use crate::envelope::SignedLicence;
+use crate::qr::{QrBase, to_qr_text};
+use crate::seal::stamp::{StampError, StampSpec, load_stamp_png};
+
+pub use font::{Font, FontError, FontSet, FontSource, MissingGlyph};
+pub use pdf::{PdfError, envelope_from_pdf};
+pub use qr_image::{EcLevel, QrImage, QrImageError};
+pub use template::{Template, TemplateError, TemplateSet};
+
+/// Width of the phone PNG when none is set, in pixels.
+pub const DEFAULT_PNG_WIDTH: u32 = 1080;
+/// Narrowest and widest PNG accepted.
+const PNG_WIDTH: (u32, u32) = (320, 4096);
+/// Largest photo accepted, in bytes and in pixels per side.
+pub const MAX_PHOTO_LEN: usize = 2 * 1024 * 1024;
+const MAX_PHOTO_SIDE: u32 = 4096;
+
+/// Why a licence could not be rendered.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// A character that no font in the set has.
+    #[error(transparent)]
+    MissingGlyph(#[from] MissingGlyph),
+    /// A value that does not fit its box even at the smallest size allowed.
+    #[error("{field} does not fit in the space the template gives it")]
+    Overflow {
+        /// The field, e.g. `face:经营范围`.
+        field: String,
+    },
+    /// The template shows a value that this licence does not have.
+    #[error("the template shows {field}, which this licence does not have")]
+    MissingValue {
+        /// The field.
+        field: String,
+    },
+    /// A face field that the template has no place for.
+    #[error(
+        "face field {label:?} has no place in template {template:?} (add a field or a face_list)"
+    )]
+    UnplacedFaceField {
+        /// The face field's label.
+        label: String,
+        /// The template's name.
+        template: String,
+    },
+    /// The photo's SHA-256 is not the one the licence signs.
+    #[error("the photo does not match the licence's photo_sha256")]
+    PhotoMismatch,
+    /// The licence signs a photo digest but no photo was given.
+    #[error("the licence has a photo_sha256 but no photo was given")]
+    PhotoMissing,
+    /// A photo was given for a licence that signs none: it would be unverifiable.
+    #[error("a photo was given but the licence signs no photo_sha256")]
+    PhotoNotInLicence,
+    /// The licence has a photo but the template has no place for it.
+    #[error("template {template:?} has no place for a photo")]
+    NoPhotoPlace {
+        /// The template's name.
+        template: String,
+    },
+    /// An image (photo, background, seal) that cannot be used.
+    #[error("{what}: {reason}")]
+    Image {
+        /// Which image.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The QR code could not be made.
+    #[error(transparent)]
+    Qr(#[from] QrImageError),
+    /// The seal stamp could not be made.
+    #[error(transparent)]
+    Stamp(#[from] StampError),
+    /// A setting out of range.
+    #[error("{what} is {value}, outside {min}..={max}")]
+    Setting {
+        /// The setting.
+        what: &'static str,
+        /// The value given.
+        value: u32,
+        /// Smallest allowed.
+        min: u32,
+        /// Largest allowed.
+        max: u32,
+    },
+    /// The PNG encoder failed.
+    #[error("PNG encoding failed: {0}")]
+    Png(String),
+}
+
+/// Renders signed licences. Build one, configure it, and reuse it.
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    fonts: FontSet,
+    templates: TemplateSet,
+    base: QrBase,
+    screen_level: EcLevel,
+    print_level: EcLevel,
+    png_width: u32,
+    seal_png: Option<tiny_skia::Pixmap>,
+}
+
+impl Renderer {
+    /// A renderer drawing with `fonts`, the built-in templates, the default
+    /// scan endpoint, QR level M on screen and Q in print, PNGs 1080 px wide.
+    pub fn new(fonts: FontSet) -> Renderer {
+        Renderer {
+            fonts,
+            templates: TemplateSet::default(),
+            base: QrBase::default(),
+            screen_level: EcLevel::M,
+            print_level: EcLevel::Q,
+            png_width: DEFAULT_PNG_WIDTH,
+            seal_png: None,
+        }
+    }
+
+    /// A renderer with the embedded default face, then the system's CJK
+    /// fonts as a fallback.
+    ///
+    /// # Errors
+    /// [`FontError`] only if the embedded font were damaged.
+    #[cfg(feature = "embedded-font")]
+    pub fn with_embedded_font() -> Result<Renderer, FontError> {
+        let mut fonts = FontSet::embedded()?;
+        fonts.push_system_fonts();
+        Ok(Renderer::new(fonts))
+    }
+
+    /// The templates used, by licence type.
+    pub fn templates(&self) -> &TemplateSet {
+        &self.templates
+    }
+
+    /// Replaces the templates.
+    pub fn set_templates(&mut self, templates: TemplateSet) -> &mut Renderer {
+        self.templates = templates;
+        self
+    }
+
+    /// The fonts used.
+    pub fn fonts(&self) -> &FontSet {
+        &self.fonts
+    }
+
+    /// Sets the scan endpoint the QR text starts with.
+    pub fn set_qr_base(&mut self, base: QrBase) -> &mut Renderer {
+        self.base = base;
+        self
+    }
+
+    /// Sets the QR error-correction levels for the PNG (screen) and the PDF (print).
+    pub fn set_qr_levels(&mut self, screen: EcLevel, print: EcLevel) -> &mut Renderer {
+        self.screen_level = screen;
+        self.print_level = print;
+        self
+    }
+
+    /// Sets the PNG width in pixels.
+    ///
+    /// # Errors
+    /// [`RenderError::Setting`] outside 320–4096.
+    pub fn set_png_width(&mut self, width: u32) -> Result<&mut Renderer, RenderError> {
+        if !(PNG_WIDTH.0..=PNG_WIDTH.1).contains(&width) {
+            return Err(RenderError::Setting {
+                what: "PNG width",
+                value: width,
+                min: PNG_WIDTH.0,
+                max: PNG_WIDTH.1,
+            });
+        }
+        self.png_width = width;
+        Ok(self)
+    }
+
+    /// Uses a supplied seal picture (PNG with alpha) instead of generating
+    /// one from the issuer's name.
+    ///
+    /// # Errors
+    /// [`RenderError::Stamp`] if the PNG cannot be used.
+    pub fn set_seal_png(&mut self, png: &[u8]) -> Result<&mut Renderer, RenderError> {
+        self.seal_png = Some(load_stamp_png(png)?);
+        Ok(self)
+    }
+
+    /// The phone image: the licence face at the configured width with a large
+    /// QR code and the validity below it.
+    ///
+    /// `photo` is the holder's photo as a PNG; its SHA-256 must be the
+    /// licence's `photo_sha256`.
+    ///
+    /// # Errors
+    /// [`RenderError`] for anything this licence, photo or template cannot do.
+    pub fn render_png(
+        &self,
+        licence: &SignedLicence,
+        photo: Option<&[u8]>,
+    ) -> Result<Vec<u8>, RenderError> {
+        let page = self.prepare(licence, photo, self.screen_level)?;
+        raster::render_png(&page, self.png_width)
+    }
+
+    /// The printable PDF: vector text in a subset of the font, the QR as
+    /// vector squares, photo and seal as images, metadata, and the envelope
+    /// embedded as `licence.cose` so the PDF alone can be verified
+    /// (see [`envelope_from_pdf`]).
+    ///
+    /// # Errors
+    /// [`RenderError`] for anything this licence, photo or template cannot do.
+    pub fn render_pdf(
+        &self,
+        licence: &SignedLicence,
+        photo: Option<&[u8]>,
+    ) -> Result<Vec<u8>, RenderError> {
+        let page = self.prepare(licence, photo, self.print_level)?;
+        pdf::render_pdf(&page, licence)
+    }
+
+    fn prepare<'a>(
+        &'a self,
+        signed: &'a SignedLicence,
+        photo: Option<&[u8]>,
+        level: EcLevel,
+    ) -> Result<Page<'a>, RenderError> {
+        let licence = signed.licence();
+        let template = self.templates.for_type(licence.type_code());
+        if let Some(bytes) = photo {
+            if bytes.len() > MAX_PHOTO_LEN {
+                return Err(RenderError::Image {
+                    what: "photo",
+                    reason: format!("{} bytes, more than {MAX_PHOTO_LEN}", bytes.len()),
+                });
+            }
+        }
+        let scene = scene::lay_out(licence, template, &self.fonts, photo)?;
+        let photo = photo.map(|bytes| decode_png("photo", bytes)).transpose()?;
+        let background = template
+            .background_png
+            .as_deref()
+            .map(|bytes| decode_png("background image", bytes))
+            .transpose()?;
+        let qr_text = to_qr_text(signed, &self.base);
+        let qr = QrImage::new(&qr_text, level)?;
+        let mut stamp = StampSpec::new(licence.issuer().name(), template.seal.purpose.as_deref());
+        stamp.diameter_mm = template.seal.diameter;
+        Ok(Page {
+            scene,
+            fonts: &self.fonts,
+            qr,
+            photo,
+            background,
+            stamp,
+            seal_png: self.seal_png.as_ref(),
+            signed,
+        })
+    }
+}
+
+/// Everything a back end needs for one licence.
+pub(crate) struct Page<'a> {
+    pub scene: scene::Scene,
+    pub fonts: &'a FontSet,
+    pub qr: QrImage,
+    pub photo: Option<tiny_skia::Pixmap>,
+    pub background: Option<tiny_skia::Pixmap>,
+    pub stamp: StampSpec,
+    pub seal_png: Option<&'a tiny_skia::Pixmap>,
+    pub signed: &'a SignedLicence,
+}
+
+fn decode_png(what: &'static str, bytes: &[u8]) -> Result<tiny_skia::Pixmap, RenderError> {
+    let bad = |reason: String| RenderError::Image { what, reason };
+    // Read the header first so a small file cannot ask for a huge allocation.
+    let (width, height) = png_size(bytes).ok_or_else(|| bad("not a PNG file".into()))?;
+    if width == 0 || height == 0 || width > MAX_PHOTO_SIDE || height > MAX_PHOTO_SIDE {
+        return Err(bad(format!(
+            "{width}×{height} pixels; at most {MAX_PHOTO_SIDE} a side"
+        )));
+    }
+    tiny_skia::Pixmap::decode_png(bytes).map_err(|e| bad(e.to_string()))
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    if bytes.get(..8)? != SIGNATURE || bytes.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let word = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    };
+    Some((word(16)?, word(20)?))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,443 @@
+//! Fonts: the faces text is drawn with, in the order they are tried.
+//!
+//! Neither tiny-skia nor printpdf falls back to another face by itself, so a
+//! [`FontSet`] splits every string into runs, each drawn with the first face
+//! that has all of its characters. A character that no face has is an error
+//! naming the character and the field: a licence must never show a blank box
+//! where a rare name character (生僻字) should be.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use thiserror::Error;
+
+/// The embedded default face: Noto Serif CJK SC cut to GB 2312 plus Latin
+/// (SIL Open Font License 1.1; see `fonts/README.md` for how it was made).
+#[cfg(feature = "embedded-font")]
+static EMBEDDED: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fonts/NotoSerifSC-Regular-GB2312.otf"
+));
+
+/// Largest font file accepted, so a stray path cannot make us read gigabytes.
+pub const MAX_FONT_FILE: u64 = 64 * 1024 * 1024;
+
+/// Why a font could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FontError {
+    /// The file could not be read.
+    #[error("cannot read font {path}: {reason}")]
+    Read {
+        /// The path given.
+        path: PathBuf,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The file is larger than [`MAX_FONT_FILE`].
+    #[error("font {path} is {len} bytes, more than the {MAX_FONT_FILE} accepted")]
+    TooLarge {
+        /// The path given.
+        path: PathBuf,
+        /// Its size in bytes.
+        len: u64,
+    },
+    /// The bytes are not a TrueType/OpenType font or collection, or the face
+    /// index is beyond the collection.
+    #[error("not a usable TrueType/OpenType font (face {index}): {reason}")]
+    Parse {
+        /// The face index asked for.
+        index: u32,
+        /// What the parser said.
+        reason: String,
+    },
+    /// The face has no Unicode character map, so no text can be drawn with it.
+    #[error("font face has no Unicode character map")]
+    NoUnicodeMap,
+}
+
+/// Where a face came from, for messages and for choosing a PDF font name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FontSource {
+    /// The face built into the crate (feature `embedded-font`).
+    Embedded,
+    /// Bytes handed over by the caller.
+    Bytes,
+    /// A file the caller named.
+    File(PathBuf),
+    /// A file found among the system's fonts.
+    System(PathBuf),
+}
+
+#[derive(Clone)]
+enum FontBytes {
+    Static(&'static [u8]),
+    Shared(Arc<[u8]>),
+}
+
+impl FontBytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            FontBytes::Static(bytes) => bytes,
+            FontBytes::Shared(bytes) => bytes,
+        }
+    }
+}
+
+/// One font face, checked to parse and to have a Unicode character map.
+///
+/// Cloning is cheap: the bytes are shared.
+#[derive(Clone)]
+pub struct Font {
+    bytes: FontBytes,
+    index: u32,
+    source: FontSource,
+    units_per_em: f32,
+    // printpdf's parse of a CJK face costs milliseconds: do it once, and only
+    // for faces a PDF actually uses.
+    pdf: Arc<OnceLock<Option<printpdf::ParsedFont>>>,
+}
+
+impl core::fmt::Debug for Font {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Font")
+            .field("source", &self.source)
+            .field("index", &self.index)
+            .field("len", &self.bytes.as_slice().len())
+            .finish()
+    }
+}
+
+impl Font {
+    /// The embedded default face.
+    #[cfg(feature = "embedded-font")]
+    pub fn embedded() -> Result<Font, FontError> {
+        Font::parse(FontBytes::Static(EMBEDDED), 0, FontSource::Embedded)
+    }
+
+    /// A face from font bytes (`index` picks the face of a `.ttc` collection).
+    ///
+    /// # Errors
+    /// [`FontError::Parse`] or [`FontError::NoUnicodeMap`].
+    pub fn from_bytes(bytes: Vec<u8>, index: u32) -> Result<Font, FontError> {
+        Font::parse(FontBytes::Shared(bytes.into()), index, FontSource::Bytes)
+    }
+
+    /// A face from a font file (`index` picks the face of a `.ttc` collection).
+    ///
+    /// # Errors
+    /// [`FontError::Read`], [`FontError::TooLarge`], [`FontError::Parse`] or
+    /// [`FontError::NoUnicodeMap`].
+    pub fn from_path(path: &Path, index: u32) -> Result<Font, FontError> {
+        Font::read(path, index, FontSource::File(path.to_path_buf()))
+    }
+
+    fn read(path: &Path, index: u32, source: FontSource) -> Result<Font, FontError> {
+        let read_error = |e: std::io::Error| FontError::Read {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        let len = std::fs::metadata(path).map_err(read_error)?.len();
+        if len > MAX_FONT_FILE {
+            return Err(FontError::TooLarge {
+                path: path.to_path_buf(),
+                len,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(read_error)?;
+        Font::parse(FontBytes::Shared(bytes.into()), index, source)
+    }
+
+    fn parse(bytes: FontBytes, index: u32, source: FontSource) -> Result<Font, FontError> {
+        let face =
+            ttf_parser::Face::parse(bytes.as_slice(), index).map_err(|e| FontError::Parse {
+                index,
+                reason: e.to_string(),
+            })?;
+        let has_unicode_map = face
+            .tables()
+            .cmap
+            .is_some_and(|cmap| cmap.subtables.into_iter().any(|s| s.is_unicode()));
+        if !has_unicode_map {
+            return Err(FontError::NoUnicodeMap);
+        }
+        let units_per_em = f32::from(face.units_per_em());
+        Ok(Font {
+            bytes,
+            index,
+            source,
+            units_per_em,
+            pdf: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// Where this face came from.
+    pub fn source(&self) -> &FontSource {
+        &self.source
+    }
+
+    /// The face, parsed again: ttf-parser parses lazily, so this is cheap.
+    /// `None` cannot happen for a `Font` (it parsed when made) but is handled
+    /// rather than unwrapped.
+    pub(crate) fn face(&self) -> Option<ttf_parser::Face<'_>> {
+        ttf_parser::Face::parse(self.bytes.as_slice(), self.index).ok()
+    }
+
+    /// Whether the face has a glyph for `ch`. Whitespace counts as present:
+    /// it is drawn as an advance, never as a glyph.
+    pub fn has_char(&self, ch: char) -> bool {
+        self.face().is_some_and(|face| has_char(&face, ch))
+    }
+
+    /// The face as printpdf wants it, parsed on first use.
+    pub(crate) fn pdf_font(&self) -> Option<&printpdf::ParsedFont> {
+        self.pdf
+            .get_or_init(|| {
+                let mut warnings = Vec::new();
+                printpdf::ParsedFont::from_bytes(
+                    self.bytes.as_slice(),
+                    usize::try_from(self.index).unwrap_or(usize::MAX),
+                    &mut warnings,
+                )
+            })
+            .as_ref()
+    }
+
+    /// The horizontal advance of `ch` as a fraction of the font size; a
+    /// character the face lacks advances by half an em (callers check
+    /// coverage first, through [`FontSet::runs`]).
+    pub(crate) fn advance(&self, ch: char) -> f32 {
+        self.face()
+            .and_then(|face| {
+                let glyph = face.glyph_index(ch)?;
+                face.glyph_hor_advance(glyph)
+            })
+            .map_or(0.5, |units| f32::from(units) / self.units_per_em)
+    }
+
+    /// The outline of `ch` in pixels at `size_px` per em, with the pen on the
+    /// baseline at the origin and y growing downwards (tiny-skia's way).
+    /// `None` for whitespace and for glyphs without an outline.
+    pub(crate) fn glyph_path(&self, ch: char, size_px: f32) -> Option<tiny_skia::Path> {
+        let face = self.face()?;
+        let glyph = face.glyph_index(ch)?;
+        let mut builder = PathSink {
+            path: tiny_skia::PathBuilder::new(),
+            scale: size_px / self.units_per_em,
+        };
+        face.outline_glyph(glyph, &mut builder)?;
+        builder.path.finish()
+    }
+}
+
+/// Turns font units (y up) into pixels (y down).
+struct PathSink {
+    path: tiny_skia::PathBuilder,
+    scale: f32,
+}
+
+impl ttf_parser::OutlineBuilder for PathSink {
+    fn move_to(&mut self, x: f32, y: f32) {
+        self.path.move_to(x * self.scale, -y * self.scale);
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        self.path.line_to(x * self.scale, -y * self.scale);
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        let s = self.scale;
+        self.path.quad_to(x1 * s, -y1 * s, x * s, -y * s);
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        let s = self.scale;
+        self.path
+            .cubic_to(x1 * s, -y1 * s, x2 * s, -y2 * s, x * s, -y * s);
+    }
+    fn close(&mut self) {
+        self.path.close();
+    }
+}
+
+fn has_char(face: &ttf_parser::Face<'_>, ch: char) -> bool {
+    ch.is_whitespace() || face.glyph_index(ch).is_some_and(|g| g.0 != 0)
+}
+
+/// A run of text drawn with one face.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Run {
+    /// Index into the set's faces.
+    pub font: usize,
+    /// The text.
+    pub text: String,
+}
+
+/// Faces tried in order for every character.
+#[derive(Debug, Clone, Default)]
+pub struct FontSet {
+    fonts: Vec<Font>,
+}
+
+impl FontSet {
+    /// An empty set; add faces with [`FontSet::push`].
+    pub fn new() -> FontSet {
+        FontSet::default()
+    }
+
+    /// The embedded default face alone.
+    ///
+    /// # Errors
+    /// [`FontError`] only if the embedded file were damaged.
+    #[cfg(feature = "embedded-font")]
+    pub fn embedded() -> Result<FontSet, FontError> {
+        Ok(FontSet {
+            fonts: vec![Font::embedded()?],
+        })
+    }
+
+    /// Adds a face, tried after the ones already in the set.
+    pub fn push(&mut self, font: Font) -> &mut FontSet {
+        self.fonts.push(font);
+        self
+    }
+
+    /// Adds the CJK faces found among the system's fonts, after the ones
+    /// already in the set, and returns how many were added. Unreadable files
+    /// are skipped: a fallback must not turn a working setup into an error.
+    pub fn push_system_fonts(&mut self) -> usize {
+        let before = self.fonts.len();
+        for path in system_cjk_font_files() {
+            if let Ok(font) = Font::read(&path, 0, FontSource::System(path.clone())) {
+                self.fonts.push(font);
+            }
+        }
+        self.fonts.len() - before
+    }
+
+    /// The faces, in the order they are tried.
+    pub fn fonts(&self) -> &[Font] {
+        &self.fonts
+    }
+
+    pub(crate) fn font(&self, index: usize) -> Option<&Font> {
+        self.fonts.get(index)
+    }
+
+    /// The first face that has `ch`, if any.
+    pub fn font_for(&self, ch: char) -> Option<usize> {
+        self.fonts.iter().position(|font| font.has_char(ch))
+    }
+
+    /// Splits `text` into runs by face. `field` names the text in the error.
+    ///
+    /// # Errors
+    /// [`MissingGlyph`] for the first character that no face has.
+    pub(crate) fn runs(&self, text: &str, field: &str) -> Result<Vec<Run>, MissingGlyph> {
+        let faces: Vec<_> = self.fonts.iter().map(Font::face).collect();
+        let mut runs: Vec<Run> = Vec::new();
+        for ch in text.chars() {
+            // Whitespace stays in the current run so runs do not fragment.
+            let font = match runs.last() {
+                Some(last) if ch.is_whitespace() => last.font,
+                _ => faces
+                    .iter()
+                    .position(|face| face.as_ref().is_some_and(|f| has_char(f, ch)))
+                    .ok_or_else(|| MissingGlyph {
+                        ch,
+                        field: field.to_owned(),
+                    })?,
+            };
+            match runs.last_mut() {
+                Some(last) if last.font == font => last.text.push(ch),
+                _ => runs.push(Run {
+                    font,
+                    text: ch.to_string(),
+                }),
+            }
+        }
+        Ok(runs)
+    }
+}
+
+/// A character that no face in the set can draw.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("no font has a glyph for {ch:?} (U+{code:04X}) in {field}", code = u32::from(*ch))]
+pub struct MissingGlyph {
+    /// The character.
+    pub ch: char,
+    /// The field it appears in, e.g. `holder.name`.
+    pub field: String,
+}
+
+/// Directories searched for system fonts, most specific first.
+fn system_font_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(home) = std::env::var_os("HOME") {
+        let home = PathBuf::from(home);
+        dirs.push(home.join(".local/share/fonts"));
+        dirs.push(home.join(".fonts"));
+        dirs.push(home.join("Library/Fonts"));
+    }
+    for dir in [
+        "/usr/local/share/fonts",
+        "/usr/share/fonts",
+        "/Library/Fonts",
+        "/System/Library/Fonts",
+        "C:\\Windows\\Fonts",
+    ] {
+        dirs.push(PathBuf::from(dir));
+    }
+    dirs
+}
+
+/// Known CJK font files, in order of preference: Song/serif faces first
+/// because licences and seals are set in Song.
+const SYSTEM_CJK_FILES: [&str; 12] = [
+    "NotoSerifCJK-Regular.ttc",
+    "NotoSerifCJKsc-Regular.otf",
+    "NotoSerifSC-Regular.otf",
+    "simsun.ttc",
+    "Songti.ttc",
+    "NotoSansCJK-Regular.ttc",
+    "NotoSansCJKsc-Regular.otf",
+    "NotoSansSC-Regular.otf",
+    "SourceHanSerifSC-Regular.otf",
+    "wqy-microhei.ttc",
+    "wqy-zenhei.ttc",
+    "msyh.ttc",
+];
+
+/// Searches the system font directories (three levels deep) for the files in
+/// [`SYSTEM_CJK_FILES`], returned in that order of preference.
+pub fn system_cjk_font_files() -> Vec<PathBuf> {
+    let mut found: Vec<(usize, PathBuf)> = Vec::new();
+    for dir in system_font_dirs() {
+        collect_known_files(&dir, 3, &mut found);
+    }
+    found.sort_by_key(|(rank, _)| *rank);
+    found.dedup_by(|a, b| a.1 == b.1);
+    found.into_iter().map(|(_, path)| path).collect()
+}
+
+fn collect_known_files(dir: &Path, depth: u32, found: &mut Vec<(usize, PathBuf)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if depth > 0 {
+                collect_known_files(&path, depth - 1, found);
+            }
+        } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            if let Some(rank) = SYSTEM_CJK_FILES
+                .iter()
+                .position(|known| known.eq_ignore_ascii_case(name))
+            {
+                found.push((rank, path));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,568 @@
+//! The PDF back end, and reading the envelope back out of a licence PDF.
+//!
+//! printpdf lays down the page: vector text in a subset of each face used,
+//! the QR code as filled vector squares, photo and seal as images. The
+//! document it builds is then finished with lopdf, which printpdf itself is
+//! built on: document information from the licence (not from the clock),
+//! a file identifier derived from the envelope, and the envelope attached
+//! as the embedded file `licence.cose` (also listed as an associated file),
+//! so that the PDF alone is enough to verify the licence.
+
+use lopdf::{Dictionary, Object, Stream, StringFormat};
+use printpdf::{
+    BlendMode, Color, CurTransMat, ExtendedGraphicsState, ExtendedGraphicsStateId, FontId,
+    LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
+    Polygon, PolygonRing, Pt, RawImage, RawImageData, RawImageFormat, Rgb, SeperableBlendMode,
+    TextItem, WindingOrder, XObjectId, XObjectTransform,
+};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use super::scene::{Item, Line};
+use super::template::{Colour, Rect};
+use super::{Page, RenderError};
+use crate::envelope::{MAX_ENVELOPE_LEN, SignedLicence};
+use crate::seal::stamp::render_stamp;
+
+/// Name of the embedded file that carries the envelope.
+pub const ENVELOPE_FILE_NAME: &str = "licence.cose";
+/// Largest PDF [`envelope_from_pdf`] reads.
+pub const MAX_PDF_LEN: usize = 32 * 1024 * 1024;
+
+/// Resolution images are rasterised at for print, in pixels per millimetre
+/// (12 px/mm is about 300 dpi).
+const PRINT_PX_PER_MM: f32 = 12.0;
+const PT_PER_MM: f32 = 72.0 / 25.4;
+/// China Standard Time, UTC+8, all year.
+const CHINA_OFFSET_SECS: i64 = 8 * 3600;
+
+/// Why the envelope could not be taken from a PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum PdfError {
+    /// The file is larger than [`MAX_PDF_LEN`].
+    #[error("PDF is {len} bytes, more than the {MAX_PDF_LEN} read")]
+    TooLarge {
+        /// Its length.
+        len: usize,
+    },
+    /// Not a PDF that can be parsed.
+    #[error("not a readable PDF: {0}")]
+    Parse(String),
+    /// The PDF has no embedded file named [`ENVELOPE_FILE_NAME`].
+    #[error("the PDF carries no embedded {ENVELOPE_FILE_NAME}")]
+    NoEnvelope,
+    /// The embedded file is there but its structure is broken.
+    #[error("the embedded {ENVELOPE_FILE_NAME} is malformed: {0}")]
+    Malformed(&'static str),
+    /// The embedded file is larger than any envelope.
+    #[error("the embedded {ENVELOPE_FILE_NAME} is {len} bytes, more than {MAX_ENVELOPE_LEN}")]
+    EnvelopeTooLarge {
+        /// Its length.
+        len: usize,
+    },
+}
+
+pub(crate) fn render_pdf(page: &Page<'_>, signed: &SignedLicence) -> Result<Vec<u8>, RenderError> {
+    let scene = &page.scene;
+    let licence = signed.licence();
+    let mut doc = PdfDocument::new("");
+    let height_pt = scene.height * PT_PER_MM;
+    // printpdf names resources with random strings; ours are fixed so the
+    // output is reproducible. A font's id doubles as its six-letter subset tag.
+    let mut font_ids: Vec<Option<FontId>> = vec![None; page.fonts.fonts().len()];
+    let mut ops = Vec::new();
+
+    ops.push(fill_colour(scene.background));
+    ops.push(rect_op(
+        0.0,
+        0.0,
+        scene.width,
+        scene.height,
+        height_pt,
+        PaintMode::Fill,
+    ));
+    if let Some(background) = &page.background {
+        let id = add_image(&mut doc, "Background", background);
+        ops.extend(image_ops(
+            id,
+            0.0,
+            0.0,
+            scene.width,
+            scene.height,
+            height_pt,
+        ));
+    }
+    for item in &scene.items {
+        match item {
+            Item::Rect { rect, fill, stroke } => {
+                if let Some(fill) = fill {
+                    ops.push(fill_colour(*fill));
+                    ops.push(rect_op(
+                        rect.x,
+                        rect.y,
+                        rect.width,
+                        rect.height,
+                        height_pt,
+                        PaintMode::Fill,
+                    ));
+                }
+                if let Some((colour, width)) = stroke {
+                    ops.push(Op::SetOutlineColor { col: rgb(*colour) });
+                    ops.push(Op::SetOutlineThickness {
+                        pt: Pt(width * PT_PER_MM),
+                    });
+                    ops.push(rect_op(
+                        rect.x,
+                        rect.y,
+                        rect.width,
+                        rect.height,
+                        height_pt,
+                        PaintMode::Stroke,
+                    ));
+                }
+            }
+            Item::Text(line) => {
+                text_ops(&mut doc, page, &mut font_ids, line, height_pt, &mut ops)?;
+            }
+            Item::Photo(rect) => {
+                if let Some(photo) = &page.photo {
+                    let id = add_image(&mut doc, "Photo", photo);
+                    let (w, h) = (photo.width() as f32, photo.height() as f32);
+                    let s = (rect.width / w).min(rect.height / h);
+                    let (pw, ph) = (w * s, h * s);
+                    let x = rect.x + (rect.width - pw) / 2.0;
+                    let y = rect.y + (rect.height - ph) / 2.0;
+                    ops.extend(image_ops(id, x, y, pw, ph, height_pt));
+                }
+            }
+            Item::Qr(rect) => ops.extend(qr_ops(page, rect, height_pt)),
+            Item::Seal(place) => {
+                let stamp = match page.seal_png {
+                    Some(png) => png.clone(),
+                    None => render_stamp(&page.stamp, page.fonts, PRINT_PX_PER_MM)?,
+                };
+                let id = add_image(&mut doc, "Seal", &stamp);
+                let gs = ExtendedGraphicsStateId("Ink".into());
+                doc.resources.extgstates.map.insert(
+                    gs.clone(),
+                    ExtendedGraphicsState::default()
+                        .with_blend_mode(BlendMode::Seperable(SeperableBlendMode::Multiply)),
+                );
+                let d = place.diameter;
+                ops.push(Op::SaveGraphicsState);
+                ops.push(Op::LoadGraphicsState { gs });
+                ops.extend(image_ops(
+                    id,
+                    place.cx - d / 2.0,
+                    place.cy - d / 2.0,
+                    d,
+                    d,
+                    height_pt,
+                ));
+                ops.push(Op::RestoreGraphicsState);
+            }
+        }
+    }
+
+    doc.with_pages(vec![PdfPage::new(Mm(scene.width), Mm(scene.height), ops)]);
+    let options = PdfSaveOptions {
+        optimize: true,
+        subset_fonts: true,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    let mut pdf = doc.to_lopdf_document(&options, &mut warnings);
+    finish(&mut pdf, signed, &licence.holder().name().to_owned());
+    pdf.compress();
+    let mut out = Vec::new();
+    pdf.save_to(&mut out).map_err(|e| RenderError::Image {
+        what: "PDF",
+        reason: e.to_string(),
+    })?;
+    Ok(out)
+}
+
+fn text_ops(
+    doc: &mut PdfDocument,
+    page: &Page<'_>,
+    font_ids: &mut [Option<FontId>],
+    line: &Line,
+    height_pt: f32,
+    ops: &mut Vec<Op>,
+) -> Result<(), RenderError> {
+    ops.push(Op::StartTextSection);
+    ops.push(fill_colour(line.colour));
+    ops.push(Op::SetCharacterSpacing {
+        multiplier: line.letter_spacing * PT_PER_MM,
+    });
+    for run in &line.runs {
+        let slot = font_ids.get_mut(run.font).ok_or(RenderError::Image {
+            what: "font",
+            reason: "run names a face outside the set".into(),
+        })?;
+        let id = match slot {
+            Some(id) => id.clone(),
+            None => {
+                let font = page
+                    .fonts
+                    .font(run.font)
+                    .and_then(|f| f.pdf_font())
+                    .ok_or_else(|| RenderError::Image {
+                        what: "font",
+                        reason: "printpdf cannot read this face".into(),
+                    })?;
+                let id = FontId(subset_tag(run.font));
+                doc.resources
+                    .fonts
+                    .map
+                    .insert(id.clone(), printpdf::PdfFont::new(font.clone()));
+                *slot = Some(id.clone());
+                id
+            }
+        };
+        ops.push(Op::SetFont {
+            font: PdfFontHandle::External(id),
+            size: Pt(line.size_pt),
+        });
+        ops.push(Op::SetTextCursor {
+            pos: Point {
+                x: Pt(run.x * PT_PER_MM),
+                y: Pt(height_pt - line.baseline * PT_PER_MM),
+            },
+        });
+        ops.push(Op::ShowText {
+            items: vec![TextItem::Text(run.text.clone())],
+        });
+    }
+    ops.push(Op::EndTextSection);
+    Ok(())
+}
+
+/// Six upper-case letters, as PDF wants for a subset font's tag: `ELAAAA`,
+/// `ELAAAB`, … by face index.
+fn subset_tag(index: usize) -> String {
+    let mut tag = String::from("EL");
+    for shift in [3u32, 2, 1, 0] {
+        let digit = (index / 26usize.pow(shift)) % 26;
+        tag.push(char::from(b'A' + u8::try_from(digit).unwrap_or(0)));
+    }
+    tag
+}
+
+/// The QR code as one filled path of rectangles, one per horizontal run of
+/// dark modules, with a white square (quiet zone included) behind it.
+fn qr_ops(page: &Page<'_>, rect: &Rect, height_pt: f32) -> Vec<Op> {
+    let side = page.qr.side_with_quiet_zone() as f32;
+    let module = rect.width / side;
+    let mut ops = vec![
+        fill_colour(Colour::WHITE),
+        rect_op(
+            rect.x,
+            rect.y,
+            rect.width,
+            rect.width,
+            height_pt,
+            PaintMode::Fill,
+        ),
+        fill_colour(Colour::BLACK),
+    ];
+    let rings = page
+        .qr
+        .dark_runs()
+        .into_iter()
+        .map(|run| {
+            let x0 = (rect.x + run.x as f32 * module) * PT_PER_MM;
+            let x1 = (rect.x + (run.x + run.len) as f32 * module) * PT_PER_MM;
+            let y0 = height_pt - (rect.y + run.y as f32 * module) * PT_PER_MM;
+            let y1 = height_pt - (rect.y + (run.y + 1) as f32 * module) * PT_PER_MM;
+            PolygonRing {
+                points: [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+                    .into_iter()
+                    .map(|(x, y)| LinePoint {
+                        p: Point { x: Pt(x), y: Pt(y) },
+                        bezier: false,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    ops.push(Op::DrawPolygon {
+        polygon: Polygon {
+            rings,
+            mode: PaintMode::Fill,
+            winding_order: WindingOrder::NonZero,
+        },
+    });
+    ops
+}
+
+fn add_image(doc: &mut PdfDocument, name: &str, pixmap: &tiny_skia::Pixmap) -> XObjectId {
+    // tiny-skia keeps premultiplied alpha; PDF images with an SMask want it straight.
+    let mut rgba = Vec::with_capacity(pixmap.data().len());
+    for px in pixmap.pixels() {
+        let c = px.demultiply();
+        rgba.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+    }
+    let image = RawImage {
+        pixels: RawImageData::U8(rgba),
+        width: pixmap.width() as usize,
+        height: pixmap.height() as usize,
+        data_format: RawImageFormat::RGBA8,
+        tag: Vec::new(),
+    };
+    let id = XObjectId(name.to_owned());
+    doc.resources
+        .xobjects
+        .map
+        .insert(id.clone(), printpdf::XObject::Image(image));
+    id
+}
+
+/// Paints an image XObject (a unit square) over the box.
+fn image_ops(id: XObjectId, x: f32, y: f32, w: f32, h: f32, height_pt: f32) -> Vec<Op> {
+    vec![
+        Op::SaveGraphicsState,
+        Op::SetTransformationMatrix {
+            matrix: CurTransMat::Raw([
+                w * PT_PER_MM,
+                0.0,
+                0.0,
+                h * PT_PER_MM,
+                x * PT_PER_MM,
+                height_pt - (y + h) * PT_PER_MM,
+            ]),
+        },
+        Op::UseXobject {
+            id,
+            transform: XObjectTransform {
+                no_auto_scale: true,
+                ..XObjectTransform::default()
+            },
+        },
+        Op::RestoreGraphicsState,
+    ]
+}
+
+fn rect_op(x: f32, y: f32, w: f32, h: f32, height_pt: f32, mode: PaintMode) -> Op {
+    Op::DrawRectangle {
+        rectangle: printpdf::Rect {
+            x: Pt(x * PT_PER_MM),
+            y: Pt(height_pt - (y + h) * PT_PER_MM),
+            width: Pt(w * PT_PER_MM),
+            height: Pt(h * PT_PER_MM),
+            mode: Some(mode),
+            winding_order: None,
+        },
+    }
+}
+
+fn rgb(c: Colour) -> Color {
+    Color::Rgb(Rgb {
+        r: f32::from(c.r) / 255.0,
+        g: f32::from(c.g) / 255.0,
+        b: f32::from(c.b) / 255.0,
+        icc_profile: None,
+    })
+}
+
+fn fill_colour(c: Colour) -> Op {
+    Op::SetFillColor { col: rgb(c) }
+}
+
+/// Document information, file identifier and the embedded envelope.
+fn finish(pdf: &mut lopdf::Document, signed: &SignedLicence, holder: &str) {
+    let licence = signed.licence();
+    let envelope = signed.as_bytes();
+    let digest = Sha256::digest(envelope);
+    let id = digest.get(..16).unwrap_or_default().to_vec();
+    pdf.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::String(id.clone(), StringFormat::Hexadecimal),
+            Object::String(id, StringFormat::Hexadecimal),
+        ]),
+    );
+    let issued = pdf_date(signed.issued_at());
+    let info = Dictionary::from_iter(vec![
+        ("Title", text(&format!("{} {}", holder, licence.number()))),
+        ("Author", text(licence.issuer().name())),
+        (
+            "Subject",
+            text(&format!("电子证照 {}", licence.type_code())),
+        ),
+        ("Keywords", text(&licence.number().to_string())),
+        ("Creator", text("elicence")),
+        (
+            "Producer",
+            text(concat!(
+                "elicence ",
+                env!("CARGO_PKG_VERSION"),
+                " (printpdf, lopdf)"
+            )),
+        ),
+        (
+            "CreationDate",
+            Object::String(issued.clone().into_bytes(), StringFormat::Literal),
+        ),
+        (
+            "ModDate",
+            Object::String(issued.into_bytes(), StringFormat::Literal),
+        ),
+    ]);
+    let info_id = pdf.add_object(info);
+    pdf.trailer.set("Info", Object::Reference(info_id));
+
+    let size = i64::try_from(envelope.len()).unwrap_or(i64::MAX);
+    let file = Stream::new(
+        Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"EmbeddedFile".to_vec())),
+            ("Subtype", Object::Name(b"application/cose".to_vec())),
+            (
+                "Params",
+                Object::Dictionary(Dictionary::from_iter(vec![("Size", Object::Integer(size))])),
+            ),
+        ]),
+        envelope.to_vec(),
+    );
+    let file_id = pdf.add_object(file);
+    let spec = Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"Filespec".to_vec())),
+        ("F", Object::string_literal(ENVELOPE_FILE_NAME)),
+        ("UF", Object::string_literal(ENVELOPE_FILE_NAME)),
+        (
+            "Desc",
+            text("Signed licence (COSE_Sign1); verify with elicence"),
+        ),
+        ("AFRelationship", Object::Name(b"Source".to_vec())),
+        (
+            "EF",
+            Object::Dictionary(Dictionary::from_iter(vec![(
+                "F",
+                Object::Reference(file_id),
+            )])),
+        ),
+    ]);
+    let spec_id = pdf.add_object(spec);
+    let names = Dictionary::from_iter(vec![(
+        "EmbeddedFiles",
+        Object::Dictionary(Dictionary::from_iter(vec![(
+            "Names",
+            Object::Array(vec![
+                Object::string_literal(ENVELOPE_FILE_NAME),
+                Object::Reference(spec_id),
+            ]),
+        )])),
+    )]);
+    if let Ok(catalog) = pdf.catalog_mut() {
+        catalog.set("Names", Object::Dictionary(names));
+        catalog.set("AF", Object::Array(vec![Object::Reference(spec_id)]));
+        catalog.set("Lang", Object::string_literal("zh-CN"));
+    }
+}
+
+/// A PDF text string: UTF-16BE with a byte-order mark, so CJK survives.
+fn text(s: &str) -> Object {
+    let mut bytes = vec![0xfe, 0xff];
+    for unit in s.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_be_bytes());
+    }
+    Object::String(bytes, StringFormat::Hexadecimal)
+}
+
+/// `D:YYYYMMDDHHmmSS+08'00'`, in China time like the licence's dates.
+fn pdf_date(at: crate::date::UnixTime) -> String {
+    let china = at.secs().saturating_add(CHINA_OFFSET_SECS);
+    let seconds = china.rem_euclid(86_400);
+    let Ok(date) = crate::date::Date::from_days_since_epoch(china.div_euclid(86_400)) else {
+        return String::from("D:19700101000000Z");
+    };
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}+08'00'",
+        date.year(),
+        date.month(),
+        date.day(),
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+/// Takes the envelope bytes out of a licence PDF made by [`render_pdf`]
+/// (the embedded file [`ENVELOPE_FILE_NAME`]). The bytes still have to be
+/// verified: this only finds them.
+///
+/// # Errors
+/// [`PdfError`] if the file is not a readable PDF or carries no envelope.
+pub fn envelope_from_pdf(pdf: &[u8]) -> Result<Vec<u8>, PdfError> {
+    if pdf.len() > MAX_PDF_LEN {
+        return Err(PdfError::TooLarge { len: pdf.len() });
+    }
+    // lopdf is a general parser of a complex format; a panic in it on hostile
+    // input must be an error here, not a crash of the scan service.
+    let doc = std::panic::catch_unwind(|| lopdf::Document::load_mem(pdf))
+        .map_err(|_| PdfError::Parse("the PDF parser failed".into()))?
+        .map_err(|e| PdfError::Parse(e.to_string()))?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| find_envelope(&doc)))
+        .map_err(|_| PdfError::Parse("the PDF parser failed".into()))?
+}
+
+fn find_envelope(doc: &lopdf::Document) -> Result<Vec<u8>, PdfError> {
+    let catalog = doc.catalog().map_err(|e| PdfError::Parse(e.to_string()))?;
+    let names = resolve_dict(doc, catalog.get(b"Names").ok()).ok_or(PdfError::NoEnvelope)?;
+    let files = resolve_dict(doc, names.get(b"EmbeddedFiles").ok()).ok_or(PdfError::NoEnvelope)?;
+    // Only a flat name tree is read: that is what we write, and following
+    // /Kids of a hostile file invites cycles.
+    let entries = resolve(doc, files.get(b"Names").ok())
+        .and_then(|o| o.as_array().ok())
+        .ok_or(PdfError::NoEnvelope)?;
+    let mut pairs = entries.chunks_exact(2);
+    let spec = pairs
+        .find_map(|pair| match pair {
+            [Object::String(name, _), spec] if name.as_slice() == ENVELOPE_FILE_NAME.as_bytes() => {
+                Some(spec)
+            }
+            _ => None,
+        })
+        .ok_or(PdfError::NoEnvelope)?;
+    let spec = resolve_dict(doc, Some(spec)).ok_or(PdfError::Malformed(
+        "file specification is not a dictionary",
+    ))?;
+    let ef = resolve_dict(doc, spec.get(b"EF").ok()).ok_or(PdfError::Malformed("no /EF"))?;
+    let stream = resolve(doc, ef.get(b"F").ok())
+        .and_then(|o| o.as_stream().ok())
+        .ok_or(PdfError::Malformed("/EF /F is not a stream"))?;
+    // Deflate expands at most about 1000-fold, so a compressed stream no
+    // longer than an envelope cannot decompress into a memory problem.
+    if stream.content.len() > MAX_ENVELOPE_LEN {
+        return Err(PdfError::EnvelopeTooLarge {
+            len: stream.content.len(),
+        });
+    }
+    let bytes = if stream.dict.get(b"Filter").is_ok() {
+        stream
+            .decompressed_content()
+            .map_err(|_| PdfError::Malformed("stream does not decompress"))?
+    } else {
+        stream.content.clone()
+    };
+    if bytes.len() > MAX_ENVELOPE_LEN {
+        return Err(PdfError::EnvelopeTooLarge { len: bytes.len() });
+    }
+    Ok(bytes)
+}
+
+fn resolve<'a>(doc: &'a lopdf::Document, object: Option<&'a Object>) -> Option<&'a Object> {
+    match object? {
+        Object::Reference(id) => doc.get_object(*id).ok(),
+        other => Some(other),
+    }
+}
+
+fn resolve_dict<'a>(
+    doc: &'a lopdf::Document,
+    object: Option<&'a Object>,
+) -> Option<&'a Dictionary> {
+    resolve(doc, object)?.as_dict().ok()
+}

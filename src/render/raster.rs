@@ -1,0 +1,392 @@
+//! The PNG back end: the laid-out page drawn with tiny-skia at the requested
+//! width, and a panel below it with a large QR code and the validity, sized
+//! for a phone held up to a scanner.
+
+use tiny_skia::{
+    BlendMode, FillRule, FilterQuality, Paint, Pixmap, PixmapPaint, Stroke, Transform,
+};
+
+use super::scene::{Item, Line, Scene};
+use super::template::{Colour, MM_PER_PT, Rect};
+use super::{Page, RenderError};
+use crate::licence::ValidUntil;
+use crate::seal::stamp::render_stamp;
+
+/// The panel's QR code takes at most this fraction of the width.
+const PANEL_QR_FRACTION: f32 = 0.62;
+const PANEL_BACKGROUND: Colour = Colour {
+    r: 0xF3,
+    g: 0xF5,
+    b: 0xF8,
+};
+const VALIDITY_COLOUR: Colour = Colour {
+    r: 0xA0,
+    g: 0x14,
+    b: 0x1E,
+};
+const CAPTION_COLOUR: Colour = Colour {
+    r: 0x55,
+    g: 0x5F,
+    b: 0x6B,
+};
+
+pub(crate) fn render_png(page: &Page<'_>, width: u32) -> Result<Vec<u8>, RenderError> {
+    let scene = &page.scene;
+    let w = width as f32;
+    let scale = w / scene.width;
+    let page_height = (scene.height * scale).round().max(1.0) as u32;
+
+    let qr_ppm = page
+        .qr
+        .pixels_per_module_for((w * PANEL_QR_FRACTION) as u32)
+        .unwrap_or(1);
+    let qr_px = page.qr.side_with_quiet_zone() as u32 * qr_ppm;
+    let big = w * 0.042;
+    let small = w * 0.028;
+    let margin = w * 0.05;
+    let panel_height = (margin + qr_px as f32 + big * 2.2 + small * 1.8 + margin).round() as u32;
+
+    let mut canvas =
+        Pixmap::new(width, page_height + panel_height).ok_or(RenderError::Setting {
+            what: "PNG height",
+            value: page_height + panel_height,
+            min: 1,
+            max: u32::MAX,
+        })?;
+    canvas.fill(colour(PANEL_BACKGROUND));
+    fill_rect(
+        &mut canvas,
+        0.0,
+        0.0,
+        w,
+        page_height as f32,
+        scene.background,
+    );
+    if let Some(background) = &page.background {
+        draw_fitted(
+            &mut canvas,
+            background,
+            0.0,
+            0.0,
+            w,
+            page_height as f32,
+            false,
+        );
+    }
+    draw_scene(&mut canvas, page, scene, scale)?;
+
+    // The panel: QR centred, then the validity and a caption, centred.
+    let top = page_height as f32 + margin;
+    let qr_x = ((w - qr_px as f32) / 2.0).round() as i32;
+    let qr = page.qr.to_pixmap(qr_ppm)?;
+    canvas.draw_pixmap(
+        qr_x,
+        top as i32,
+        qr.as_ref(),
+        &PixmapPaint::default(),
+        Transform::identity(),
+        None,
+    );
+    let licence = page.signed.licence();
+    let validity = match licence.valid_until() {
+        ValidUntil::Date(d) => format!("有效期至 {}年{:02}月{:02}日", d.year(), d.month(), d.day()),
+        ValidUntil::LongTerm => "长期有效".to_owned(),
+    };
+    let baseline = top + qr_px as f32 + big * 1.5;
+    draw_centred(
+        &mut canvas,
+        page,
+        &validity,
+        "validity",
+        w,
+        baseline,
+        big,
+        VALIDITY_COLOUR,
+    )?;
+    let caption = format!("扫码核验 · {}", licence.number());
+    draw_centred(
+        &mut canvas,
+        page,
+        &caption,
+        "number",
+        w,
+        baseline + big * 0.7 + small * 1.3,
+        small,
+        CAPTION_COLOUR,
+    )?;
+    encode_rgb(&canvas)
+}
+
+fn draw_scene(
+    canvas: &mut Pixmap,
+    page: &Page<'_>,
+    scene: &Scene,
+    scale: f32,
+) -> Result<(), RenderError> {
+    for item in &scene.items {
+        match item {
+            Item::Rect { rect, fill, stroke } => {
+                let (x, y, w, h) = (
+                    rect.x * scale,
+                    rect.y * scale,
+                    rect.width * scale,
+                    rect.height * scale,
+                );
+                if let Some(fill) = fill {
+                    fill_rect(canvas, x, y, w, h, *fill);
+                }
+                if let Some((stroke, width)) = stroke {
+                    let path = tiny_skia::Rect::from_xywh(x, y, w, h)
+                        .map(tiny_skia::PathBuilder::from_rect);
+                    if let Some(path) = path {
+                        let stroke_style = Stroke {
+                            width: width * scale,
+                            ..Stroke::default()
+                        };
+                        canvas.stroke_path(
+                            &path,
+                            &paint(*stroke),
+                            &stroke_style,
+                            Transform::identity(),
+                            None,
+                        );
+                    }
+                }
+            }
+            Item::Text(line) => draw_line(canvas, page, line, scale),
+            Item::Photo(rect) => {
+                if let Some(photo) = &page.photo {
+                    draw_fitted(
+                        canvas,
+                        photo,
+                        rect.x * scale,
+                        rect.y * scale,
+                        rect.width * scale,
+                        rect.height * scale,
+                        true,
+                    );
+                }
+            }
+            Item::Qr(rect) => draw_qr(canvas, page, rect, scale)?,
+            Item::Seal(place) => {
+                let stamp = match page.seal_png {
+                    Some(png) => png.clone(),
+                    None => render_stamp(&page.stamp, page.fonts, scale)?,
+                };
+                let d = place.diameter * scale;
+                let sx = d / stamp.width() as f32;
+                let sy = d / stamp.height() as f32;
+                let transform = Transform::from_row(
+                    sx,
+                    0.0,
+                    0.0,
+                    sy,
+                    place.cx * scale - d / 2.0,
+                    place.cy * scale - d / 2.0,
+                );
+                // Multiply, as ink does: text under the seal stays readable.
+                let paint = PixmapPaint {
+                    opacity: 0.92,
+                    blend_mode: BlendMode::Multiply,
+                    quality: FilterQuality::Bicubic,
+                };
+                canvas.draw_pixmap(0, 0, stamp.as_ref(), &paint, transform, None);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The QR code at a whole number of pixels per module, centred in its box;
+/// when the box is too small for two pixels a module the panel's code is the
+/// one to scan, and the box says so.
+fn draw_qr(
+    canvas: &mut Pixmap,
+    page: &Page<'_>,
+    rect: &Rect,
+    scale: f32,
+) -> Result<(), RenderError> {
+    let side = (rect.width * scale) as u32;
+    match page.qr.pixels_per_module_for(side) {
+        Some(ppm) if ppm >= 2 => {
+            let qr = page.qr.to_pixmap(ppm)?;
+            let offset = (side - qr.width()) as f32 / 2.0;
+            canvas.draw_pixmap(
+                (rect.x * scale + offset).round() as i32,
+                (rect.y * scale + offset).round() as i32,
+                qr.as_ref(),
+                &PixmapPaint::default(),
+                Transform::identity(),
+                None,
+            );
+        }
+        _ => {
+            let size = rect.width * scale * 0.12;
+            let runs = page.fonts.runs("二维码见下方", "qr")?;
+            let line = Line {
+                baseline: (rect.y + rect.height / 2.0) * scale,
+                size_pt: size / scale / MM_PER_PT,
+                colour: CAPTION_COLOUR,
+                letter_spacing: 0.0,
+                runs: Vec::new(),
+            };
+            let width: f32 = runs
+                .iter()
+                .map(|r| super::scene::run_width(page.fonts, r, line.size_pt, 0.0))
+                .sum();
+            let mut x = rect.x + (rect.width - width) / 2.0;
+            let mut placed = Vec::new();
+            for run in runs {
+                let w = super::scene::run_width(page.fonts, &run, line.size_pt, 0.0);
+                placed.push(super::scene::PlacedRun {
+                    font: run.font,
+                    text: run.text,
+                    x,
+                });
+                x += w;
+            }
+            draw_line(
+                canvas,
+                page,
+                &Line {
+                    runs: placed,
+                    baseline: rect.y + rect.height / 2.0,
+                    ..line
+                },
+                scale,
+            );
+        }
+    }
+    Ok(())
+}
+
+fn draw_centred(
+    canvas: &mut Pixmap,
+    page: &Page<'_>,
+    text: &str,
+    field: &str,
+    width_px: f32,
+    baseline_px: f32,
+    size_px: f32,
+    colour: Colour,
+) -> Result<(), RenderError> {
+    let runs = page.fonts.runs(text, field)?;
+    let advance: f32 = runs
+        .iter()
+        .filter_map(|r| page.fonts.font(r.font).map(|f| (f, &r.text)))
+        .map(|(f, t)| t.chars().map(|c| f.advance(c)).sum::<f32>() * size_px)
+        .sum();
+    let mut pen = (width_px - advance) / 2.0;
+    let paint = paint(colour);
+    for run in runs {
+        let Some(font) = page.fonts.font(run.font) else {
+            continue;
+        };
+        for ch in run.text.chars() {
+            if let Some(path) = font.glyph_path(ch, size_px) {
+                canvas.fill_path(
+                    &path,
+                    &paint,
+                    FillRule::Winding,
+                    Transform::from_translate(pen, baseline_px),
+                    None,
+                );
+            }
+            pen += font.advance(ch) * size_px;
+        }
+    }
+    Ok(())
+}
+
+fn draw_line(canvas: &mut Pixmap, page: &Page<'_>, line: &Line, scale: f32) {
+    let size_px = line.size_pt * MM_PER_PT * scale;
+    let spacing = line.letter_spacing * scale;
+    let baseline = line.baseline * scale;
+    let paint = paint(line.colour);
+    for run in &line.runs {
+        let Some(font) = page.fonts.font(run.font) else {
+            continue;
+        };
+        let mut pen = run.x * scale;
+        for ch in run.text.chars() {
+            if let Some(path) = font.glyph_path(ch, size_px) {
+                canvas.fill_path(
+                    &path,
+                    &paint,
+                    FillRule::Winding,
+                    Transform::from_translate(pen, baseline),
+                    None,
+                );
+            }
+            pen += font.advance(ch) * size_px + spacing;
+        }
+    }
+}
+
+/// Draws `image` scaled to fit the box, centred, keeping its aspect ratio
+/// (`contain`), or stretched over it when `contain` is false.
+fn draw_fitted(canvas: &mut Pixmap, image: &Pixmap, x: f32, y: f32, w: f32, h: f32, contain: bool) {
+    let (iw, ih) = (image.width() as f32, image.height() as f32);
+    let (sx, sy) = if contain {
+        let s = (w / iw).min(h / ih);
+        (s, s)
+    } else {
+        (w / iw, h / ih)
+    };
+    let dx = x + (w - iw * sx) / 2.0;
+    let dy = y + (h - ih * sy) / 2.0;
+    let paint = PixmapPaint {
+        quality: FilterQuality::Bicubic,
+        ..PixmapPaint::default()
+    };
+    canvas.draw_pixmap(
+        0,
+        0,
+        image.as_ref(),
+        &paint,
+        Transform::from_row(sx, 0.0, 0.0, sy, dx, dy),
+        None,
+    );
+}
+
+fn fill_rect(canvas: &mut Pixmap, x: f32, y: f32, w: f32, h: f32, fill: Colour) {
+    if let Some(rect) = tiny_skia::Rect::from_xywh(x, y, w, h) {
+        canvas.fill_rect(rect, &paint(fill), Transform::identity(), None);
+    }
+}
+
+fn colour(c: Colour) -> tiny_skia::Color {
+    tiny_skia::Color::from_rgba8(c.r, c.g, c.b, 255)
+}
+
+fn paint(c: Colour) -> Paint<'static> {
+    let mut paint = Paint::default();
+    paint.set_color(colour(c));
+    paint.anti_alias = true;
+    paint
+}
+
+/// The canvas is opaque, so it is written as 8-bit RGB: a quarter smaller
+/// than RGBA and faster to compress.
+fn encode_rgb(canvas: &Pixmap) -> Result<Vec<u8>, RenderError> {
+    let rgb: Vec<u8> = canvas
+        .data()
+        .chunks_exact(4)
+        .flat_map(|px| px.iter().take(3).copied())
+        .collect();
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, canvas.width(), canvas.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| RenderError::Png(e.to_string()))?;
+    writer
+        .write_image_data(&rgb)
+        .map_err(|e| RenderError::Png(e.to_string()))?;
+    writer
+        .finish()
+        .map_err(|e| RenderError::Png(e.to_string()))?;
+    Ok(out)
+}

@@ -1,0 +1,510 @@
+//! The red round seal (电子印章 appearance) drawn from the issuing authority's
+//! name and an optional purpose text, or loaded from a PNG.
+//!
+//! The drawing follows the conventions of Chinese official seals: a round red
+//! rim, a solid five-pointed star in the centre, the organisation's name in a
+//! Song face along the upper arc, read clockwise with each character upright
+//! towards the rim, and the purpose (e.g. 行政审批专用章) on a straight line
+//! below the star. There is no inner ring and no ink texture: the same input
+//! always gives the same pixels.
+//!
+//! The image is exactly the seal: its side is `round(diameter_mm ×
+//! px_per_mm)` pixels with no margin, the rim touching the edges, and every
+//! pixel outside the ink is transparent so the stamp can be laid over text.
+
+use thiserror::Error;
+use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
+
+use crate::render::font::{FontSet, MissingGlyph};
+
+#[cfg(test)]
+mod tests;
+
+/// Seal red, the colour of 印泥 on paper.
+pub const SEAL_RED: [u8; 3] = [0xD7, 0x1F, 0x1F];
+
+/// Diameter of a special-purpose seal (专用章), in millimetres.
+pub const PURPOSE_SEAL_DIAMETER_MM: f32 = 40.0;
+
+/// Diameter of an organisation's own seal (公章), in millimetres.
+pub const ORGANISATION_SEAL_DIAMETER_MM: f32 = 42.0;
+
+/// Smallest diameter accepted, in millimetres.
+pub const MIN_DIAMETER_MM: f32 = 20.0;
+
+/// Largest diameter accepted, in millimetres.
+pub const MAX_DIAMETER_MM: f32 = 60.0;
+
+/// Most characters a name may have: beyond this the arc is full and the
+/// characters would be squeezed past legibility.
+pub const MAX_NAME_CHARS: usize = 24;
+
+/// Most characters a purpose text may have on its one line.
+pub const MAX_PURPOSE_CHARS: usize = 12;
+
+/// Largest side of a drawn or loaded stamp, in pixels.
+pub const MAX_SIDE_PX: u32 = 4096;
+
+/// Rim thickness as a fraction of the diameter: 1.2 mm on a 40 mm seal.
+const RIM: f32 = 0.03;
+/// Star circumradius as a fraction of the diameter: 14 mm tip circle on 42 mm.
+const STAR_RADIUS: f32 = 1.0 / 6.0;
+/// Ratio of a regular pentagram's inner to outer radius.
+const STAR_INNER: f32 = 0.381_966;
+/// Name glyph size (em) as a fraction of the diameter.
+const NAME_SIZE: f32 = 1.0 / 6.5;
+/// Gap between the rim and the top of the name's em box, as a fraction of the diameter.
+const NAME_GAP: f32 = 0.012;
+/// Purpose glyph size (em) as a fraction of the diameter.
+const PURPOSE_SIZE: f32 = 0.105;
+/// Gap between the star's lowest points and the top of the purpose line, as a
+/// fraction of the diameter.
+const PURPOSE_GAP: f32 = 0.06;
+/// Widest the purpose line may be, as a fraction of the diameter.
+const PURPOSE_WIDTH: f32 = 0.56;
+/// Height of the em box's middle above the baseline, in em. CJK faces draw
+/// ideographs in a box from about −0.12 em to 0.88 em (Source Han and Noto
+/// use −120/880 units, SimSun −141/859), so centring that box, rather than
+/// each glyph's ink, keeps 一 and 口 on the same line.
+const EM_MIDDLE: f32 = 0.38;
+/// Extra outline stroke as a fraction of the glyph size: a Song face at seal
+/// size reads thin next to the weight that carved or inked strokes have.
+const EMBOLDEN: f32 = 0.028;
+/// Narrowest horizontal scale for crowded characters.
+const MIN_X_SCALE: f32 = 0.4;
+/// Share of a character's slot that the glyph may fill, leaving the rest as
+/// space between neighbours.
+const SLOT_FILL: f32 = 0.94;
+
+/// What to draw: the name, the purpose, the size and the colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StampSpec {
+    /// The authority's name, set along the upper arc.
+    pub name: String,
+    /// The purpose (e.g. 行政审批专用章), set straight across below the star;
+    /// `None` or blank for the organisation's own seal.
+    pub purpose: Option<String>,
+    /// Diameter in millimetres, [`MIN_DIAMETER_MM`]`..=`[`MAX_DIAMETER_MM`].
+    pub diameter_mm: f32,
+    /// Ink colour, RGB.
+    pub colour: [u8; 3],
+}
+
+impl StampSpec {
+    /// A seal in [`SEAL_RED`]: [`PURPOSE_SEAL_DIAMETER_MM`] with a purpose
+    /// text, [`ORGANISATION_SEAL_DIAMETER_MM`] without, as seals are cut.
+    pub fn new(name: impl Into<String>, purpose: Option<&str>) -> StampSpec {
+        let purpose = purpose
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned);
+        let diameter_mm = if purpose.is_some() {
+            PURPOSE_SEAL_DIAMETER_MM
+        } else {
+            ORGANISATION_SEAL_DIAMETER_MM
+        };
+        StampSpec {
+            name: name.into(),
+            purpose,
+            diameter_mm,
+            colour: SEAL_RED,
+        }
+    }
+
+    /// The same seal at another diameter (checked when drawn).
+    #[must_use]
+    pub fn with_diameter_mm(mut self, diameter_mm: f32) -> StampSpec {
+        self.diameter_mm = diameter_mm;
+        self
+    }
+
+    /// The same seal in another ink colour.
+    #[must_use]
+    pub fn with_colour(mut self, colour: [u8; 3]) -> StampSpec {
+        self.colour = colour;
+        self
+    }
+}
+
+/// Why a stamp could not be drawn or loaded.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum StampError {
+    /// No face in the set has a character of the name (field `seal.name`)
+    /// or purpose (field `seal.purpose`).
+    #[error(transparent)]
+    MissingGlyph(#[from] MissingGlyph),
+    /// The diameter is outside [`MIN_DIAMETER_MM`]`..=`[`MAX_DIAMETER_MM`].
+    #[error("seal diameter {mm} mm is outside {MIN_DIAMETER_MM}..={MAX_DIAMETER_MM} mm")]
+    Diameter {
+        /// The diameter given.
+        mm: f32,
+    },
+    /// The name is empty or only whitespace.
+    #[error("the seal has no name")]
+    EmptyName,
+    /// The name has more characters than fit on the arc.
+    #[error("seal name has {chars} characters, more than the {max} that fit")]
+    NameTooLong {
+        /// Characters in the name.
+        chars: usize,
+        /// The most accepted, [`MAX_NAME_CHARS`].
+        max: usize,
+    },
+    /// The purpose has more characters than fit on its line.
+    #[error("seal purpose has {chars} characters, more than the {max} that fit")]
+    PurposeTooLong {
+        /// Characters in the purpose.
+        chars: usize,
+        /// The most accepted, [`MAX_PURPOSE_CHARS`].
+        max: usize,
+    },
+    /// The scale is not a positive finite number of pixels per millimetre.
+    #[error("{px_per_mm} px/mm is not a usable scale")]
+    Scale {
+        /// The scale given.
+        px_per_mm: f32,
+    },
+    /// The image would be under one pixel or over [`MAX_SIDE_PX`] a side.
+    #[error("a seal {px} px across is outside 1..={max} px")]
+    Size {
+        /// The side that the diameter and scale ask for, in pixels.
+        px: f32,
+        /// The largest side accepted.
+        max: u32,
+    },
+    /// The stamp could not be encoded as PNG.
+    #[error("PNG encoding failed: {reason}")]
+    Encode {
+        /// What the encoder said.
+        reason: String,
+    },
+    /// The bytes given as a seal image are not a PNG that can be decoded.
+    #[error("not a usable PNG seal image: {reason}")]
+    BadPng {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The seal image given is larger than [`MAX_SIDE_PX`] a side.
+    #[error("seal image is {width}×{height} px, more than {max} px a side")]
+    PngTooLarge {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// The largest side accepted.
+        max: u32,
+    },
+}
+
+/// Draws the seal on a transparent square `round(diameter_mm × px_per_mm)`
+/// pixels a side (premultiplied RGBA, as tiny-skia stores it).
+///
+/// # Errors
+/// [`StampError::Diameter`], [`StampError::Scale`], [`StampError::Size`],
+/// [`StampError::EmptyName`], [`StampError::NameTooLong`],
+/// [`StampError::PurposeTooLong`], or [`StampError::MissingGlyph`] for the
+/// first character no face in `fonts` has.
+pub fn render_stamp(
+    spec: &StampSpec,
+    fonts: &FontSet,
+    px_per_mm: f32,
+) -> Result<Pixmap, StampError> {
+    let diameter = spec.diameter_mm;
+    if !(MIN_DIAMETER_MM..=MAX_DIAMETER_MM).contains(&diameter) {
+        return Err(StampError::Diameter { mm: diameter });
+    }
+    if !(px_per_mm.is_finite() && px_per_mm > 0.0) {
+        return Err(StampError::Scale { px_per_mm });
+    }
+    let side_f = (diameter * px_per_mm).round();
+    let side = side_px(side_f).ok_or(StampError::Size {
+        px: side_f,
+        max: MAX_SIDE_PX,
+    })?;
+
+    let name = spec.name.trim();
+    let name_chars = name.chars().count();
+    if name_chars == 0 {
+        return Err(StampError::EmptyName);
+    }
+    if name_chars > MAX_NAME_CHARS {
+        return Err(StampError::NameTooLong {
+            chars: name_chars,
+            max: MAX_NAME_CHARS,
+        });
+    }
+    let purpose = spec.purpose.as_deref().map(str::trim).unwrap_or_default();
+    let purpose_chars = purpose.chars().count();
+    if purpose_chars > MAX_PURPOSE_CHARS {
+        return Err(StampError::PurposeTooLong {
+            chars: purpose_chars,
+            max: MAX_PURPOSE_CHARS,
+        });
+    }
+    let name_glyphs = faced_chars(fonts, name, "seal.name")?;
+    let purpose_glyphs = faced_chars(fonts, purpose, "seal.purpose")?;
+
+    let mut pixmap = Pixmap::new(side, side).ok_or(StampError::Size {
+        px: side_f,
+        max: MAX_SIDE_PX,
+    })?;
+    // Measure in the pixmap's own units so the rim meets its edges exactly,
+    // whatever the rounding of the side.
+    let d = side_f;
+    let seal = Seal {
+        centre: d / 2.0,
+        d,
+        paint: ink(spec.colour),
+    };
+    seal.rim(&mut pixmap);
+    seal.star(&mut pixmap);
+    seal.name(&mut pixmap, fonts, &name_glyphs);
+    seal.purpose(&mut pixmap, fonts, &purpose_glyphs);
+    Ok(pixmap)
+}
+
+/// [`render_stamp`] encoded as PNG.
+///
+/// # Errors
+/// As [`render_stamp`], and [`StampError::Encode`].
+pub fn stamp_png(spec: &StampSpec, fonts: &FontSet, px_per_mm: f32) -> Result<Vec<u8>, StampError> {
+    render_stamp(spec, fonts, px_per_mm)?
+        .encode_png()
+        .map_err(|e| StampError::Encode {
+            reason: e.to_string(),
+        })
+}
+
+/// A seal image the authority supplies, as a PNG with transparency.
+///
+/// The size in the PNG header is checked before decoding, so a small file
+/// that claims a huge image is refused without allocating it.
+///
+/// # Errors
+/// [`StampError::BadPng`] or [`StampError::PngTooLarge`].
+pub fn load_stamp_png(bytes: &[u8]) -> Result<Pixmap, StampError> {
+    let (width, height) = png_size(bytes).ok_or_else(|| StampError::BadPng {
+        reason: "no PNG signature and IHDR header".to_owned(),
+    })?;
+    if width > MAX_SIDE_PX || height > MAX_SIDE_PX {
+        return Err(StampError::PngTooLarge {
+            width,
+            height,
+            max: MAX_SIDE_PX,
+        });
+    }
+    Pixmap::decode_png(bytes).map_err(|e| StampError::BadPng {
+        reason: e.to_string(),
+    })
+}
+
+/// Width and height from a PNG's signature and leading IHDR chunk.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let rest = bytes.strip_prefix(SIGNATURE)?;
+    let rest = rest.get(4..)?.strip_prefix(b"IHDR")?;
+    let width = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?);
+    let height = u32::from_be_bytes(rest.get(4..8)?.try_into().ok()?);
+    Some((width, height))
+}
+
+fn side_px(side: f32) -> Option<u32> {
+    // The range check also rejects NaN, so the cast cannot saturate; the
+    // side is already rounded, so it truncates nothing.
+    (1.0..=MAX_SIDE_PX as f32)
+        .contains(&side)
+        .then_some(side as u32)
+}
+
+/// Each character with the index of the face that draws it.
+fn faced_chars(fonts: &FontSet, text: &str, field: &str) -> Result<Vec<(usize, char)>, StampError> {
+    Ok(fonts
+        .runs(text, field)?
+        .into_iter()
+        .flat_map(|run| {
+            let font = run.font;
+            run.text
+                .chars()
+                .map(move |ch| (font, ch))
+                .collect::<Vec<_>>()
+        })
+        .collect())
+}
+
+fn ink(colour: [u8; 3]) -> Paint<'static> {
+    let [r, g, b] = colour;
+    let mut paint = Paint::default();
+    paint.set_color_rgba8(r, g, b, 255);
+    paint.anti_alias = true;
+    paint
+}
+
+/// Geometry shared by the parts of one seal, in pixels.
+struct Seal {
+    /// Centre on both axes.
+    centre: f32,
+    /// Diameter.
+    d: f32,
+    paint: Paint<'static>,
+}
+
+impl Seal {
+    fn rim(&self, pixmap: &mut Pixmap) {
+        let outer = self.d / 2.0;
+        let inner = outer - self.d * RIM;
+        let mut pb = PathBuilder::new();
+        pb.push_circle(self.centre, self.centre, outer);
+        pb.push_circle(self.centre, self.centre, inner);
+        if let Some(path) = pb.finish() {
+            pixmap.fill_path(
+                &path,
+                &self.paint,
+                FillRule::EvenOdd,
+                Transform::identity(),
+                None,
+            );
+        }
+    }
+
+    fn star_radius(&self) -> f32 {
+        self.d * STAR_RADIUS
+    }
+
+    fn star(&self, pixmap: &mut Pixmap) {
+        let outer = self.star_radius();
+        let inner = outer * STAR_INNER;
+        let mut pb = PathBuilder::new();
+        for k in 0..10u8 {
+            // Points alternate tip, notch, tip…, starting with the tip straight up.
+            let r = if k % 2 == 0 { outer } else { inner };
+            let angle = f32::from(k) * core::f32::consts::PI / 5.0;
+            let x = self.centre + r * angle.sin();
+            let y = self.centre - r * angle.cos();
+            if k == 0 {
+                pb.move_to(x, y);
+            } else {
+                pb.line_to(x, y);
+            }
+        }
+        pb.close();
+        if let Some(path) = pb.finish() {
+            pixmap.fill_path(
+                &path,
+                &self.paint,
+                FillRule::Winding,
+                Transform::identity(),
+                None,
+            );
+        }
+    }
+
+    /// The name along the upper arc, clockwise from lower left to lower right.
+    fn name(&self, pixmap: &mut Pixmap, fonts: &FontSet, chars: &[(usize, char)]) {
+        let size = self.d * NAME_SIZE;
+        // The em box's middle sits on this circle, its top just inside the rim.
+        let radius = self.d / 2.0 - self.d * RIM - self.d * NAME_GAP - size / 2.0;
+        let count = u16::try_from(chars.len()).unwrap_or(u16::MAX);
+        let (span, step) = arc_span(count);
+        // Slots are measured on the glyph's lower half, where the arc is
+        // tightest, so neighbours do not touch at their feet.
+        let slot = step * (radius - size * 0.15);
+        let x_scale = (slot * SLOT_FILL / size).clamp(MIN_X_SCALE, 1.0);
+        let mut angle = -span / 2.0;
+        for &(font, ch) in chars {
+            let at = Transform::from_translate(
+                self.centre + radius * angle.sin(),
+                self.centre - radius * angle.cos(),
+            )
+            .pre_rotate(angle.to_degrees());
+            self.glyph(pixmap, fonts, font, ch, size, x_scale, at);
+            angle += step;
+        }
+    }
+
+    /// The purpose on one straight line below the star, centred.
+    fn purpose(&self, pixmap: &mut Pixmap, fonts: &FontSet, chars: &[(usize, char)]) {
+        if chars.is_empty() {
+            return;
+        }
+        let size = self.d * PURPOSE_SIZE;
+        let advances: Vec<f32> = chars
+            .iter()
+            .map(|&(font, ch)| fonts.font(font).map_or(0.5, |f| f.advance(ch)) * size)
+            .collect();
+        let natural: f32 = advances.iter().sum();
+        let x_scale = (self.d * PURPOSE_WIDTH / natural).clamp(MIN_X_SCALE, 1.0);
+        let star_bottom = self.star_radius() * (core::f32::consts::PI / 5.0).cos();
+        let middle_y = self.centre + star_bottom + self.d * PURPOSE_GAP + size / 2.0;
+        let mut x = self.centre - natural * x_scale / 2.0;
+        for (&(font, ch), advance) in chars.iter().zip(advances) {
+            let width = advance * x_scale;
+            let at = Transform::from_translate(x + width / 2.0, middle_y);
+            self.glyph(pixmap, fonts, font, ch, size, x_scale, at);
+            x += width;
+        }
+    }
+
+    /// Draws `ch` with its em box centred on the origin of `at`, squeezed to
+    /// `x_scale` of its width, filled and outlined for an inked weight.
+    #[allow(clippy::too_many_arguments)]
+    fn glyph(
+        &self,
+        pixmap: &mut Pixmap,
+        fonts: &FontSet,
+        font: usize,
+        ch: char,
+        size: f32,
+        x_scale: f32,
+        at: Transform,
+    ) {
+        let Some(face) = fonts.font(font) else {
+            return;
+        };
+        let Some(path) = face.glyph_path(ch, size) else {
+            return;
+        };
+        let centre_on_origin = Transform::from_scale(x_scale, 1.0)
+            .pre_translate(-face.advance(ch) * size / 2.0, EM_MIDDLE * size);
+        // Transform the outline itself rather than drawing through the
+        // transform, so the emboldening stroke keeps one width on every side
+        // of a squeezed glyph.
+        let Some(path) = path.transform(at.pre_concat(centre_on_origin)) else {
+            return;
+        };
+        pixmap.fill_path(
+            &path,
+            &self.paint,
+            FillRule::Winding,
+            Transform::identity(),
+            None,
+        );
+        // Squeezed glyphs have their strokes closer together: a full-weight
+        // outline would fill the counters of 管 or 督.
+        let stroke = Stroke {
+            width: size * EMBOLDEN * x_scale.max(0.6),
+            line_join: tiny_skia::LineJoin::Round,
+            ..Stroke::default()
+        };
+        pixmap.stroke_path(&path, &self.paint, &stroke, Transform::identity(), None);
+    }
+}
+
+/// The angle from the first character's centre to the last's, and between
+/// neighbours, in radians, for `count` characters on the arc.
+///
+/// Long names spread from about 8 o'clock to 4 o'clock (240°) and beyond;
+/// short ones take a narrower arc with wider spacing, as a cutter would set
+/// them, rather than being stretched all the way round.
+fn arc_span(count: u16) -> (f32, f32) {
+    // Widest gap between neighbours, so that 某某公司 does not scatter.
+    const MAX_STEP_DEG: f32 = 40.0;
+    if count < 2 {
+        return (0.0, 0.0);
+    }
+    let gaps = f32::from(count - 1);
+    let wanted = (180.0 + 2.5 * f32::from(count)).min(240.0);
+    let span_deg = wanted.min(gaps * MAX_STEP_DEG);
+    let span = span_deg.to_radians();
+    (span, span / gaps)
+}

@@ -1,0 +1,343 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use super::*;
+
+const BEIJING: &str = "北京市公安局公安交通管理局";
+const APPROVAL: &str = "行政审批专用章";
+
+fn spec() -> StampSpec {
+    StampSpec::new(BEIJING, Some(APPROVAL))
+}
+
+/// An empty set fails on the first character it is asked to draw, so a spec
+/// that gets as far as that error has passed every other check.
+fn passes_checks(spec: &StampSpec, px_per_mm: f32) -> bool {
+    matches!(
+        render_stamp(spec, &FontSet::new(), px_per_mm),
+        Err(StampError::MissingGlyph(_))
+    )
+}
+
+#[test]
+fn new_cuts_40_mm_with_a_purpose_and_42_mm_without() {
+    let special = StampSpec::new(BEIJING, Some(APPROVAL));
+    assert_eq!(special.diameter_mm, PURPOSE_SEAL_DIAMETER_MM);
+    assert_eq!(special.purpose.as_deref(), Some(APPROVAL));
+    assert_eq!(special.colour, SEAL_RED);
+
+    let own = StampSpec::new(BEIJING, None);
+    assert_eq!(own.diameter_mm, ORGANISATION_SEAL_DIAMETER_MM);
+    assert_eq!(own.purpose, None);
+
+    let blank = StampSpec::new(BEIJING, Some("  "));
+    assert_eq!(blank.purpose, None);
+    assert_eq!(blank.diameter_mm, ORGANISATION_SEAL_DIAMETER_MM);
+
+    let set = spec().with_diameter_mm(45.0).with_colour([1, 2, 3]);
+    assert_eq!((set.diameter_mm, set.colour), (45.0, [1, 2, 3]));
+}
+
+#[test]
+fn an_empty_font_set_names_the_first_character_and_field() {
+    let err = render_stamp(&spec(), &FontSet::new(), 12.0).unwrap_err();
+    assert_eq!(
+        err,
+        StampError::MissingGlyph(MissingGlyph {
+            ch: '北',
+            field: "seal.name".to_owned(),
+        })
+    );
+    assert!(err.to_string().contains("seal.name"), "{err}");
+    assert!(err.to_string().contains('北'), "{err}");
+}
+
+#[test]
+fn a_diameter_outside_20_to_60_mm_is_refused() {
+    for mm in [19.9, 60.1, 0.0, -40.0, f32::NAN, f32::INFINITY] {
+        let err = render_stamp(&spec().with_diameter_mm(mm), &FontSet::new(), 12.0).unwrap_err();
+        match err {
+            StampError::Diameter { mm: got } => assert!(got.to_bits() == mm.to_bits(), "{got}"),
+            other => panic!("{mm} mm gave {other:?}"),
+        }
+    }
+    for mm in [MIN_DIAMETER_MM, MAX_DIAMETER_MM] {
+        assert!(passes_checks(&spec().with_diameter_mm(mm), 12.0), "{mm}");
+    }
+}
+
+#[test]
+fn a_blank_name_is_refused() {
+    for name in ["", " \u{3000}\t"] {
+        assert_eq!(
+            render_stamp(&StampSpec::new(name, None), &FontSet::new(), 12.0),
+            Err(StampError::EmptyName)
+        );
+    }
+}
+
+#[test]
+fn a_name_over_24_characters_is_refused() {
+    let longest = "国".repeat(MAX_NAME_CHARS);
+    assert!(passes_checks(&StampSpec::new(longest, None), 12.0));
+    let err = render_stamp(
+        &StampSpec::new("国".repeat(MAX_NAME_CHARS + 1), None),
+        &FontSet::new(),
+        12.0,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        StampError::NameTooLong {
+            chars: 25,
+            max: MAX_NAME_CHARS
+        }
+    );
+}
+
+#[test]
+fn a_purpose_over_12_characters_is_refused() {
+    let long = "章".repeat(MAX_PURPOSE_CHARS + 1);
+    let err =
+        render_stamp(&StampSpec::new(BEIJING, Some(&long)), &FontSet::new(), 12.0).unwrap_err();
+    assert_eq!(
+        err,
+        StampError::PurposeTooLong {
+            chars: 13,
+            max: MAX_PURPOSE_CHARS
+        }
+    );
+}
+
+#[test]
+fn a_scale_that_is_not_positive_and_finite_is_refused() {
+    for px_per_mm in [0.0, -12.0, f32::NAN, f32::INFINITY] {
+        let err = render_stamp(&spec(), &FontSet::new(), px_per_mm).unwrap_err();
+        assert!(
+            matches!(err, StampError::Scale { .. }),
+            "{px_per_mm}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn a_side_over_4096_px_or_under_one_is_refused() {
+    let err = render_stamp(&spec().with_diameter_mm(60.0), &FontSet::new(), 100.0).unwrap_err();
+    assert_eq!(
+        err,
+        StampError::Size {
+            px: 6000.0,
+            max: MAX_SIDE_PX
+        }
+    );
+    let err = render_stamp(&spec(), &FontSet::new(), 0.01).unwrap_err();
+    assert!(
+        matches!(err, StampError::Size { px, .. } if px == 0.0),
+        "{err:?}"
+    );
+    // 40 mm × 102.4 px/mm is exactly the limit.
+    assert!(passes_checks(&spec(), 102.4));
+}
+
+#[test]
+fn garbage_is_not_a_stamp_png() {
+    for bytes in [&b""[..], b"not a png at all", b"\x89PNG\r\n\x1a\n"] {
+        let err = load_stamp_png(bytes).unwrap_err();
+        assert!(matches!(err, StampError::BadPng { .. }), "{err:?}");
+    }
+    // A valid header over a body that is not image data.
+    let mut png = Pixmap::new(3, 2).unwrap().encode_png().unwrap();
+    png.truncate(40);
+    let err = load_stamp_png(&png).unwrap_err();
+    assert!(matches!(err, StampError::BadPng { .. }), "{err:?}");
+}
+
+#[test]
+fn a_png_claiming_a_huge_size_is_refused_before_decoding() {
+    let mut png = Pixmap::new(1, 1).unwrap().encode_png().unwrap();
+    // IHDR's width and height, right after the signature, length and tag.
+    png[16..20].copy_from_slice(&5000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&7u32.to_be_bytes());
+    assert_eq!(
+        load_stamp_png(&png),
+        Err(StampError::PngTooLarge {
+            width: 5000,
+            height: 7,
+            max: MAX_SIDE_PX
+        })
+    );
+}
+
+#[test]
+fn a_png_seal_loads_with_its_pixels() {
+    let mut pixmap = Pixmap::new(5, 4).unwrap();
+    pixmap.fill(tiny_skia::Color::from_rgba8(0xD7, 0x1F, 0x1F, 0xFF));
+    let loaded = load_stamp_png(&pixmap.encode_png().unwrap()).unwrap();
+    assert_eq!((loaded.width(), loaded.height()), (5, 4));
+    assert_eq!(loaded.data(), pixmap.data());
+}
+
+#[test]
+fn short_names_take_a_narrower_arc_and_long_ones_a_wider() {
+    let deg = |n| arc_span(n).0.to_degrees();
+    assert_eq!(arc_span(1), (0.0, 0.0));
+    assert!(deg(4) < deg(8), "{} {}", deg(4), deg(8));
+    assert!(deg(8) < deg(13));
+    assert!((200.0..=235.0).contains(&deg(13)), "{}", deg(13));
+    assert!(deg(24) <= 240.5, "{}", deg(24));
+    let step = |n| arc_span(n).1;
+    assert!(step(4) > step(13));
+}
+
+#[cfg(feature = "embedded-font")]
+mod with_font {
+    use super::*;
+
+    fn fonts() -> FontSet {
+        FontSet::embedded().unwrap()
+    }
+
+    fn rgba(pixmap: &Pixmap, x: u32, y: u32) -> [u8; 4] {
+        let c = pixmap.pixel(x, y).unwrap().demultiply();
+        [c.red(), c.green(), c.blue(), c.alpha()]
+    }
+
+    /// Ink pixels (alpha > 0) in the rectangle, as fractions of the side.
+    fn ink_in(pixmap: &Pixmap, x: (f32, f32), y: (f32, f32)) -> usize {
+        let side = pixmap.width() as f32;
+        let span = |(a, b): (f32, f32)| (a * side) as u32..(b * side) as u32;
+        span(y)
+            .flat_map(|py| span(x).map(move |px| (px, py)))
+            .filter(|&(px, py)| pixmap.pixel(px, py).unwrap().alpha() > 0)
+            .count()
+    }
+
+    #[test]
+    fn two_renders_are_byte_identical() {
+        let a = render_stamp(&spec(), &fonts(), 12.0).unwrap();
+        let b = render_stamp(&spec(), &fonts(), 12.0).unwrap();
+        assert_eq!(a.data(), b.data());
+        assert_eq!(
+            stamp_png(&spec(), &fonts(), 12.0).unwrap(),
+            stamp_png(&spec(), &fonts(), 12.0).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_side_is_the_diameter_times_the_scale_rounded() {
+        let pixmap = render_stamp(&spec(), &fonts(), 12.0).unwrap();
+        assert_eq!((pixmap.width(), pixmap.height()), (480, 480));
+        let own = StampSpec::new(BEIJING, None);
+        let pixmap = render_stamp(&own, &fonts(), 12.3).unwrap();
+        // 42 × 12.3 = 516.6.
+        assert_eq!((pixmap.width(), pixmap.height()), (517, 517));
+    }
+
+    #[test]
+    fn corners_are_clear_and_the_star_and_rim_are_opaque_seal_red() {
+        let pixmap = render_stamp(&spec(), &fonts(), 12.0).unwrap();
+        let [r, g, b] = SEAL_RED;
+        for (x, y) in [(0, 0), (479, 0), (0, 479), (479, 479), (40, 40)] {
+            assert_eq!(rgba(&pixmap, x, y)[3], 0, "({x}, {y})");
+        }
+        // The star's centre, and the rim (1.2 mm = 14 px thick) at 3, 6 and
+        // 9 o'clock, 7 px in from the edge.
+        for (x, y) in [(240, 240), (240, 234), (472, 240), (240, 472), (7, 240)] {
+            assert_eq!(rgba(&pixmap, x, y), [r, g, b, 255], "({x}, {y})");
+        }
+        // Inside the rim, between the star and the name: no inner ring.
+        assert_eq!(rgba(&pixmap, 240, 140)[3], 0);
+    }
+
+    #[test]
+    fn all_ink_is_the_seal_colour() {
+        for spec in [spec(), StampSpec::new("上海市浦东新区市场监督管理局", None)] {
+            let pixmap = render_stamp(&spec, &fonts(), 12.0).unwrap();
+            let mut opaque = 0;
+            for p in pixmap.pixels() {
+                if p.alpha() == 0 {
+                    continue;
+                }
+                let c = p.demultiply();
+                let (r, g, b) = (c.red(), c.green(), c.blue());
+                assert!(r >= g && r >= b, "{c:?}");
+                // Edge pixels lose precision to premultiplication.
+                if c.alpha() >= 64 {
+                    assert!(r.abs_diff(0xD7) <= 4 && g.abs_diff(0x1F) <= 4, "{c:?}");
+                    assert!(b.abs_diff(0x1F) <= 4, "{c:?}");
+                }
+                opaque += usize::from(c.alpha() == 255);
+            }
+            assert!(opaque > 10_000, "{opaque}");
+        }
+    }
+
+    #[test]
+    fn the_colour_can_be_changed() {
+        let blue = spec().with_colour([0, 0, 200]);
+        let pixmap = render_stamp(&blue, &fonts(), 12.0).unwrap();
+        assert_eq!(rgba(&pixmap, 240, 240), [0, 0, 200, 255]);
+    }
+
+    #[test]
+    fn the_name_is_on_the_upper_arc_and_the_purpose_below_the_star() {
+        let with = render_stamp(&spec(), &fonts(), 12.0).unwrap();
+        let mut no_purpose = spec();
+        no_purpose.purpose = None;
+        let without = render_stamp(&no_purpose, &fonts(), 12.0).unwrap();
+        // The top of the name, inside the rim at 12 o'clock.
+        assert!(ink_in(&with, (0.4, 0.6), (0.05, 0.2)) > 100);
+        // Under the star, in the middle: the purpose line or nothing.
+        let below_star = ((0.3, 0.7), (0.68, 0.8));
+        assert!(ink_in(&with, below_star.0, below_star.1) > 500);
+        assert_eq!(ink_in(&without, below_star.0, below_star.1), 0);
+        // The bottom of the seal, inside the rim, is clear.
+        assert_eq!(ink_in(&with, (0.4, 0.6), (0.86, 0.94)), 0);
+    }
+
+    #[test]
+    fn a_short_name_and_a_long_name_both_draw() {
+        for name in [
+            "某某公司",
+            "中华人民共和国国家市场监督管理总局行政审批局",
+            "局",
+        ] {
+            let pixmap = render_stamp(&StampSpec::new(name, None), &fonts(), 12.0).unwrap();
+            assert!(ink_in(&pixmap, (0.3, 0.7), (0.05, 0.25)) > 100, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_missing_character_names_it_and_its_field() {
+        let err = render_stamp(&StampSpec::new("北京𠀀局", None), &fonts(), 12.0).unwrap_err();
+        assert_eq!(
+            err,
+            StampError::MissingGlyph(MissingGlyph {
+                ch: '𠀀',
+                field: "seal.name".to_owned()
+            })
+        );
+        let err =
+            render_stamp(&StampSpec::new(BEIJING, Some("𠀀专用章")), &fonts(), 12.0).unwrap_err();
+        assert_eq!(
+            err,
+            StampError::MissingGlyph(MissingGlyph {
+                ch: '𠀀',
+                field: "seal.purpose".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn a_stamp_png_loads_back_as_the_same_pixels() {
+        let png = stamp_png(&spec(), &fonts(), 12.0).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        let loaded = load_stamp_png(&png).unwrap();
+        let drawn = render_stamp(&spec(), &fonts(), 12.0).unwrap();
+        assert_eq!(loaded.data(), drawn.data());
+    }
+}

@@ -545,14 +545,123 @@ fn demo_writes_files_and_verifies() {
         assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
         let out = run_stdin(&["verify", "--pub", s(&public), "-"], &qr);
         assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
+
+        assert!(printed.contains(&format!("{name}.pdf: valid")), "{printed}");
+        let png = fs::read(out_dir.join(format!("{name}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        let pdf = out_dir.join(format!("{name}.pdf"));
+        let out = run(&["verify", "--pub", s(&public), "--at", VALID_AT, s(&pdf)]);
+        assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
     }
+}
+
+#[test]
+fn render_writes_a_png_and_a_pdf_that_verifies() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "issuer");
+    let cose = dir.path("licence.cose");
+    issue_driving(&key, &["--out", s(&cose)]);
+    let (png, pdf) = (dir.path("licence.png"), dir.path("licence.pdf"));
+    let out = run(&[
+        "render",
+        "--cose",
+        s(&cose),
+        "--png",
+        s(&png),
+        "--pdf",
+        s(&pdf),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    for args in [vec![s(&pdf)], vec!["--pdf", s(&pdf)]] {
+        let mut full = vec!["verify", "--pub", s(&public), "--at", VALID_AT];
+        full.extend(args);
+        let out = run(&full);
+        assert_eq!(code(&out), 0, "{}", stdout(&out));
+    }
+
+    // Another template by path: the generic layout.
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/templates/generic.json");
+    let other = dir.path("generic.pdf");
+    let out = run(&[
+        "render",
+        "--cose",
+        s(&cose),
+        "--template",
+        s(&template),
+        "--pdf",
+        s(&other),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_ne!(fs::read(&other).unwrap(), fs::read(&pdf).unwrap());
+
+    // A PDF whose embedded envelope was altered does not verify.
+    let mut bytes = fs::read(&pdf).unwrap();
+    let envelope = fs::read(&cose).unwrap();
+    let at = bytes
+        .windows(envelope.len())
+        .position(|w| w == envelope.as_slice())
+        .expect("the envelope is stored uncompressed");
+    bytes[at + envelope.len() - 1] ^= 1;
+    let tampered = dir.path("tampered.pdf");
+    fs::write(&tampered, bytes).unwrap();
+    let out = run(&[
+        "verify",
+        "--pub",
+        s(&public),
+        "--at",
+        VALID_AT,
+        s(&tampered),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(reason_codes(&json(&out)).contains(&"bad_signature".to_owned()));
+}
+
+#[test]
+fn render_errors_are_reported() {
+    let dir = TempDir::new();
+    let (key, _) = keygen(&dir, "issuer");
+    let cose = dir.path("permit.cose");
+    let licence = example("health-permit");
+    let out = run(&[
+        "issue",
+        "--key",
+        s(&key),
+        "--licence",
+        s(&licence),
+        "--at",
+        SIGNED_AT,
+        "--out",
+        s(&cose),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let png = dir.path("permit.png");
+    // The permit signs a photo digest: rendering without the photo is refused.
+    let out = run(&["render", "--cose", s(&cose), "--png", s(&png)]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("photo_sha256"), "{}", stderr(&out));
+    assert!(!png.exists());
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/photos/health-permit.png");
+    let out = run(&[
+        "render",
+        "--cose",
+        s(&cose),
+        "--png",
+        s(&png),
+        "--photo",
+        s(&photo),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // Neither output asked for.
+    let out = run(&["render", "--cose", s(&cose)]);
+    assert_eq!(code(&out), 2);
 }
 
 #[test]
 fn help_works_for_every_subcommand() {
     let out = run(&["--help"]);
     assert_eq!(code(&out), 0);
-    for sub in ["keygen", "issue", "verify", "inspect", "demo"] {
+    for sub in ["keygen", "issue", "verify", "inspect", "render", "demo"] {
         assert!(stdout(&out).contains(sub), "{sub}");
         let help = run(&[sub, "--help"]);
         assert_eq!(code(&help), 0, "{sub}");

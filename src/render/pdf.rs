@@ -425,7 +425,10 @@ fn finish(pdf: &mut lopdf::Document, signed: &SignedLicence, holder: &str) {
             ),
         ]),
         envelope.to_vec(),
-    );
+    )
+    // A signed envelope is mostly signature and does not compress; stored
+    // as it is, its bytes can also be found without a PDF parser.
+    .with_compression(false);
     let file_id = pdf.add_object(file);
     let spec = Dictionary::from_iter(vec![
         ("Type", Object::Name(b"Filespec".to_vec())),

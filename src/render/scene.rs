@@ -395,21 +395,21 @@ fn wrap(fonts: &FontSet, text: &str, width: f32, size_pt: f32) -> Vec<String> {
         let unit_width: f32 = unit.chars().map(advance).sum();
         let fits = used + unit_width <= width + 1e-3;
         let keeps_with_previous = NO_LINE_START.contains(ch);
-        if !fits && !line.is_empty() && !keeps_with_previous {
-            if unit_width > width {
-                // A word longer than the line: break it by character.
-                for c in unit.chars() {
-                    let w = advance(c);
-                    if used + w > width + 1e-3 && !line.is_empty() {
-                        lines.push(core::mem::take(&mut line));
-                        used = 0.0;
-                    }
-                    line.push(c);
-                    used += w;
+        if unit_width > width {
+            // A word longer than a whole line: break it by character.
+            for c in unit.chars() {
+                let w = advance(c);
+                if used + w > width + 1e-3 && !line.is_empty() {
+                    lines.push(core::mem::take(&mut line));
+                    used = 0.0;
                 }
-                i = end;
-                continue;
+                line.push(c);
+                used += w;
             }
+            i = end;
+            continue;
+        }
+        if !fits && !line.is_empty() && !keeps_with_previous {
             lines.push(core::mem::take(&mut line).trim_end().to_owned());
             used = 0.0;
             if ch == ' ' {

@@ -980,6 +980,14 @@ impl TemplateSet {
         }
     }
 
+    /// One layout for every licence type, whatever its `applies_to` says.
+    pub fn single(template: Template) -> TemplateSet {
+        TemplateSet {
+            templates: Vec::new(),
+            generic: template,
+        }
+    }
+
     /// Adds a template; it is tried before the ones already in the set.
     pub fn push(&mut self, template: Template) -> &mut TemplateSet {
         self.templates.insert(0, template);

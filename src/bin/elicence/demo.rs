@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use elicence::render::{Renderer, envelope_from_pdf};
 use elicence::{
     Licence, QrBase, SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Verifier, qr,
 };
@@ -42,14 +43,22 @@ const EXAMPLES: [(&str, &str); 3] = [
     ),
 ];
 
+/// Holder photos for the examples that sign a photo digest: a neutral
+/// placeholder silhouette, not a person.
+const PHOTOS: [(&str, &[u8]); 1] = [(
+    "health-permit",
+    include_bytes!("../../../examples/photos/health-permit.png"),
+)];
+
 /// One demo step; it reports failure of the whole demo through its error.
 type Step = fn(&mut Demo) -> Result<(), CliError>;
 
 /// The steps, in order.
-const STEPS: [Step; 5] = [
+const STEPS: [Step; 6] = [
     announce,
     issue_examples,
     write_files,
+    render_examples,
     report,
     print_commands,
 ];
@@ -59,6 +68,8 @@ struct Issued {
     name: &'static str,
     signed: SignedLicence,
     qr_text: String,
+    /// The rendered PDF, verified again from its embedded envelope.
+    pdf: Vec<u8>,
 }
 
 /// What the steps share.
@@ -115,6 +126,7 @@ fn issue_examples(demo: &mut Demo) -> Result<(), CliError> {
             name,
             signed,
             qr_text,
+            pdf: Vec::new(),
         });
     }
     Ok(())
@@ -138,11 +150,41 @@ fn write_files(demo: &mut Demo) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Draws every example as `<name>.png` (phone) and `<name>.pdf` (print),
+/// with the embedded font only so the files are the same on every machine.
+fn render_examples(demo: &mut Demo) -> Result<(), CliError> {
+    let fonts = elicence::render::FontSet::embedded()
+        .map_err(|e| CliError::new(format!("embedded font: {e}")))?;
+    let renderer = Renderer::new(fonts);
+    for issued in &mut demo.issued {
+        let photo = PHOTOS
+            .iter()
+            .find(|(name, _)| *name == issued.name)
+            .map(|(_, bytes)| *bytes);
+        let fail = |e: elicence::render::RenderError| {
+            CliError::new(format!("rendering {}: {e}", issued.name))
+        };
+        let png = renderer.render_png(&issued.signed, photo).map_err(fail)?;
+        issued.pdf = renderer.render_pdf(&issued.signed, photo).map_err(fail)?;
+        write_atomic(&file_path(&demo.out, issued.name, "png"), &png)?;
+        write_atomic(&file_path(&demo.out, issued.name, "pdf"), &issued.pdf)?;
+    }
+    outln!("rendered {} PNGs and PDFs", demo.issued.len())?;
+    outln!()?;
+    Ok(())
+}
+
 fn report(demo: &mut Demo) -> Result<(), CliError> {
     let verifier = Verifier::new([TrustedKey::new(demo.key.public_key())]);
     for issued in &demo.issued {
         let verdict = verifier.verify_qr_text(&issued.qr_text, demo.checked_at);
         demo.all_valid &= verdict.is_valid();
+        // The PDF must carry the very envelope that was issued.
+        let from_pdf = envelope_from_pdf(&issued.pdf)
+            .map_err(|e| CliError::new(format!("{}.pdf: {e}", issued.name)))?;
+        let pdf_verdict = verifier.verify_bytes(&from_pdf, demo.checked_at);
+        let pdf_ok = pdf_verdict.is_valid() && from_pdf == issued.signed.as_bytes();
+        demo.all_valid &= pdf_ok;
         outln!("== {}", issued.name)?;
         outln!("QR text:  {}", issued.qr_text)?;
         outln!("length:   {} characters", issued.qr_text.len())?;
@@ -159,6 +201,11 @@ fn report(demo: &mut Demo) -> Result<(), CliError> {
         for reason in verdict.reasons() {
             outln!("  {}: {reason}", reason.code())?;
         }
+        outln!(
+            "{}.pdf: {}",
+            issued.name,
+            if pdf_ok { "valid" } else { "invalid" }
+        )?;
         outln!()?;
     }
     Ok(())
@@ -172,8 +219,14 @@ fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
         let qr = shell_quote(&qr_path(&demo.out, issued.name));
         outln!("  elicence verify --pub {public} --cose {cose}")?;
         outln!("  elicence verify --pub {public} - < {qr}")?;
+        let pdf = shell_quote(&file_path(&demo.out, issued.name, "pdf"));
+        outln!("  elicence verify --pub {public} {pdf}")?;
     }
     Ok(())
+}
+
+fn file_path(dir: &Path, name: &str, extension: &str) -> PathBuf {
+    dir.join(format!("{name}.{extension}"))
 }
 
 fn cose_path(dir: &Path, name: &str) -> PathBuf {

@@ -20,6 +20,7 @@ mod files;
 mod inspect;
 mod issue;
 mod keygen;
+mod render;
 mod verify;
 
 use std::fmt;
@@ -29,6 +30,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use elicence::render::EcLevel;
 use elicence::{QrBase, UnixTime};
 
 /// Electronic licences (电子证照): COSE_Sign1/Ed25519 envelopes carried in QR text.
@@ -49,7 +51,9 @@ enum Command {
     Verify(VerifyArgs),
     /// Decode QR text or an envelope WITHOUT verifying it, and print it as JSON.
     Inspect(InspectArgs),
-    /// Issue and verify the example licences with a fixed, public demo key.
+    /// Draw a signed licence as a phone PNG and a printable PDF.
+    Render(RenderArgs),
+    /// Issue, render and verify the example licences with a fixed, public demo key.
     Demo(DemoArgs),
 }
 
@@ -87,7 +91,7 @@ struct IssueArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("input").required(true).args(["cose", "text", "batch"])))]
+#[command(group(ArgGroup::new("input").required(true).args(["cose", "pdf", "text", "batch"])))]
 struct VerifyArgs {
     /// Trusted issuer public key (SPKI PEM); repeat to trust several.
     #[arg(long = "pub", value_name = "PUB.pem", required = true)]
@@ -98,14 +102,17 @@ struct VerifyArgs {
     /// Read a raw COSE_Sign1 envelope from this file.
     #[arg(long, value_name = "FILE")]
     cose: Option<PathBuf>,
+    /// Read the envelope embedded in a licence PDF (as `render --pdf` writes it).
+    #[arg(long, value_name = "FILE.pdf")]
+    pdf: Option<PathBuf>,
     /// Verify every QR text in this file (one a line; blank lines skipped) and print a JSON summary line.
     #[arg(long, value_name = "CODES.txt")]
     batch: Option<PathBuf>,
     /// With --batch: print a JSON line {"line":n,"reasons":[...]} on stdout for each invalid code, before the summary.
     #[arg(long, requires = "batch")]
     details: bool,
-    /// QR text to verify, or `-` to read it from stdin.
-    #[arg(value_name = "QRTEXT")]
+    /// QR text to verify, `-` to read it from stdin, or the path of a licence PDF.
+    #[arg(value_name = "QRTEXT|FILE.pdf")]
     text: Option<String>,
 }
 
@@ -118,6 +125,47 @@ struct InspectArgs {
     /// QR text to decode, or `-` to read it from stdin.
     #[arg(value_name = "QRTEXT")]
     text: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("output").required(true).multiple(true).args(["png", "pdf"])))]
+struct RenderArgs {
+    /// The signed licence (COSE_Sign1 envelope, as `issue --out` writes it).
+    #[arg(long, value_name = "FILE.cose")]
+    cose: PathBuf,
+    /// Write the phone image here.
+    #[arg(long, value_name = "OUT.png")]
+    png: Option<PathBuf>,
+    /// Write the printable PDF here (the envelope is embedded in it).
+    #[arg(long, value_name = "OUT.pdf")]
+    pdf: Option<PathBuf>,
+    /// Lay out with this template (JSON, see examples/templates/) instead of the built-in one for the type.
+    #[arg(long, value_name = "TEMPLATE.json")]
+    template: Option<PathBuf>,
+    /// Draw text with this font first (TrueType/OpenType); the embedded face and system fonts fill in.
+    #[arg(long, value_name = "FONT")]
+    font: Option<PathBuf>,
+    /// Face number within a font collection (.ttc) given with --font.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "font")]
+    font_index: u32,
+    /// The holder's photo (PNG); required when the licence signs a photo digest.
+    #[arg(long, value_name = "PHOTO.png")]
+    photo: Option<PathBuf>,
+    /// Use this seal picture (PNG with transparency) instead of generating one.
+    #[arg(long, value_name = "SEAL.png")]
+    seal_png: Option<PathBuf>,
+    /// Base URL of the scan endpoint that starts the QR text.
+    #[arg(long, value_name = "URL", value_parser = parse_qr_base)]
+    qr_base: Option<QrBase>,
+    /// PNG width in pixels.
+    #[arg(long, value_name = "PX", default_value_t = elicence::render::DEFAULT_PNG_WIDTH)]
+    width: u32,
+    /// QR error correction in the PNG (L, M, Q or H).
+    #[arg(long, value_name = "LEVEL", default_value = "M")]
+    screen_level: EcLevel,
+    /// QR error correction in the PDF (L, M, Q or H).
+    #[arg(long, value_name = "LEVEL", default_value = "Q")]
+    print_level: EcLevel,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +252,7 @@ fn main() -> ExitCode {
         Command::Issue(args) => issue::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Render(args) => render::run(&args),
         Command::Demo(args) => demo::run(&args),
     };
     match result {

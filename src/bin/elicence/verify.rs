@@ -1,7 +1,11 @@
 //! `elicence verify`: check codes against trusted keys and print the verdict.
 
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use elicence::render::envelope_from_pdf;
 use elicence::{TrustedKey, Verdict, Verifier};
 use serde_json::json;
 
@@ -29,13 +33,21 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         return print_batch(&numbers, &verdicts, args.details);
     }
 
+    let pdf = args
+        .pdf
+        .clone()
+        .or_else(|| args.text.as_deref().and_then(pdf_path));
     let verdict = if let Some(cose) = &args.cose {
         verifier.verify_bytes(&read_bytes(cose)?, at)
+    } else if let Some(pdf) = pdf {
+        let envelope = envelope_from_pdf(&read_bytes(&pdf)?)
+            .map_err(|e| CliError::with_code(format!("{}: {e}", pdf.display()), 1))?;
+        verifier.verify_bytes(&envelope, at)
     } else if let Some(text) = &args.text {
         verifier.verify_qr_text(&qr_text_argument(text)?, at)
     } else {
         return Err(CliError::new(
-            "give QR text, `-`, --cose FILE or --batch FILE",
+            "give QR text, `-`, a PDF, --cose FILE, --pdf FILE or --batch FILE",
         ));
     };
     outln!("{}", pretty(&verdict.to_json_value()))?;
@@ -66,6 +78,17 @@ fn print_batch(line_numbers: &[usize], verdicts: &[Verdict], details: bool) -> C
         json!({ "total": total, "valid": total - invalid, "invalid": invalid })
     )?;
     Ok(exit_for(invalid == 0))
+}
+
+/// The argument as a path, if it names a PDF file. QR text is a URL ending in
+/// digits and never names a file, so there is no ambiguity in practice; the
+/// `%PDF-` check keeps a stray file named like a code from being misread.
+fn pdf_path(argument: &str) -> Option<PathBuf> {
+    let path = Path::new(argument);
+    let mut magic = [0u8; 5];
+    let mut file = File::open(path).ok()?;
+    file.read_exact(&mut magic).ok()?;
+    (&magic == b"%PDF-").then(|| path.to_path_buf())
 }
 
 fn exit_for(valid: bool) -> ExitCode {

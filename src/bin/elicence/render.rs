@@ -1,0 +1,72 @@
+//! `elicence render`: draw a signed licence as a phone PNG and a printable PDF.
+
+use std::process::ExitCode;
+
+use elicence::SignedLicence;
+use elicence::render::{Font, FontSet, Renderer, Template, TemplateSet};
+
+use crate::files::{read_bytes, write_atomic};
+use crate::{CliError, CliResult, RenderArgs};
+
+pub fn run(args: &RenderArgs) -> CliResult {
+    let envelope = read_bytes(&args.cose)?;
+    let signed = SignedLicence::from_slice(&envelope)
+        .map_err(|e| CliError::with_code(format!("{}: {e}", args.cose.display()), 1))?;
+    let renderer = renderer(args)?;
+    let photo = args.photo.as_deref().map(read_bytes).transpose()?;
+    let fail = |e: elicence::render::RenderError| CliError::new(e.to_string());
+    if let Some(path) = &args.png {
+        let png = renderer
+            .render_png(&signed, photo.as_deref())
+            .map_err(fail)?;
+        write_atomic(path, &png)?;
+        outln!("wrote {} ({} bytes)", path.display(), png.len())?;
+    }
+    if let Some(path) = &args.pdf {
+        let pdf = renderer
+            .render_pdf(&signed, photo.as_deref())
+            .map_err(fail)?;
+        write_atomic(path, &pdf)?;
+        outln!("wrote {} ({} bytes)", path.display(), pdf.len())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A renderer set up from the options: the user's font first, then the
+/// embedded face, then the system's CJK fonts.
+fn renderer(args: &RenderArgs) -> Result<Renderer, CliError> {
+    let mut fonts = FontSet::new();
+    if let Some(path) = &args.font {
+        let font =
+            Font::from_path(path, args.font_index).map_err(|e| CliError::new(e.to_string()))?;
+        fonts.push(font);
+    }
+    for font in FontSet::embedded()
+        .map_err(|e| CliError::new(e.to_string()))?
+        .fonts()
+    {
+        fonts.push(font.clone());
+    }
+    fonts.push_system_fonts();
+    let mut renderer = Renderer::new(fonts);
+    if let Some(path) = &args.template {
+        let template = Template::from_path(path)
+            .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
+        // A template named on the command line is used for this licence
+        // whatever types it lists: that is what the user asked for.
+        renderer.set_templates(TemplateSet::single(template));
+    }
+    if let Some(base) = &args.qr_base {
+        renderer.set_qr_base(base.clone());
+    }
+    renderer.set_qr_levels(args.screen_level, args.print_level);
+    renderer
+        .set_png_width(args.width)
+        .map_err(|e| CliError::new(e.to_string()))?;
+    if let Some(path) = &args.seal_png {
+        renderer
+            .set_seal_png(&read_bytes(path)?)
+            .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
+    }
+    Ok(renderer)
+}

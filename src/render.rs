@@ -272,6 +272,7 @@ impl Renderer {
         Ok(Page {
             scene,
             fonts: &self.fonts,
+            faces: self.fonts.faces(),
             qr,
             photo,
             background,
@@ -286,6 +287,7 @@ impl Renderer {
 pub(crate) struct Page<'a> {
     pub scene: scene::Scene,
     pub fonts: &'a FontSet,
+    pub faces: font::Faces<'a>,
     pub qr: QrImage,
     pub photo: Option<tiny_skia::Pixmap>,
     pub background: Option<tiny_skia::Pixmap>,

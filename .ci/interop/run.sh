@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Interop checks with independent peers. Installs what it needs: OpenSSL from
-# Debian, pycose/cbor2/cryptography (pinned) into a virtualenv.
+# Interop checks with independent peers. Installs what it needs: OpenSSL and
+# poppler-utils from Debian; pycose/cbor2/cryptography and zxing-cpp/Pillow
+# (pinned) into a virtualenv.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if ! command -v openssl >/dev/null; then
-    apt-get update -qq && apt-get install -y -qq openssl >/dev/null
+apt_missing=()
+command -v openssl >/dev/null || apt_missing+=(openssl)
+for tool in pdftoppm pdffonts pdftotext pdfinfo pdfdetach; do
+    command -v "$tool" >/dev/null || { apt_missing+=(poppler-utils); break; }
+done
+if [ ${#apt_missing[@]} -gt 0 ]; then
+    apt-get update -qq && apt-get install -y -qq "${apt_missing[@]}" >/dev/null
 fi
 venv="${TMPDIR:-/tmp}/elicence-interop-venv"
 python3 -m venv "$venv"
@@ -38,5 +44,110 @@ openssl pkey -in "$work/openssl.key.pem" -pubout -out "$work/openssl2.pub.pem"
 "$bin" verify --pub "$work/openssl2.pub.pem" --at 2026-06-01T00:00:00+08:00 - < "$work/hp.qr.txt" >/dev/null
 
 echo "-- the demo runs"
-"$bin" demo --out "$work/demo" --at 2026-06-01T12:00:00+08:00 >/dev/null
+at=2026-06-01T12:00:00+08:00
+demo="$work/demo"
+"$bin" demo --out "$demo" --at "$at" >/dev/null
+
+fail() { echo "interop: FAIL: $*" >&2; exit 1; }
+names=(driving-licence business-licence health-permit)
+py="$venv/bin/python"
+
+# Exit status of the CLI's verify on one QR text, for the demo's key and time.
+verify_status() {
+    local rc=0
+    printf '%s\n' "$1" | "$bin" verify --pub "$demo/issuer.pub.pem" --at "$at" - \
+        > "$work/verify.json" || rc=$?
+    return $rc
+}
+
+# Decodes every QR code in a PNG with zxing-cpp; each must be the demo's QR
+# text for that licence and verify. Adds how many it found to $found.
+found=0
+decode_and_verify() { # IMAGE NAME
+    local image=$1 name=$2 want text count=0 rc
+    want=$(cat "$demo/$name.qr.txt")
+    [ -n "$want" ] || fail "$name.qr.txt is empty"
+    "$py" .ci/interop/decode_qr.py "$image" > "$work/decoded.txt" \
+        || fail "zxing-cpp finds no QR code in $image"
+    while IFS= read -r text; do
+        [ "$text" = "$want" ] || fail "$image: a QR code decodes to text other than $name.qr.txt"
+        rc=0; verify_status "$text" || rc=$?
+        [ $rc = 0 ] || fail "$image: verify exits $rc on the decoded QR text"
+        count=$((count + 1))
+    done < "$work/decoded.txt"
+    [ $count -gt 0 ] || fail "zxing-cpp finds no QR code in $image"
+    found=$((found + count))
+}
+
+echo "-- poppler reads the demo PDFs: fonts embedded as subsets, name and number as text, Title, licence.cose attached"
+for n in "${names[@]}"; do
+    pdf="$demo/$n.pdf"
+    holder=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["holder"]["name"])' \
+        "examples/licences/$n.json")
+    number=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["number"])' \
+        "examples/licences/$n.json")
+    pdffonts "$pdf" > "$work/fonts.txt"
+    head -n 1 "$work/fonts.txt" | grep -Eq '^name +type +encoding +emb +sub +uni +object ID *$' \
+        || fail "$n.pdf: pdffonts prints an unexpected header"
+    # Parsed from the right: the last columns are `emb sub uni object ID`.
+    tail -n +3 "$work/fonts.txt" | awk -v f="$n.pdf" '
+        NF < 7 { print f ": short pdffonts row: " $0; bad = 1; next }
+        { rows++ }
+        $(NF-4) != "yes" { print f ": font not embedded: " $0; bad = 1 }
+        $(NF-3) != "yes" { print f ": font not a subset: " $0; bad = 1 }
+        END { if (rows == 0) { print f ": pdffonts lists no font"; bad = 1 }; exit bad }' >&2 \
+        || fail "$n.pdf: fonts"
+    pdftotext -enc UTF-8 "$pdf" - | LC_ALL=C tr -d ' \t\n\r\f\v' > "$work/text.txt"
+    grep -qF -- "$holder" "$work/text.txt" || fail "$n.pdf: pdftotext lacks the holder's name $holder"
+    grep -qF -- "$number" "$work/text.txt" || fail "$n.pdf: pdftotext lacks the number $number"
+    pdfinfo -enc UTF-8 "$pdf" > "$work/info.txt"
+    title=$(sed -n 's/^Title: *//p' "$work/info.txt")
+    [ -n "$title" ] || fail "$n.pdf: pdfinfo shows no Title"
+    case "$title" in *"$holder"*) ;; *) fail "$n.pdf: Title '$title' lacks the holder's name";; esac
+    grep -Eq '^Pages: +1$' "$work/info.txt" || fail "$n.pdf: not a single page"
+    pdfdetach -list "$pdf" | grep -Eqx '[0-9]+: licence\.cose' \
+        || fail "$n.pdf: pdfdetach does not list licence.cose"
+    rm -rf "$work/detached" && mkdir "$work/detached"
+    pdfdetach -saveall -o "$work/detached/" "$pdf"
+    cmp -s "$work/detached/licence.cose" "$demo/$n.cose" \
+        || fail "$n.pdf: the attached licence.cose differs from $n.cose"
+done
+
+printf '%s' "-- PDF → pdftoppm 300 dpi → zxing-cpp: each QR code is the demo's and the CLI verifies it"
+mkdir -p "$work/raster"
+found=0
+for n in "${names[@]}"; do
+    pdftoppm -r 300 -png -singlefile "$demo/$n.pdf" "$work/raster/$n"
+    decode_and_verify "$work/raster/$n.png" "$n"
+done
+echo " ($found in ${#names[@]} PDFs)"
+
+printf '%s' "-- zxing-cpp reads every QR code in the demo PNGs: each is the demo's and the CLI verifies it"
+found=0
+for n in "${names[@]}"; do
+    decode_and_verify "$demo/$n.png" "$n"
+done
+echo " ($found in ${#names[@]} PNGs)"
+
+echo "-- negative: a decoded text with a signature digit changed fails verify; a blank image has no QR code"
+for n in "${names[@]}"; do
+    "$py" .ci/interop/decode_qr.py "$demo/$n.png" > "$work/decoded.txt"
+    text=$(head -n 1 "$work/decoded.txt")
+    # Lower the last non-zero digit: the digit blocks stay well-formed and
+    # the signature's last bytes change.
+    i=$((${#text} - 1))
+    while [ "${text:i:1}" = 0 ]; do i=$((i - 1)); done
+    case "${text:i:1}" in [1-9]) ;; *) fail "$n: decoded text does not end in digits";; esac
+    tampered="${text:0:i}$((${text:i:1} - 1))${text:i+1}"
+    [ "$tampered" != "$text" ] || fail "$n: tampering changed nothing"
+    rc=0; verify_status "$tampered" || rc=$?
+    [ $rc = 1 ] || fail "$n: verify exits $rc, not 1, on a tampered QR text"
+    grep -q '"bad_signature"' "$work/verify.json" \
+        || fail "$n: a tampered QR text is not rejected for its signature"
+done
+"$py" -c 'import sys; from PIL import Image; Image.new("L", (400, 400), 255).save(sys.argv[1])' \
+    "$work/blank.png"
+if "$py" .ci/interop/decode_qr.py "$work/blank.png" >/dev/null 2>&1; then
+    fail "decode_qr.py succeeds on a blank image"
+fi
 echo "interop: all checks passed"

@@ -72,6 +72,7 @@ pub enum FontSource {
 
 #[derive(Clone)]
 enum FontBytes {
+    #[cfg_attr(not(feature = "embedded-font"), allow(dead_code))]
     Static(&'static [u8]),
     Shared(Arc<[u8]>),
 }
@@ -203,32 +204,6 @@ impl Font {
             })
             .as_ref()
     }
-
-    /// The horizontal advance of `ch` as a fraction of the font size; a
-    /// character the face lacks advances by half an em (callers check
-    /// coverage first, through [`FontSet::runs`]).
-    pub(crate) fn advance(&self, ch: char) -> f32 {
-        self.face()
-            .and_then(|face| {
-                let glyph = face.glyph_index(ch)?;
-                face.glyph_hor_advance(glyph)
-            })
-            .map_or(0.5, |units| f32::from(units) / self.units_per_em)
-    }
-
-    /// The outline of `ch` in pixels at `size_px` per em, with the pen on the
-    /// baseline at the origin and y growing downwards (tiny-skia's way).
-    /// `None` for whitespace and for glyphs without an outline.
-    pub(crate) fn glyph_path(&self, ch: char, size_px: f32) -> Option<tiny_skia::Path> {
-        let face = self.face()?;
-        let glyph = face.glyph_index(ch)?;
-        let mut builder = PathSink {
-            path: tiny_skia::PathBuilder::new(),
-            scale: size_px / self.units_per_em,
-        };
-        face.outline_glyph(glyph, &mut builder)?;
-        builder.path.finish()
-    }
 }
 
 /// Turns font units (y up) into pixels (y down).
@@ -324,7 +299,65 @@ impl FontSet {
 
     /// The first face that has `ch`, if any.
     pub fn font_for(&self, ch: char) -> Option<usize> {
-        self.fonts.iter().position(|font| font.has_char(ch))
+        self.faces().font_for(ch)
+    }
+
+    /// The faces parsed for one rendering pass. ttf-parser parses lazily but
+    /// not for free (a CID-keyed CFF face costs microseconds), and layout asks
+    /// for thousands of advances: parse once per pass, not per character.
+    pub(crate) fn faces(&self) -> Faces<'_> {
+        Faces {
+            faces: self
+                .fonts
+                .iter()
+                .map(|font| font.face().map(|face| (face, font.units_per_em)))
+                .collect(),
+        }
+    }
+}
+
+/// The faces of a [`FontSet`], parsed, for one rendering pass.
+pub(crate) struct Faces<'a> {
+    faces: Vec<Option<(ttf_parser::Face<'a>, f32)>>,
+}
+
+impl Faces<'_> {
+    /// The first face that has `ch`, if any.
+    pub(crate) fn font_for(&self, ch: char) -> Option<usize> {
+        self.faces
+            .iter()
+            .position(|face| face.as_ref().is_some_and(|(f, _)| has_char(f, ch)))
+    }
+
+    /// The advance of `ch` in face `font`, as a fraction of the font size; half
+    /// an em for a character the face lacks (coverage is checked by [`Faces::runs`]).
+    pub(crate) fn advance(&self, font: usize, ch: char) -> f32 {
+        self.faces
+            .get(font)
+            .and_then(Option::as_ref)
+            .and_then(|(face, units_per_em)| {
+                let glyph = face.glyph_index(ch)?;
+                Some(f32::from(face.glyph_hor_advance(glyph)?) / units_per_em)
+            })
+            .unwrap_or(0.5)
+    }
+
+    /// The outline of `ch` in face `font`, in pixels at `size_px` per em, pen
+    /// on the baseline at the origin, y down. `None` for whitespace.
+    pub(crate) fn glyph_path(
+        &self,
+        font: usize,
+        ch: char,
+        size_px: f32,
+    ) -> Option<tiny_skia::Path> {
+        let (face, units_per_em) = self.faces.get(font)?.as_ref()?;
+        let glyph = face.glyph_index(ch)?;
+        let mut builder = PathSink {
+            path: tiny_skia::PathBuilder::new(),
+            scale: size_px / units_per_em,
+        };
+        face.outline_glyph(glyph, &mut builder)?;
+        builder.path.finish()
     }
 
     /// Splits `text` into runs by face. `field` names the text in the error.
@@ -332,19 +365,15 @@ impl FontSet {
     /// # Errors
     /// [`MissingGlyph`] for the first character that no face has.
     pub(crate) fn runs(&self, text: &str, field: &str) -> Result<Vec<Run>, MissingGlyph> {
-        let faces: Vec<_> = self.fonts.iter().map(Font::face).collect();
         let mut runs: Vec<Run> = Vec::new();
         for ch in text.chars() {
             // Whitespace stays in the current run so runs do not fragment.
             let font = match runs.last() {
                 Some(last) if ch.is_whitespace() => last.font,
-                _ => faces
-                    .iter()
-                    .position(|face| face.as_ref().is_some_and(|f| has_char(f, ch)))
-                    .ok_or_else(|| MissingGlyph {
-                        ch,
-                        field: field.to_owned(),
-                    })?,
+                _ => self.font_for(ch).ok_or_else(|| MissingGlyph {
+                    ch,
+                    field: field.to_owned(),
+                })?,
             };
             match runs.last_mut() {
                 Some(last) if last.font == font => last.text.push(ch),

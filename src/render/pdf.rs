@@ -11,9 +11,9 @@
 use lopdf::{Dictionary, Object, Stream, StringFormat};
 use printpdf::{
     BlendMode, Color, CurTransMat, ExtendedGraphicsState, ExtendedGraphicsStateId, FontId,
-    LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
-    Polygon, PolygonRing, Pt, RawImage, RawImageData, RawImageFormat, Rgb, SeperableBlendMode,
-    TextItem, WindingOrder, XObjectId, XObjectTransform,
+    LineJoinStyle, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, RawImage, RawImageData, RawImageFormat, Rgb,
+    SeperableBlendMode, TextItem, WindingOrder, XObjectId, XObjectTransform,
 };
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -22,16 +22,13 @@ use super::scene::{Item, Line};
 use super::template::{Colour, Rect};
 use super::{Page, RenderError};
 use crate::envelope::{MAX_ENVELOPE_LEN, SignedLicence};
-use crate::seal::stamp::render_stamp;
+use crate::seal::stamp::{StampShape, stamp_shapes};
 
 /// Name of the embedded file that carries the envelope.
 pub const ENVELOPE_FILE_NAME: &str = "licence.cose";
 /// Largest PDF [`envelope_from_pdf`] reads.
 pub const MAX_PDF_LEN: usize = 32 * 1024 * 1024;
 
-/// Resolution images are rasterised at for print, in pixels per millimetre
-/// (12 px/mm is about 300 dpi).
-const PRINT_PX_PER_MM: f32 = 12.0;
 const PT_PER_MM: f32 = 72.0 / 25.4;
 /// China Standard Time, UTC+8, all year.
 const CHINA_OFFSET_SECS: i64 = 8 * 3600;
@@ -138,11 +135,6 @@ pub(crate) fn render_pdf(page: &Page<'_>, signed: &SignedLicence) -> Result<Vec<
             }
             Item::Qr(rect) => ops.extend(qr_ops(page, rect, height_pt)),
             Item::Seal(place) => {
-                let stamp = match page.seal_png {
-                    Some(png) => png.clone(),
-                    None => render_stamp(&page.stamp, page.fonts, PRINT_PX_PER_MM)?,
-                };
-                let id = add_image(&mut doc, "Seal", &stamp);
                 let gs = ExtendedGraphicsStateId("Ink".into());
                 doc.resources.extgstates.map.insert(
                     gs.clone(),
@@ -150,16 +142,21 @@ pub(crate) fn render_pdf(page: &Page<'_>, signed: &SignedLicence) -> Result<Vec<
                         .with_blend_mode(BlendMode::Seperable(SeperableBlendMode::Multiply)),
                 );
                 let d = place.diameter;
+                let (x, y) = (place.cx - d / 2.0, place.cy - d / 2.0);
                 ops.push(Op::SaveGraphicsState);
                 ops.push(Op::LoadGraphicsState { gs });
-                ops.extend(image_ops(
-                    id,
-                    place.cx - d / 2.0,
-                    place.cy - d / 2.0,
-                    d,
-                    d,
-                    height_pt,
-                ));
+                match page.seal_png {
+                    Some(png) => {
+                        let id = add_image(&mut doc, "Seal", png);
+                        ops.extend(image_ops(id, x, y, d, d, height_pt));
+                    }
+                    // Generated seals stay vector: crisp at any zoom, and a
+                    // fraction of the size and time of a 300 dpi image.
+                    None => {
+                        let shapes = stamp_shapes(&page.stamp, page.fonts)?;
+                        ops.extend(seal_ops(&shapes, page.stamp.colour, x, y, height_pt));
+                    }
+                }
                 ops.push(Op::RestoreGraphicsState);
             }
         }
@@ -252,11 +249,33 @@ fn subset_tag(index: usize) -> String {
 }
 
 /// The QR code as one filled path of rectangles, one per horizontal run of
-/// dark modules, with a white square (quiet zone included) behind it.
+/// dark modules, drawn in module units under a scaling matrix so the
+/// content stream holds small integers; a white square (quiet zone
+/// included) behind it. One path, not one fill per run, so viewers leave no
+/// anti-aliasing seams between rows.
 fn qr_ops(page: &Page<'_>, rect: &Rect, height_pt: f32) -> Vec<Op> {
-    let side = page.qr.side_with_quiet_zone() as f32;
-    let module = rect.width / side;
-    let mut ops = vec![
+    let module = rect.width / page.qr.side_with_quiet_zone() as f32 * PT_PER_MM;
+    let corner = |x: usize, y: usize| LinePoint {
+        p: Point {
+            x: Pt(x as f32),
+            y: Pt(y as f32),
+        },
+        bezier: false,
+    };
+    let rings = page
+        .qr
+        .dark_runs()
+        .into_iter()
+        .map(|run| PolygonRing {
+            points: vec![
+                corner(run.x, run.y),
+                corner(run.x + run.len, run.y),
+                corner(run.x + run.len, run.y + 1),
+                corner(run.x, run.y + 1),
+            ],
+        })
+        .collect();
+    vec![
         fill_colour(Colour::WHITE),
         rect_op(
             rect.x,
@@ -266,36 +285,133 @@ fn qr_ops(page: &Page<'_>, rect: &Rect, height_pt: f32) -> Vec<Op> {
             height_pt,
             PaintMode::Fill,
         ),
-        fill_colour(Colour::BLACK),
-    ];
-    let rings = page
-        .qr
-        .dark_runs()
-        .into_iter()
-        .map(|run| {
-            let x0 = (rect.x + run.x as f32 * module) * PT_PER_MM;
-            let x1 = (rect.x + (run.x + run.len) as f32 * module) * PT_PER_MM;
-            let y0 = height_pt - (rect.y + run.y as f32 * module) * PT_PER_MM;
-            let y1 = height_pt - (rect.y + (run.y + 1) as f32 * module) * PT_PER_MM;
-            PolygonRing {
-                points: [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-                    .into_iter()
-                    .map(|(x, y)| LinePoint {
-                        p: Point { x: Pt(x), y: Pt(y) },
-                        bezier: false,
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    ops.push(Op::DrawPolygon {
-        polygon: Polygon {
-            rings,
-            mode: PaintMode::Fill,
-            winding_order: WindingOrder::NonZero,
+        Op::SaveGraphicsState,
+        // Module (x, y) from the top-left corner maps to the page, y flipped.
+        Op::SetTransformationMatrix {
+            matrix: CurTransMat::Raw([
+                module,
+                0.0,
+                0.0,
+                -module,
+                rect.x * PT_PER_MM,
+                height_pt - rect.y * PT_PER_MM,
+            ]),
         },
-    });
+        fill_colour(Colour::BLACK),
+        Op::DrawPolygon {
+            polygon: Polygon {
+                rings,
+                mode: PaintMode::Fill,
+                winding_order: WindingOrder::NonZero,
+            },
+        },
+        Op::RestoreGraphicsState,
+    ]
+}
+
+/// The seal's shapes (millimetres from the seal's top-left corner) placed
+/// with that corner at (`x`, `y`) on the page.
+fn seal_ops(shapes: &[StampShape], colour: [u8; 3], x: f32, y: f32, height_pt: f32) -> Vec<Op> {
+    let [r, g, b] = colour;
+    let ink = Colour { r, g, b };
+    let mut ops = vec![
+        fill_colour(ink),
+        Op::SetOutlineColor { col: rgb(ink) },
+        Op::SetLineJoinStyle {
+            join: LineJoinStyle::Round,
+        },
+    ];
+    let to_page = |p: tiny_skia::Point| Point {
+        x: Pt((x + p.x) * PT_PER_MM),
+        y: Pt(height_pt - (y + p.y) * PT_PER_MM),
+    };
+    for shape in shapes {
+        let rings = path_rings(&shape.path, &to_page);
+        let (mode, winding_order) = match (shape.stroke, shape.rule) {
+            (Some(width), _) => {
+                ops.push(Op::SetOutlineThickness {
+                    pt: Pt(width * PT_PER_MM),
+                });
+                (PaintMode::Stroke, WindingOrder::NonZero)
+            }
+            (None, tiny_skia::FillRule::EvenOdd) => (PaintMode::Fill, WindingOrder::EvenOdd),
+            (None, tiny_skia::FillRule::Winding) => (PaintMode::Fill, WindingOrder::NonZero),
+        };
+        ops.push(Op::DrawPolygon {
+            polygon: Polygon {
+                rings,
+                mode,
+                winding_order,
+            },
+        });
+    }
     ops
+}
+
+/// A tiny-skia path as printpdf rings: one ring per contour, quadratic
+/// curves raised to cubics, each contour explicitly returned to its start so
+/// a stroke has no seam.
+fn path_rings(
+    path: &tiny_skia::Path,
+    to_page: &dyn Fn(tiny_skia::Point) -> Point,
+) -> Vec<PolygonRing> {
+    use tiny_skia::PathSegment;
+    let point = |p: tiny_skia::Point, bezier: bool| LinePoint {
+        p: to_page(p),
+        bezier,
+    };
+    let mut rings = Vec::new();
+    let mut ring: Vec<LinePoint> = Vec::new();
+    let mut start = tiny_skia::Point::zero();
+    let mut current = start;
+    let mut finish =
+        |ring: &mut Vec<LinePoint>, start: tiny_skia::Point, current: tiny_skia::Point| {
+            if ring.len() > 1 {
+                if current != start {
+                    ring.push(point(start, false));
+                }
+                rings.push(PolygonRing {
+                    points: core::mem::take(ring),
+                });
+            } else {
+                ring.clear();
+            }
+        };
+    for segment in path.segments() {
+        match segment {
+            PathSegment::MoveTo(p) => {
+                finish(&mut ring, start, current);
+                ring.push(point(p, false));
+                start = p;
+                current = p;
+            }
+            PathSegment::LineTo(p) => {
+                ring.push(point(p, false));
+                current = p;
+            }
+            PathSegment::QuadTo(c, p) => {
+                let toward = |from: tiny_skia::Point| {
+                    tiny_skia::Point::from_xy(
+                        from.x + (c.x - from.x) * 2.0 / 3.0,
+                        from.y + (c.y - from.y) * 2.0 / 3.0,
+                    )
+                };
+                let (c1, c2) = (toward(current), toward(p));
+                ring.extend([point(c1, true), point(c2, true), point(p, false)]);
+                current = p;
+            }
+            PathSegment::CubicTo(c1, c2, p) => {
+                ring.extend([point(c1, true), point(c2, true), point(p, false)]);
+                current = p;
+            }
+            PathSegment::Close => {
+                finish(&mut ring, start, current);
+                current = start;
+            }
+        }
+    }
+    finish(&mut ring, start, current);
+    rings
 }
 
 fn add_image(doc: &mut PdfDocument, name: &str, pixmap: &tiny_skia::Pixmap) -> XObjectId {

@@ -12,6 +12,72 @@ use core::str::FromStr;
 
 use thiserror::Error;
 
+/// The eight data masks of ISO/IEC 18004, in mask-reference order (so ties
+/// go to the lowest reference, as in the qrcode crate).
+const MASKS: [qrcode::canvas::MaskPattern; 8] = [
+    qrcode::canvas::MaskPattern::Checkerboard,
+    qrcode::canvas::MaskPattern::HorizontalLines,
+    qrcode::canvas::MaskPattern::VerticalLines,
+    qrcode::canvas::MaskPattern::DiagonalLines,
+    qrcode::canvas::MaskPattern::LargeCheckerboard,
+    qrcode::canvas::MaskPattern::Fields,
+    qrcode::canvas::MaskPattern::Diamonds,
+    qrcode::canvas::MaskPattern::Meadow,
+];
+
+/// The mask penalty of ISO/IEC 18004:2015 §7.8.3, over the whole symbol:
+/// N1 runs of five or more modules of one colour in a row or column
+/// (3 + excess), N2 2×2 blocks of one colour (3 each), N3 finder-like
+/// 1:1:3:1:1 patterns with four light modules on one side (40 each), N4 the
+/// dark share's distance from half (10 per 5 %). Rows and columns are scanned
+/// once each with a rolling 11-module window, so it is linear in the area.
+pub(crate) fn penalty(dark: &[bool], n: usize) -> u32 {
+    const FINDER_THEN_LIGHT: u16 = 0b101_1101_0000;
+    const LIGHT_THEN_FINDER: u16 = 0b000_0101_1101;
+    const WINDOW: u16 = 0x7ff;
+    let at = |x: usize, y: usize| dark.get(y * n + x).copied().unwrap_or(false);
+    let mut score = 0u32;
+    for transposed in [false, true] {
+        for line in 0..n {
+            let mut run = 0u32;
+            let mut previous = None;
+            let mut window = 0u16;
+            for i in 0..n {
+                let module = if transposed { at(line, i) } else { at(i, line) };
+                if Some(module) == previous {
+                    run += 1;
+                } else {
+                    if run >= 5 {
+                        score += run - 2;
+                    }
+                    run = 1;
+                    previous = Some(module);
+                }
+                window = ((window << 1) | u16::from(module)) & WINDOW;
+                if i >= 10 && (window == FINDER_THEN_LIGHT || window == LIGHT_THEN_FINDER) {
+                    score += 40;
+                }
+            }
+            if run >= 5 {
+                score += run - 2;
+            }
+        }
+    }
+    for y in 1..n {
+        for x in 1..n {
+            let c = at(x, y);
+            if c == at(x - 1, y) && c == at(x, y - 1) && c == at(x - 1, y - 1) {
+                score += 3;
+            }
+        }
+    }
+    let total = (n * n).max(1);
+    let dark_count = dark.iter().filter(|&&d| d).count();
+    let percent = dark_count * 100 / total;
+    let steps = percent.abs_diff(50) / 5;
+    score + 10 * u32::try_from(steps).unwrap_or(u32::MAX / 10)
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -177,16 +243,21 @@ impl QrImage {
         if bytes > MAX_QR_TEXT_BYTES {
             return Err(QrImageError::TooLong { bytes, level });
         }
-        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), level.to_qrcode())
-            .map_err(|e| match e {
-                qrcode::types::QrError::DataTooLong => QrImageError::TooLong { bytes, level },
-                other => QrImageError::Encoder {
-                    bytes,
-                    level,
-                    reason: other.to_string(),
-                },
-            })?;
-        let version = match code.version() {
+        let encoder_error = |e: qrcode::types::QrError| match e {
+            qrcode::types::QrError::DataTooLong => QrImageError::TooLong { bytes, level },
+            other => QrImageError::Encoder {
+                bytes,
+                level,
+                reason: other.to_string(),
+            },
+        };
+        // What `QrCode::with_error_correction_level` does, except the mask
+        // choice: its penalty scoring costs several milliseconds on the large
+        // codes licences need, ours a fraction of one (see `penalty`).
+        let bits =
+            qrcode::bits::encode_auto(text.as_bytes(), level.to_qrcode()).map_err(encoder_error)?;
+        let qr_version = bits.version();
+        let version = match qr_version {
             qrcode::Version::Normal(v) => u8::try_from(v).map_err(|_| QrImageError::Encoder {
                 bytes,
                 level,
@@ -194,12 +265,36 @@ impl QrImage {
             })?,
             qrcode::Version::Micro(v) => return Err(QrImageError::MicroQr { version: v }),
         };
-        let modules = code.width();
-        let dark: Vec<bool> = code
-            .into_colors()
-            .into_iter()
-            .map(|c| c == qrcode::Color::Dark)
-            .collect();
+        let (data, ec) =
+            qrcode::ec::construct_codewords(&bits.into_bytes(), qr_version, level.to_qrcode())
+                .map_err(encoder_error)?;
+        let mut canvas = qrcode::canvas::Canvas::new(qr_version, level.to_qrcode());
+        canvas.draw_all_functional_patterns();
+        canvas.draw_data(&data, &ec);
+        let modules = usize::try_from(qr_version.width()).map_err(|_| QrImageError::Encoder {
+            bytes,
+            level,
+            reason: "negative width".into(),
+        })?;
+        let (dark, _) = MASKS
+            .iter()
+            .map(|&mask| {
+                let mut masked = canvas.clone();
+                masked.apply_mask(mask);
+                let dark: Vec<bool> = masked
+                    .into_colors()
+                    .into_iter()
+                    .map(|c| c == qrcode::Color::Dark)
+                    .collect();
+                let score = penalty(&dark, modules);
+                (dark, score)
+            })
+            .min_by_key(|(_, score)| *score)
+            .ok_or_else(|| QrImageError::Encoder {
+                bytes,
+                level,
+                reason: "no mask".into(),
+            })?;
         if dark.len() != modules * modules {
             return Err(QrImageError::Encoder {
                 bytes,

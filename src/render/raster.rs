@@ -6,6 +6,7 @@ use tiny_skia::{
     BlendMode, FillRule, FilterQuality, Paint, Pixmap, PixmapPaint, Stroke, Transform,
 };
 
+use super::font::Faces;
 use super::scene::{Item, Line, Scene};
 use super::template::{Colour, MM_PER_PT, Rect};
 use super::{Page, RenderError};
@@ -114,7 +115,7 @@ pub(crate) fn render_png(page: &Page<'_>, width: u32) -> Result<Vec<u8>, RenderE
         small,
         CAPTION_COLOUR,
     )?;
-    encode_rgb(&canvas)
+    encode(&canvas)
 }
 
 fn draw_scene(
@@ -222,7 +223,7 @@ fn draw_qr(
         }
         _ => {
             let size = rect.width * scale * 0.12;
-            let runs = page.fonts.runs("二维码见下方", "qr")?;
+            let runs = page.faces.runs("二维码见下方", "qr")?;
             let line = Line {
                 baseline: (rect.y + rect.height / 2.0) * scale,
                 size_pt: size / scale / MM_PER_PT,
@@ -232,12 +233,12 @@ fn draw_qr(
             };
             let width: f32 = runs
                 .iter()
-                .map(|r| super::scene::run_width(page.fonts, r, line.size_pt, 0.0))
+                .map(|r| super::scene::run_width(&page.faces, r, line.size_pt, 0.0))
                 .sum();
             let mut x = rect.x + (rect.width - width) / 2.0;
             let mut placed = Vec::new();
             for run in runs {
-                let w = super::scene::run_width(page.fonts, &run, line.size_pt, 0.0);
+                let w = super::scene::run_width(&page.faces, &run, line.size_pt, 0.0);
                 placed.push(super::scene::PlacedRun {
                     font: run.font,
                     text: run.text,
@@ -270,30 +271,32 @@ fn draw_centred(
     size_px: f32,
     colour: Colour,
 ) -> Result<(), RenderError> {
-    let runs = page.fonts.runs(text, field)?;
+    let faces = &page.faces;
+    let runs = faces.runs(text, field)?;
     let advance: f32 = runs
         .iter()
-        .filter_map(|r| page.fonts.font(r.font).map(|f| (f, &r.text)))
-        .map(|(f, t)| t.chars().map(|c| f.advance(c)).sum::<f32>() * size_px)
+        .map(|r| {
+            r.text
+                .chars()
+                .map(|c| faces.advance(r.font, c))
+                .sum::<f32>()
+                * size_px
+        })
         .sum();
     let mut pen = (width_px - advance) / 2.0;
     let paint = paint(colour);
     for run in runs {
-        let Some(font) = page.fonts.font(run.font) else {
-            continue;
-        };
-        for ch in run.text.chars() {
-            if let Some(path) = font.glyph_path(ch, size_px) {
-                canvas.fill_path(
-                    &path,
-                    &paint,
-                    FillRule::Winding,
-                    Transform::from_translate(pen, baseline_px),
-                    None,
-                );
-            }
-            pen += font.advance(ch) * size_px;
-        }
+        pen = draw_run(
+            canvas,
+            faces,
+            &run.text,
+            run.font,
+            pen,
+            baseline_px,
+            size_px,
+            0.0,
+            &paint,
+        );
     }
     Ok(())
 }
@@ -304,23 +307,43 @@ fn draw_line(canvas: &mut Pixmap, page: &Page<'_>, line: &Line, scale: f32) {
     let baseline = line.baseline * scale;
     let paint = paint(line.colour);
     for run in &line.runs {
-        let Some(font) = page.fonts.font(run.font) else {
-            continue;
-        };
-        let mut pen = run.x * scale;
-        for ch in run.text.chars() {
-            if let Some(path) = font.glyph_path(ch, size_px) {
-                canvas.fill_path(
-                    &path,
-                    &paint,
-                    FillRule::Winding,
-                    Transform::from_translate(pen, baseline),
-                    None,
-                );
-            }
-            pen += font.advance(ch) * size_px + spacing;
-        }
+        let pen = run.x * scale;
+        draw_run(
+            canvas,
+            &page.faces,
+            &run.text,
+            run.font,
+            pen,
+            baseline,
+            size_px,
+            spacing,
+            &paint,
+        );
     }
+}
+
+/// Fills the glyphs of one run from pen position `pen` on `baseline` (pixels),
+/// returning the pen position after it.
+#[allow(clippy::too_many_arguments)]
+fn draw_run(
+    canvas: &mut Pixmap,
+    faces: &Faces<'_>,
+    text: &str,
+    font: usize,
+    mut pen: f32,
+    baseline: f32,
+    size_px: f32,
+    spacing: f32,
+    paint: &Paint<'_>,
+) -> f32 {
+    for ch in text.chars() {
+        if let Some(path) = faces.glyph_path(font, ch, size_px) {
+            let at = Transform::from_translate(pen, baseline);
+            canvas.fill_path(&path, paint, FillRule::Winding, at, None);
+        }
+        pen += faces.advance(font, ch) * size_px + spacing;
+    }
+    pen
 }
 
 /// Draws `image` scaled to fit the box, centred, keeping its aspect ratio
@@ -366,24 +389,20 @@ fn paint(c: Colour) -> Paint<'static> {
     paint
 }
 
-/// The canvas is opaque, so it is written as 8-bit RGB: a quarter smaller
-/// than RGBA and faster to compress.
-fn encode_rgb(canvas: &Pixmap) -> Result<Vec<u8>, RenderError> {
-    let rgb: Vec<u8> = canvas
-        .data()
-        .chunks_exact(4)
-        .flat_map(|px| px.iter().take(3).copied())
-        .collect();
+/// The canvas is opaque, so its premultiplied pixels are already straight
+/// RGBA and go to the encoder as they are: converting 2–3 megapixels to RGB
+/// costs more than the constant alpha channel costs to compress.
+fn encode(canvas: &Pixmap) -> Result<Vec<u8>, RenderError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, canvas.width(), canvas.height());
-    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_color(png::ColorType::Rgba);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
     let mut writer = encoder
         .write_header()
         .map_err(|e| RenderError::Png(e.to_string()))?;
     writer
-        .write_image_data(&rgb)
+        .write_image_data(canvas.data())
         .map_err(|e| RenderError::Png(e.to_string()))?;
     writer
         .finish()

@@ -7,7 +7,7 @@
 use sha2::{Digest, Sha256};
 
 use super::RenderError;
-use super::font::{FontSet, Run};
+use super::font::{Faces, FontSet, Run};
 use super::template::{
     Align, Colour, DateStyle, LINE_SPACING, MM_PER_PT, Rect, SealPlace, Source, Template,
 };
@@ -82,6 +82,7 @@ pub(crate) fn lay_out(
     fonts: &FontSet,
     photo: Option<&[u8]>,
 ) -> Result<Scene, RenderError> {
+    let fonts = &fonts.faces();
     let mut items = Vec::new();
     for shape in &template.shapes {
         items.push(Item::Rect {
@@ -277,19 +278,17 @@ pub(crate) fn value(licence: &Licence, source: &Source, style: DateStyle) -> Opt
 }
 
 /// Width of a run in mm at `size_pt`, with `spacing` mm after each character.
-pub(crate) fn run_width(fonts: &FontSet, run: &Run, size_pt: f32, spacing: f32) -> f32 {
+pub(crate) fn run_width(fonts: &Faces<'_>, run: &Run, size_pt: f32, spacing: f32) -> f32 {
     let em = size_pt * MM_PER_PT;
-    fonts.font(run.font).map_or(0.0, |font| {
-        run.text
-            .chars()
-            .map(|ch| font.advance(ch) * em + spacing)
-            .sum()
-    })
+    run.text
+        .chars()
+        .map(|ch| fonts.advance(run.font, ch) * em + spacing)
+        .sum()
 }
 
 #[allow(clippy::too_many_arguments)]
 fn place_line(
-    fonts: &FontSet,
+    fonts: &Faces<'_>,
     runs: Vec<Run>,
     x: f32,
     width: f32,
@@ -339,7 +338,7 @@ const NO_LINE_START: &str = "，。、；：？！）》」』】〕”’,.;:?!
 /// size in 5 % steps down to [`MIN_SHRINK`] if needed. Returns each line's
 /// runs with the size used.
 fn wrap_to_fit(
-    fonts: &FontSet,
+    fonts: &Faces<'_>,
     text: &str,
     field: &str,
     width: f32,
@@ -366,15 +365,9 @@ fn wrap_to_fit(
 
 /// Greedy line breaking by character advance: any CJK character may start a
 /// line, runs of ASCII letters and digits are kept whole when they fit.
-fn wrap(fonts: &FontSet, text: &str, width: f32, size_pt: f32) -> Vec<String> {
+fn wrap(fonts: &Faces<'_>, text: &str, width: f32, size_pt: f32) -> Vec<String> {
     let em = size_pt * MM_PER_PT;
-    let advance = |ch: char| {
-        fonts
-            .font_for(ch)
-            .and_then(|i| fonts.font(i))
-            .map_or(0.5, |f| f.advance(ch))
-            * em
-    };
+    let advance = |ch: char| fonts.font_for(ch).map_or(0.5, |i| fonts.advance(i, ch)) * em;
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut used = 0.0;

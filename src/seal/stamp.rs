@@ -15,7 +15,7 @@
 use thiserror::Error;
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
-use crate::render::font::{FontSet, MissingGlyph};
+use crate::render::font::{Faces, FontSet, MissingGlyph};
 
 #[cfg(test)]
 mod tests;
@@ -223,6 +223,68 @@ pub fn render_stamp(
         max: MAX_SIDE_PX,
     })?;
 
+    let (name, purpose) = checked_texts(spec)?;
+    let fonts = &fonts.faces();
+    let name_glyphs = faced_chars(fonts, name, "seal.name")?;
+    let purpose_glyphs = faced_chars(fonts, purpose, "seal.purpose")?;
+
+    let mut pixmap = Pixmap::new(side, side).ok_or(StampError::Size {
+        px: side_f,
+        max: MAX_SIDE_PX,
+    })?;
+    // Measure in the pixmap's own units so the rim meets its edges exactly,
+    // whatever the rounding of the side.
+    let paint = ink(spec.colour);
+    let shapes = Seal::new(side_f).shapes(fonts, &name_glyphs, &purpose_glyphs);
+    for shape in &shapes {
+        match shape.stroke {
+            None => pixmap.fill_path(&shape.path, &paint, shape.rule, Transform::identity(), None),
+            Some(width) => {
+                let stroke = Stroke {
+                    width,
+                    line_join: tiny_skia::LineJoin::Round,
+                    ..Stroke::default()
+                };
+                pixmap.stroke_path(&shape.path, &paint, &stroke, Transform::identity(), None);
+            }
+        }
+    }
+    Ok(pixmap)
+}
+
+/// One piece of ink: a path filled by `rule`, or stroked `stroke` wide.
+#[derive(Debug, Clone)]
+pub(crate) struct StampShape {
+    /// The outline, in the seal's units (origin top-left, y down).
+    pub path: tiny_skia::Path,
+    /// How the path is filled.
+    pub rule: FillRule,
+    /// `Some(width)` to stroke with round joins instead of filling.
+    pub stroke: Option<f32>,
+}
+
+/// The seal as vector shapes in millimetres (origin at the seal's top-left
+/// corner, y down), for output that keeps it as paths, such as PDF.
+///
+/// # Errors
+/// As [`render_stamp`], except for the pixel limits.
+pub(crate) fn stamp_shapes(
+    spec: &StampSpec,
+    fonts: &FontSet,
+) -> Result<Vec<StampShape>, StampError> {
+    let diameter = spec.diameter_mm;
+    if !(MIN_DIAMETER_MM..=MAX_DIAMETER_MM).contains(&diameter) {
+        return Err(StampError::Diameter { mm: diameter });
+    }
+    let (name, purpose) = checked_texts(spec)?;
+    let fonts = &fonts.faces();
+    let name_glyphs = faced_chars(fonts, name, "seal.name")?;
+    let purpose_glyphs = faced_chars(fonts, purpose, "seal.purpose")?;
+    Ok(Seal::new(diameter).shapes(fonts, &name_glyphs, &purpose_glyphs))
+}
+
+/// The name and purpose, trimmed and within their length limits.
+fn checked_texts(spec: &StampSpec) -> Result<(&str, &str), StampError> {
     let name = spec.name.trim();
     let name_chars = name.chars().count();
     if name_chars == 0 {
@@ -242,26 +304,7 @@ pub fn render_stamp(
             max: MAX_PURPOSE_CHARS,
         });
     }
-    let name_glyphs = faced_chars(fonts, name, "seal.name")?;
-    let purpose_glyphs = faced_chars(fonts, purpose, "seal.purpose")?;
-
-    let mut pixmap = Pixmap::new(side, side).ok_or(StampError::Size {
-        px: side_f,
-        max: MAX_SIDE_PX,
-    })?;
-    // Measure in the pixmap's own units so the rim meets its edges exactly,
-    // whatever the rounding of the side.
-    let d = side_f;
-    let seal = Seal {
-        centre: d / 2.0,
-        d,
-        paint: ink(spec.colour),
-    };
-    seal.rim(&mut pixmap);
-    seal.star(&mut pixmap);
-    seal.name(&mut pixmap, fonts, &name_glyphs);
-    seal.purpose(&mut pixmap, fonts, &purpose_glyphs);
-    Ok(pixmap)
+    Ok((name, purpose))
 }
 
 /// [`render_stamp`] encoded as PNG.
@@ -318,7 +361,11 @@ fn side_px(side: f32) -> Option<u32> {
 }
 
 /// Each character with the index of the face that draws it.
-fn faced_chars(fonts: &FontSet, text: &str, field: &str) -> Result<Vec<(usize, char)>, StampError> {
+fn faced_chars(
+    fonts: &Faces<'_>,
+    text: &str,
+    field: &str,
+) -> Result<Vec<(usize, char)>, StampError> {
     Ok(fonts
         .runs(text, field)?
         .into_iter()
@@ -346,24 +393,39 @@ struct Seal {
     centre: f32,
     /// Diameter.
     d: f32,
-    paint: Paint<'static>,
 }
 
 impl Seal {
-    fn rim(&self, pixmap: &mut Pixmap) {
+    fn new(d: f32) -> Seal {
+        Seal { centre: d / 2.0, d }
+    }
+
+    fn shapes(
+        &self,
+        fonts: &Faces<'_>,
+        name: &[(usize, char)],
+        purpose: &[(usize, char)],
+    ) -> Vec<StampShape> {
+        let mut shapes = Vec::new();
+        self.rim(&mut shapes);
+        self.star(&mut shapes);
+        self.name(&mut shapes, fonts, name);
+        self.purpose(&mut shapes, fonts, purpose);
+        shapes
+    }
+
+    fn rim(&self, shapes: &mut Vec<StampShape>) {
         let outer = self.d / 2.0;
         let inner = outer - self.d * RIM;
         let mut pb = PathBuilder::new();
         pb.push_circle(self.centre, self.centre, outer);
         pb.push_circle(self.centre, self.centre, inner);
         if let Some(path) = pb.finish() {
-            pixmap.fill_path(
-                &path,
-                &self.paint,
-                FillRule::EvenOdd,
-                Transform::identity(),
-                None,
-            );
+            shapes.push(StampShape {
+                path,
+                rule: FillRule::EvenOdd,
+                stroke: None,
+            });
         }
     }
 
@@ -371,7 +433,7 @@ impl Seal {
         self.d * STAR_RADIUS
     }
 
-    fn star(&self, pixmap: &mut Pixmap) {
+    fn star(&self, shapes: &mut Vec<StampShape>) {
         let outer = self.star_radius();
         let inner = outer * STAR_INNER;
         let mut pb = PathBuilder::new();
@@ -389,18 +451,16 @@ impl Seal {
         }
         pb.close();
         if let Some(path) = pb.finish() {
-            pixmap.fill_path(
-                &path,
-                &self.paint,
-                FillRule::Winding,
-                Transform::identity(),
-                None,
-            );
+            shapes.push(StampShape {
+                path,
+                rule: FillRule::Winding,
+                stroke: None,
+            });
         }
     }
 
     /// The name along the upper arc, clockwise from lower left to lower right.
-    fn name(&self, pixmap: &mut Pixmap, fonts: &FontSet, chars: &[(usize, char)]) {
+    fn name(&self, shapes: &mut Vec<StampShape>, fonts: &Faces<'_>, chars: &[(usize, char)]) {
         let size = self.d * NAME_SIZE;
         // The em box's middle sits on this circle, its top just inside the rim.
         let radius = self.d / 2.0 - self.d * RIM - self.d * NAME_GAP - size / 2.0;
@@ -417,20 +477,20 @@ impl Seal {
                 self.centre - radius * angle.cos(),
             )
             .pre_rotate(angle.to_degrees());
-            self.glyph(pixmap, fonts, font, ch, size, x_scale, at);
+            self.glyph(shapes, fonts, font, ch, size, x_scale, at);
             angle += step;
         }
     }
 
     /// The purpose on one straight line below the star, centred.
-    fn purpose(&self, pixmap: &mut Pixmap, fonts: &FontSet, chars: &[(usize, char)]) {
+    fn purpose(&self, shapes: &mut Vec<StampShape>, fonts: &Faces<'_>, chars: &[(usize, char)]) {
         if chars.is_empty() {
             return;
         }
         let size = self.d * PURPOSE_SIZE;
         let advances: Vec<f32> = chars
             .iter()
-            .map(|&(font, ch)| fonts.font(font).map_or(0.5, |f| f.advance(ch)) * size)
+            .map(|&(font, ch)| fonts.advance(font, ch) * size)
             .collect();
         let natural: f32 = advances.iter().sum();
         let x_scale = (self.d * PURPOSE_WIDTH / natural).clamp(MIN_X_SCALE, 1.0);
@@ -440,7 +500,7 @@ impl Seal {
         for (&(font, ch), advance) in chars.iter().zip(advances) {
             let width = advance * x_scale;
             let at = Transform::from_translate(x + width / 2.0, middle_y);
-            self.glyph(pixmap, fonts, font, ch, size, x_scale, at);
+            self.glyph(shapes, fonts, font, ch, size, x_scale, at);
             x += width;
         }
     }
@@ -450,43 +510,38 @@ impl Seal {
     #[allow(clippy::too_many_arguments)]
     fn glyph(
         &self,
-        pixmap: &mut Pixmap,
-        fonts: &FontSet,
+        shapes: &mut Vec<StampShape>,
+        fonts: &Faces<'_>,
         font: usize,
         ch: char,
         size: f32,
         x_scale: f32,
         at: Transform,
     ) {
-        let Some(face) = fonts.font(font) else {
-            return;
-        };
-        let Some(path) = face.glyph_path(ch, size) else {
+        let Some(path) = fonts.glyph_path(font, ch, size) else {
             return;
         };
         let centre_on_origin = Transform::from_scale(x_scale, 1.0)
-            .pre_translate(-face.advance(ch) * size / 2.0, EM_MIDDLE * size);
+            .pre_translate(-fonts.advance(font, ch) * size / 2.0, EM_MIDDLE * size);
         // Transform the outline itself rather than drawing through the
         // transform, so the emboldening stroke keeps one width on every side
         // of a squeezed glyph.
         let Some(path) = path.transform(at.pre_concat(centre_on_origin)) else {
             return;
         };
-        pixmap.fill_path(
-            &path,
-            &self.paint,
-            FillRule::Winding,
-            Transform::identity(),
-            None,
-        );
         // Squeezed glyphs have their strokes closer together: a full-weight
         // outline would fill the counters of 管 or 督.
-        let stroke = Stroke {
-            width: size * EMBOLDEN * x_scale.max(0.6),
-            line_join: tiny_skia::LineJoin::Round,
-            ..Stroke::default()
-        };
-        pixmap.stroke_path(&path, &self.paint, &stroke, Transform::identity(), None);
+        let width = size * EMBOLDEN * x_scale.max(0.6);
+        shapes.push(StampShape {
+            path: path.clone(),
+            rule: FillRule::Winding,
+            stroke: None,
+        });
+        shapes.push(StampShape {
+            path,
+            rule: FillRule::Winding,
+            stroke: Some(width),
+        });
     }
 }
 

@@ -28,7 +28,7 @@ fn a_missing_file_is_a_read_error() {
 #[test]
 fn an_empty_set_names_the_character_and_field() {
     let set = FontSet::new();
-    let err = set.runs("王𠀀", "holder.name").unwrap_err();
+    let err = set.faces().runs("王𠀀", "holder.name").unwrap_err();
     assert_eq!(
         err,
         MissingGlyph {
@@ -50,7 +50,7 @@ fn the_embedded_face_covers_gb2312_and_latin() {
     {
         assert!(set.font_for(ch).is_some(), "{ch}");
     }
-    let runs = set.runs("王 小明 A1", "holder.name").unwrap();
+    let runs = set.faces().runs("王 小明 A1", "holder.name").unwrap();
     assert_eq!(
         runs,
         vec![Run {
@@ -65,7 +65,7 @@ fn the_embedded_face_covers_gb2312_and_latin() {
 fn a_rare_character_outside_gb2312_is_a_typed_error() {
     // 𠀀 (U+20000, CJK Extension B) is not in GB 2312, so not in the subset.
     let set = FontSet::embedded().unwrap();
-    let err = set.runs("王𠀀明", "holder.name").unwrap_err();
+    let err = set.faces().runs("王𠀀明", "holder.name").unwrap_err();
     assert_eq!(err.ch, '𠀀');
     assert_eq!(err.field, "holder.name");
 }

@@ -243,3 +243,31 @@ fn level_letters_round_trip() {
         Err(QrImageError::UnknownLevel { given: "X".into() })
     );
 }
+
+#[test]
+fn mask_penalty_follows_iso_18004() {
+    // All light, 21×21: N1 19 per line × 42 lines, N2 3 × 400 blocks, N4 10 × 10.
+    let light = vec![false; 21 * 21];
+    assert_eq!(penalty(&light, 21), 19 * 42 + 3 * 400 + 100);
+
+    // A checkerboard has no runs, blocks or finder patterns and is half dark.
+    let board: Vec<bool> = (0..21 * 21).map(|i| (i % 21 + i / 21) % 2 == 0).collect();
+    assert_eq!(penalty(&board, 21), 0);
+
+    // One finder-like 1011101 followed by 0000 in a row of a checkerboard
+    // adds 40, besides the runs and blocks it creates.
+    let mut with_finder = board.clone();
+    let row = [
+        true, false, true, true, true, false, true, false, false, false, false,
+    ];
+    for (x, &d) in row.iter().enumerate() {
+        with_finder[5 * 21 + 3 + x] = d;
+    }
+    let added = penalty(&with_finder, 21);
+    assert!(added >= 40, "{added}");
+    let mut reversed = board;
+    for (x, &d) in row.iter().rev().enumerate() {
+        reversed[5 * 21 + 3 + x] = d;
+    }
+    assert_eq!(penalty(&reversed, 21), added);
+}

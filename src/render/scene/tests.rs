@@ -11,7 +11,7 @@ use super::*;
 mod with_font {
     use super::*;
 
-    fn fonts() -> FontSet {
+    fn set() -> FontSet {
         FontSet::embedded().unwrap()
     }
 
@@ -21,7 +21,7 @@ mod with_font {
     #[test]
     fn cjk_breaks_between_any_two_characters() {
         let lines = wrap(
-            &fonts(),
+            &set().faces(),
             "北京市海淀区中关村大街",
             EM_10PT * 4.0 + 0.01,
             10.0,
@@ -31,24 +31,25 @@ mod with_font {
 
     #[test]
     fn closing_punctuation_never_starts_a_line() {
-        let lines = wrap(&fonts(), "技术开发。软件", EM_10PT * 4.0 + 0.01, 10.0);
+        let lines = wrap(&set().faces(), "技术开发。软件", EM_10PT * 4.0 + 0.01, 10.0);
         assert_eq!(lines, ["技术开发。", "软件"]);
     }
 
     #[test]
     fn ascii_words_are_kept_whole_when_they_fit() {
         let text = "代码 91110108MA0123456G";
-        let lines = wrap(&fonts(), text, EM_10PT * 12.0, 10.0);
+        let lines = wrap(&set().faces(), text, EM_10PT * 12.0, 10.0);
         assert_eq!(lines, ["代码", "91110108MA0123456G"]);
         // A word longer than the line is broken by character rather than overflowing.
-        let narrow = wrap(&fonts(), "91110108MA0123456G", EM_10PT * 3.0, 10.0);
+        let narrow = wrap(&set().faces(), "91110108MA0123456G", EM_10PT * 3.0, 10.0);
         assert!(narrow.len() > 1);
         assert_eq!(narrow.concat(), "91110108MA0123456G");
     }
 
     #[test]
     fn text_shrinks_before_it_overflows() {
-        let f = fonts();
+        let set = set();
+        let f = set.faces();
         // Five characters in four ems: fits once the size drops to 80 %.
         let lines = wrap_to_fit(&f, "一二三四五", "x", EM_10PT * 4.0 + 0.01, 10.0, 1).unwrap();
         assert_eq!(lines.len(), 1);
@@ -64,7 +65,8 @@ mod with_font {
 
     #[test]
     fn centred_text_is_centred_without_trailing_spacing() {
-        let f = fonts();
+        let set = set();
+        let f = set.faces();
         let runs = f.runs("证照", "t").unwrap();
         let line = place_line(
             &f,

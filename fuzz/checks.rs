@@ -220,3 +220,171 @@ pub fn ident(data: &[u8]) {
         }
     }
 }
+
+/// `template`: template JSON → `render::Template::from_json`.
+///
+/// Parsing is deterministic, and an accepted template keeps the promises
+/// its parser makes: page sides within 20..=1200 mm, every box (shapes,
+/// texts, fields with their last wrapped line, the face list, photo, QR
+/// square) on the page, the seal's centre on the page, and every size,
+/// count and text in its range.
+#[cfg(feature = "render")]
+pub fn template(data: &[u8]) {
+    use elicence::render::template::{MAX_ELEMENTS, MAX_TEMPLATE_LEN, Rect, Source};
+    use elicence::render::{Template, TemplateError, TemplateSet};
+
+    /// Millimetres in a point, and baseline-to-baseline distance in ems, as the parser uses them.
+    const MM_PER_PT: f32 = 25.4 / 72.0;
+    const LINE_SPACING: f32 = 1.35;
+    /// The parser allows a box to overhang the page by rounding error only.
+    const SLACK: f32 = 1e-3;
+
+    let Ok(json) = std::str::from_utf8(data) else {
+        return;
+    };
+    let result = Template::from_json(json);
+    assert_eq!(
+        Template::from_json(json),
+        result,
+        "parsing is not deterministic"
+    );
+    let t = match result {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = e.to_string();
+            match e {
+                TemplateError::TooLarge { len } => {
+                    assert!(len > MAX_TEMPLATE_LEN && len == json.len());
+                }
+                TemplateError::Json { line, .. } => assert!(line >= 1, "{e}"),
+                TemplateError::TooMany { count, .. } => assert!(count > MAX_ELEMENTS, "{e}"),
+                _ => assert!(json.len() <= MAX_TEMPLATE_LEN),
+            }
+            return;
+        }
+    };
+    let (w, h) = (t.width, t.height);
+    let within = |v: f32, min: f32, max: f32| v >= min && v <= max;
+    let text_ok =
+        |s: &str| (1..=200).contains(&s.chars().count()) && !s.chars().any(char::is_control);
+    let on_page = |r: &Rect, what: &str| {
+        assert!(
+            within(r.width, 0.1, w) && within(r.height, 0.1, h),
+            "{what}: size {r:?} on a {w}×{h} page"
+        );
+        assert!(
+            r.x >= 0.0 && r.y >= 0.0 && r.x + r.width <= w + SLACK && r.y + r.height <= h + SLACK,
+            "{what}: {r:?} off the {w}×{h} page"
+        );
+    };
+    // A line of text: from x over width, baseline y, its ascent on the page.
+    let line_on_page = |x: f32, y: f32, width: f32, size_pt: f32, what: &str| {
+        let ascent = size_pt * MM_PER_PT * 0.9;
+        on_page(
+            &Rect {
+                x,
+                y: y - ascent,
+                width,
+                height: ascent,
+            },
+            what,
+        );
+    };
+
+    assert!(
+        within(w, 20.0, 1200.0) && within(h, 20.0, 1200.0),
+        "page {w}×{h}"
+    );
+    assert!(text_ok(&t.name));
+    assert!(t.background_png.is_none(), "from_json loads no file");
+    for (len, what) in [
+        (t.applies_to.len(), "applies_to"),
+        (t.shapes.len(), "shapes"),
+        (t.texts.len(), "texts"),
+        (t.fields.len(), "fields"),
+    ] {
+        assert!(len <= MAX_ELEMENTS, "{len} {what}");
+    }
+    for s in &t.shapes {
+        on_page(&s.rect, "shape");
+        assert!(within(s.stroke_mm, 0.05, 10.0));
+    }
+    for x in &t.texts {
+        assert!(text_ok(&x.text));
+        assert!(within(x.size_pt, 3.0, 96.0) && within(x.letter_spacing, 0.0, 2.0));
+        line_on_page(x.x, x.y, x.width, x.size_pt, "text");
+    }
+    for f in &t.fields {
+        assert!(within(f.size_pt, 3.0, 96.0) && (1..=20).contains(&f.max_lines));
+        assert!(within(f.label_width, 0.0, w));
+        assert!(within(f.width, 1.0, w), "value column {} mm", f.width);
+        assert!(f.label.as_deref().is_none_or(text_ok));
+        if let Source::Face(label) = &f.source {
+            assert!(text_ok(label));
+        }
+        let total = f.label_width + f.width;
+        line_on_page(f.x, f.y, total, f.size_pt, "field");
+        let last = f.y + f.size_pt * MM_PER_PT * LINE_SPACING * f32::from(f.max_lines - 1);
+        line_on_page(f.x, last, total, f.size_pt, "field's last line");
+    }
+    if let Some(l) = &t.face_list {
+        assert!(within(l.size_pt, 3.0, 96.0));
+        assert!(l.y <= l.bottom && l.bottom <= h);
+        assert!(within(l.label_width, 0.0, w) && within(l.width, 1.0, w));
+        line_on_page(l.x, l.y, l.label_width + l.width, l.size_pt, "face_list");
+        line_on_page(
+            l.x,
+            l.bottom,
+            l.label_width + l.width,
+            l.size_pt,
+            "face_list bottom",
+        );
+    }
+    if let Some(photo) = &t.photo {
+        on_page(photo, "photo");
+    }
+    assert_eq!(t.qr.width, t.qr.height, "the QR code is square");
+    assert!(within(t.qr.width, 10.0, 200.0));
+    on_page(&t.qr, "qr");
+    assert!(within(t.seal.diameter, 20.0, 60.0));
+    assert!(
+        within(t.seal.cx, 0.0, w) && within(t.seal.cy, 0.0, h),
+        "{:?}",
+        t.seal
+    );
+    assert!(t.seal.purpose.as_deref().is_none_or(text_ok));
+
+    // A template is chosen for exactly the types it lists.
+    let mut set = TemplateSet::generic_only();
+    set.push(t.clone());
+    for code in &t.applies_to {
+        assert_eq!(set.for_type(code), &t);
+    }
+}
+
+/// `pdf_envelope`: PDF bytes → `render::envelope_from_pdf`.
+///
+/// Never panics (lopdf's own panics are caught inside and are errors); bytes
+/// it returns are at most `MAX_ENVELOPE_LEN` long, and go through the
+/// `envelope` checks: decoding and verifying them is as safe as for any
+/// other envelope.
+#[cfg(feature = "render")]
+pub fn pdf_envelope(data: &[u8]) {
+    use elicence::render::pdf::MAX_PDF_LEN;
+    use elicence::render::{PdfError, envelope_from_pdf};
+
+    match envelope_from_pdf(data) {
+        Ok(bytes) => {
+            assert!(bytes.len() <= MAX_ENVELOPE_LEN, "{} bytes", bytes.len());
+            envelope(&bytes);
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            match e {
+                PdfError::TooLarge { len } => assert!(len > MAX_PDF_LEN && len == data.len()),
+                PdfError::EnvelopeTooLarge { len } => assert!(len > MAX_ENVELOPE_LEN),
+                _ => {}
+            }
+        }
+    }
+}

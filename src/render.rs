@@ -12,6 +12,28 @@
 //! character no font has, text that does not fit its box, a photo that does
 //! not match the signed digest) fails before either is drawn. Output is
 //! deterministic: the same licence, photo and options give the same bytes.
+//!
+//! ```
+//! # #[cfg(feature = "embedded-font")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use elicence::render::{FontSet, Renderer, envelope_from_pdf};
+//! use elicence::{Licence, SignedLicence, SigningKey, UnixTime};
+//!
+//! let json = include_str!("../examples/licences/driving-licence.json");
+//! let signed_at = UnixTime::parse_rfc3339("2025-01-01T09:00:00+08:00")?;
+//! let signed = SignedLicence::sign(Licence::from_json(json)?, &SigningKey::generate(), signed_at)?;
+//!
+//! // Parse the font once; reuse the renderer for every licence.
+//! let renderer = Renderer::new(FontSet::embedded()?);
+//! let png = renderer.render_png(&signed, None)?; // no photo: the licence signs none
+//! let pdf = renderer.render_pdf(&signed, None)?;
+//! assert!(png.starts_with(b"\x89PNG"));
+//! assert_eq!(envelope_from_pdf(&pdf)?, signed.as_bytes());
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "embedded-font"))]
+//! # fn main() {}
+//! ```
 
 pub mod font;
 pub mod pdf;

@@ -93,30 +93,18 @@ pub(crate) fn render_pdf(page: &Page<'_>, signed: &SignedLicence) -> Result<Vec<
     for item in &scene.items {
         match item {
             Item::Rect { rect, fill, stroke } => {
+                let paint =
+                    |mode| rect_op(rect.x, rect.y, rect.width, rect.height, height_pt, mode);
                 if let Some(fill) = fill {
                     ops.push(fill_colour(*fill));
-                    ops.push(rect_op(
-                        rect.x,
-                        rect.y,
-                        rect.width,
-                        rect.height,
-                        height_pt,
-                        PaintMode::Fill,
-                    ));
+                    ops.push(paint(PaintMode::Fill));
                 }
                 if let Some((colour, width)) = stroke {
                     ops.push(Op::SetOutlineColor { col: rgb(*colour) });
                     ops.push(Op::SetOutlineThickness {
                         pt: Pt(width * PT_PER_MM),
                     });
-                    ops.push(rect_op(
-                        rect.x,
-                        rect.y,
-                        rect.width,
-                        rect.height,
-                        height_pt,
-                        PaintMode::Stroke,
-                    ));
+                    ops.push(paint(PaintMode::Stroke));
                 }
             }
             Item::Text(line) => {
@@ -171,8 +159,8 @@ pub(crate) fn render_pdf(page: &Page<'_>, signed: &SignedLicence) -> Result<Vec<
     };
     let mut warnings = Vec::new();
     let mut pdf = doc.to_lopdf_document(&options, &mut warnings);
-    finish(&mut pdf, signed, &licence.holder().name().to_owned());
-    pdf.compress();
+    finish(&mut pdf, signed, licence.holder().name());
+    compress_streams(&mut pdf);
     let mut out = Vec::new();
     pdf.save_to(&mut out).map_err(|e| RenderError::Image {
         what: "PDF",
@@ -321,9 +309,12 @@ fn seal_ops(shapes: &[StampShape], colour: [u8; 3], x: f32, y: f32, height_pt: f
             join: LineJoinStyle::Round,
         },
     ];
+    // A hundredth of a point is far below any printer's resolution, and
+    // short numbers keep the content stream small.
+    let round = |v: f32| (v * 100.0).round() / 100.0;
     let to_page = |p: tiny_skia::Point| Point {
-        x: Pt((x + p.x) * PT_PER_MM),
-        y: Pt(height_pt - (y + p.y) * PT_PER_MM),
+        x: Pt(round((x + p.x) * PT_PER_MM)),
+        y: Pt(round(height_pt - (y + p.y) * PT_PER_MM)),
     };
     for shape in shapes {
         let rings = path_rings(&shape.path, &to_page);
@@ -487,6 +478,34 @@ fn fill_colour(c: Colour) -> Op {
     Op::SetFillColor { col: rgb(c) }
 }
 
+/// Deflates every stream that allows it, at level 6: lopdf's own `compress`
+/// uses level 9, which costs several times the time for a few per cent of
+/// a PDF this size.
+fn compress_streams(pdf: &mut lopdf::Document) {
+    use std::io::Write as _;
+    for object in pdf.objects.values_mut() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let mut encoder =
+            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        let compressed = encoder
+            .write_all(&stream.content)
+            .and_then(|()| encoder.finish());
+        // Writing to a Vec cannot fail; if it somehow did, the stream stays
+        // uncompressed, which is still a valid PDF.
+        if let Ok(compressed) = compressed {
+            if compressed.len() < stream.content.len() {
+                stream.dict.set("Filter", "FlateDecode");
+                stream.set_content(compressed);
+            }
+        }
+    }
+}
+
 /// Document information, file identifier and the embedded envelope.
 fn finish(pdf: &mut lopdf::Document, signed: &SignedLicence, holder: &str) {
     let licence = signed.licence();
@@ -508,7 +527,7 @@ fn finish(pdf: &mut lopdf::Document, signed: &SignedLicence, holder: &str) {
             "Subject",
             text(&format!("电子证照 {}", licence.type_code())),
         ),
-        ("Keywords", text(&licence.number().to_string())),
+        ("Keywords", text(licence.number())),
         ("Creator", text("elicence")),
         (
             "Producer",
@@ -652,17 +671,24 @@ fn find_envelope(doc: &lopdf::Document) -> Result<Vec<u8>, PdfError> {
     let stream = resolve(doc, ef.get(b"F").ok())
         .and_then(|o| o.as_stream().ok())
         .ok_or(PdfError::Malformed("/EF /F is not a stream"))?;
-    // Deflate expands at most about 1000-fold, so a compressed stream no
-    // longer than an envelope cannot decompress into a memory problem.
     if stream.content.len() > MAX_ENVELOPE_LEN {
         return Err(PdfError::EnvelopeTooLarge {
             len: stream.content.len(),
         });
     }
+    // A chain of filters can expand without bound (a zip bomb): decode
+    // with a limit, never in full first.
     let bytes = if stream.dict.get(b"Filter").is_ok() {
         stream
-            .decompressed_content()
-            .map_err(|_| PdfError::Malformed("stream does not decompress"))?
+            .decompressed_content_with_limit(MAX_ENVELOPE_LEN)
+            .map_err(|e| match e {
+                lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                    ..
+                }) => PdfError::EnvelopeTooLarge {
+                    len: MAX_ENVELOPE_LEN + 1,
+                },
+                _ => PdfError::Malformed("stream does not decompress"),
+            })?
     } else {
         stream.content.clone()
     };

@@ -80,14 +80,7 @@ pub(crate) fn render_png(page: &Page<'_>, width: u32) -> Result<Vec<u8>, RenderE
     let top = page_height as f32 + margin;
     let qr_x = ((w - qr_px as f32) / 2.0).round() as i32;
     let qr = page.qr.to_pixmap(qr_ppm)?;
-    canvas.draw_pixmap(
-        qr_x,
-        top as i32,
-        qr.as_ref(),
-        &PixmapPaint::default(),
-        Transform::identity(),
-        None,
-    );
+    blit(&mut canvas, &qr, qr_x.max(0) as usize, top as usize);
     let licence = page.signed.licence();
     let validity = match licence.valid_until() {
         ValidUntil::Date(d) => format!("有效期至 {}年{:02}月{:02}日", d.year(), d.month(), d.day()),
@@ -175,21 +168,23 @@ fn draw_scene(
                     None => render_stamp(&page.stamp, page.fonts, scale)?,
                 };
                 let d = place.diameter * scale;
-                let sx = d / stamp.width() as f32;
-                let sy = d / stamp.height() as f32;
-                let transform = Transform::from_row(
-                    sx,
-                    0.0,
-                    0.0,
-                    sy,
-                    place.cx * scale - d / 2.0,
-                    place.cy * scale - d / 2.0,
-                );
+                let left = place.cx * scale - d / 2.0;
+                let top = place.cy * scale - d / 2.0;
                 // Multiply, as ink does: text under the seal stays readable.
-                let paint = PixmapPaint {
+                let mut paint = PixmapPaint {
                     opacity: 0.92,
                     blend_mode: BlendMode::Multiply,
                     quality: FilterQuality::Bicubic,
+                };
+                // A generated stamp is drawn at this very size: place it on
+                // whole pixels and skip resampling.
+                let transform = if stamp.width() as f32 == d.round() {
+                    paint.quality = FilterQuality::Nearest;
+                    Transform::from_translate(left.round(), top.round())
+                } else {
+                    let sx = d / stamp.width() as f32;
+                    let sy = d / stamp.height() as f32;
+                    Transform::from_row(sx, 0.0, 0.0, sy, left, top)
                 };
                 canvas.draw_pixmap(0, 0, stamp.as_ref(), &paint, transform, None);
             }
@@ -212,14 +207,9 @@ fn draw_qr(
         Some(ppm) if ppm >= 2 => {
             let qr = page.qr.to_pixmap(ppm)?;
             let offset = (side - qr.width()) as f32 / 2.0;
-            canvas.draw_pixmap(
-                (rect.x * scale + offset).round() as i32,
-                (rect.y * scale + offset).round() as i32,
-                qr.as_ref(),
-                &PixmapPaint::default(),
-                Transform::identity(),
-                None,
-            );
+            let x = (rect.x * scale + offset).round() as usize;
+            let y = (rect.y * scale + offset).round() as usize;
+            blit(canvas, &qr, x, y);
         }
         _ => {
             let size = rect.width * scale * 0.12;
@@ -261,6 +251,7 @@ fn draw_qr(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_centred(
     canvas: &mut Pixmap,
     page: &Page<'_>,
@@ -372,9 +363,42 @@ fn draw_fitted(canvas: &mut Pixmap, image: &Pixmap, x: f32, y: f32, w: f32, h: f
     );
 }
 
+/// Fills an axis-aligned rectangle, edges rounded to whole pixels, by
+/// writing the pixels: tiny-skia's general pipeline costs milliseconds on
+/// the page-sized areas a licence has, and a solid band needs no blending.
 fn fill_rect(canvas: &mut Pixmap, x: f32, y: f32, w: f32, h: f32, fill: Colour) {
-    if let Some(rect) = tiny_skia::Rect::from_xywh(x, y, w, h) {
-        canvas.fill_rect(rect, &paint(fill), Transform::identity(), None);
+    let width = canvas.width() as usize;
+    let height = canvas.height() as usize;
+    // Negative and NaN edges saturate to 0 in the casts.
+    let x0 = (x.round() as usize).min(width);
+    let x1 = ((x + w).round() as usize).clamp(x0, width);
+    let y0 = (y.round() as usize).min(height);
+    let y1 = ((y + h).round() as usize).clamp(y0, height);
+    let Some(pixel) = tiny_skia::PremultipliedColorU8::from_rgba(fill.r, fill.g, fill.b, 255)
+    else {
+        return;
+    };
+    let pixels = canvas.pixels_mut();
+    for row in y0..y1 {
+        if let Some(span) = pixels.get_mut(row * width + x0..row * width + x1) {
+            span.fill(pixel);
+        }
+    }
+}
+
+/// Copies an opaque image onto the canvas with its top-left corner at
+/// (`x`, `y`), row by row; the parts outside the canvas are dropped.
+fn blit(canvas: &mut Pixmap, image: &Pixmap, x: usize, y: usize) {
+    let width = canvas.width() as usize;
+    let src_width = image.width() as usize;
+    let visible = src_width.min(width.saturating_sub(x));
+    let src = image.pixels();
+    let dst = canvas.pixels_mut();
+    for (row, line) in src.chunks_exact(src_width.max(1)).enumerate() {
+        let start = (y + row) * width + x;
+        if let (Some(to), Some(from)) = (dst.get_mut(start..start + visible), line.get(..visible)) {
+            to.copy_from_slice(from);
+        }
     }
 }
 

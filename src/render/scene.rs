@@ -139,20 +139,11 @@ pub(crate) fn lay_out(
         if let Source::Face(label) = &field.source {
             placed_faces.push(label.clone());
         }
-        if let Some(label) = &field.label {
-            let runs = fonts.runs(label, &format!("label of {name}"))?;
-            items.push(Item::Text(place_line(
-                fonts,
-                runs,
-                field.x,
-                field.label_width,
-                field.y,
-                field.size_pt,
-                field.label_colour,
-                0.0,
-                Align::Left,
-            )));
-        }
+        let label = field
+            .label
+            .as_deref()
+            .map(|label| fonts.runs(label, &format!("label of {name}")))
+            .transpose()?;
         let lines = wrap_to_fit(
             fonts,
             &value,
@@ -161,26 +152,22 @@ pub(crate) fn lay_out(
             field.size_pt,
             usize::from(field.max_lines),
         )?;
-        for (n, (runs, size_pt)) in lines.into_iter().enumerate() {
-            let baseline = field.y + line_height(size_pt) * n as f32;
-            items.push(Item::Text(place_line(
-                fonts,
-                runs,
-                field.x + field.label_width,
-                field.width,
-                baseline,
-                size_pt,
-                field.colour,
-                0.0,
-                field.align,
-            )));
-        }
+        let column = Column {
+            x: field.x,
+            label_width: field.label_width,
+            width: field.width,
+            size_pt: field.size_pt,
+            colour: field.colour,
+            label_colour: field.label_colour,
+            align: field.align,
+        };
+        column.place(&mut items, fonts, label, lines, field.y);
     }
 
     let rest: Vec<_> = licence
         .face_fields()
         .iter()
-        .filter(|f| !placed_faces.iter().any(|placed| *placed == f.label))
+        .filter(|f| !placed_faces.contains(&f.label))
         .collect();
     if let Some(list) = &template.face_list {
         let mut baseline = list.y;
@@ -199,31 +186,16 @@ pub(crate) fn lay_out(
                 list.size_pt,
                 max_lines as usize,
             )?;
-            items.push(Item::Text(place_line(
-                fonts,
-                label_runs,
-                list.x,
-                list.label_width,
-                baseline,
-                list.size_pt,
-                list.label_colour,
-                0.0,
-                Align::Left,
-            )));
-            for (runs, size_pt) in lines {
-                items.push(Item::Text(place_line(
-                    fonts,
-                    runs,
-                    list.x + list.label_width,
-                    list.width,
-                    baseline,
-                    size_pt,
-                    list.colour,
-                    0.0,
-                    Align::Left,
-                )));
-                baseline += line_height(size_pt);
-            }
+            let column = Column {
+                x: list.x,
+                label_width: list.label_width,
+                width: list.width,
+                size_pt: list.size_pt,
+                colour: list.colour,
+                label_colour: list.label_colour,
+                align: Align::Left,
+            };
+            baseline = column.place(&mut items, fonts, Some(label_runs), lines, baseline);
             baseline += line_height(list.size_pt) * 0.25;
         }
     } else if let Some(face) = rest.first() {
@@ -241,6 +213,59 @@ pub(crate) fn lay_out(
         background: template.background,
         items,
     })
+}
+
+/// A label and its value beside it, the value wrapped over lines.
+struct Column {
+    x: f32,
+    label_width: f32,
+    width: f32,
+    size_pt: f32,
+    colour: Colour,
+    label_colour: Colour,
+    align: Align,
+}
+
+impl Column {
+    /// Places the label on the first baseline and the value's lines from it
+    /// down; returns the baseline after the last line.
+    fn place(
+        &self,
+        items: &mut Vec<Item>,
+        fonts: &Faces<'_>,
+        label: Option<Vec<Run>>,
+        lines: Vec<(Vec<Run>, f32)>,
+        mut baseline: f32,
+    ) -> f32 {
+        if let Some(runs) = label {
+            items.push(Item::Text(place_line(
+                fonts,
+                runs,
+                self.x,
+                self.label_width,
+                baseline,
+                self.size_pt,
+                self.label_colour,
+                0.0,
+                Align::Left,
+            )));
+        }
+        for (runs, size_pt) in lines {
+            items.push(Item::Text(place_line(
+                fonts,
+                runs,
+                self.x + self.label_width,
+                self.width,
+                baseline,
+                size_pt,
+                self.colour,
+                0.0,
+                self.align,
+            )));
+            baseline += line_height(size_pt);
+        }
+        baseline
+    }
 }
 
 fn line_height(size_pt: f32) -> f32 {

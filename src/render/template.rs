@@ -75,24 +75,14 @@ pub enum TemplateError {
         max: String,
     },
     /// A box that does not lie inside the page.
-    #[error(
-        "{element} ({x}, {y}, {width}×{height} mm) does not fit on the {page_width}×{page_height} mm page"
-    )]
+    #[error("{element} at {placement} does not fit on the {page} page")]
     OffPage {
         /// The element.
         element: String,
-        /// Left edge.
-        x: String,
-        /// Top edge.
-        y: String,
-        /// Width.
-        width: String,
-        /// Height.
-        height: String,
-        /// Page width.
-        page_width: String,
-        /// Page height.
-        page_height: String,
+        /// Where the element was put: `(x, y) w×h mm`.
+        placement: String,
+        /// The page size: `W×H mm`.
+        page: String,
     },
     /// A colour that is not `#RRGGBB`.
     #[error("{element}: colour {value:?} is not #RRGGBB")]
@@ -425,6 +415,12 @@ pub struct Template {
 
 // ---- JSON shape -----------------------------------------------------------
 
+/// Just the version, read leniently before the strict parse.
+#[derive(Deserialize)]
+struct FormatOnly {
+    format: Option<u32>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TemplateJson {
@@ -594,12 +590,8 @@ impl Checker {
         if !inside {
             return Err(TemplateError::OffPage {
                 element: element.to_owned(),
-                x: x.to_string(),
-                y: y.to_string(),
-                width: w.to_string(),
-                height: h.to_string(),
-                page_width: self.width.to_string(),
-                page_height: self.height.to_string(),
+                placement: format!("({x}, {y}) {w}×{h} mm"),
+                page: format!("{}×{} mm", self.width, self.height),
             });
         }
         Ok(Rect {
@@ -752,10 +744,28 @@ impl Template {
         if json.len() > MAX_TEMPLATE_LEN {
             return Err(TemplateError::TooLarge { len: json.len() });
         }
-        let raw: TemplateJson = serde_json::from_str(json).map_err(|e| TemplateError::Json {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
+        // The version first, so a newer template is named as such rather
+        // than as a list of keys this parser does not know.
+        if let Ok(FormatOnly {
+            format: Some(found),
+        }) = serde_json::from_str::<FormatOnly>(json)
+        {
+            if found != 1 {
+                return Err(TemplateError::Format { found });
+            }
+        }
+        let raw: TemplateJson = serde_json::from_str(json).map_err(|e| {
+            let message = e.to_string();
+            // serde_json appends " at line L column C"; the variant carries those.
+            let message = match message.rsplit_once(" at line ") {
+                Some((head, _)) => head.to_owned(),
+                None => message,
+            };
+            TemplateError::Json {
+                line: e.line(),
+                column: e.column(),
+                message,
+            }
         })?;
         if raw.format != 1 {
             return Err(TemplateError::Format { found: raw.format });
@@ -788,6 +798,17 @@ impl Template {
         let background = colour(raw.page.background.as_ref(), Colour::WHITE, "page")?;
         if let Some(path) = &raw.page.background_image {
             c.text("page.background_image", path)?;
+            // Relative to the template and inside its directory: a template
+            // must not be a way to read any file on the machine.
+            let inside = Path::new(path)
+                .components()
+                .all(|part| matches!(part, std::path::Component::Normal(_)));
+            if !inside {
+                return Err(TemplateError::Background {
+                    path: path.clone(),
+                    reason: "must be a relative path inside the template's directory".into(),
+                });
+            }
         }
 
         count("shapes", raw.shapes.len())?;
@@ -828,6 +849,7 @@ impl Template {
             .map(|(i, t)| {
                 let element = format!("texts[{i}]");
                 let size_pt = c.font(&element, t.size_pt)?;
+                c.range(&element, "x", t.x, 0.0, width)?;
                 let width = t.width.unwrap_or(width - t.x);
                 c.line(&element, t.x, t.y, width, size_pt)?;
                 Ok(Text {
@@ -858,6 +880,7 @@ impl Template {
                 let element = format!("fields[{i}]");
                 let size_pt = c.font(&element, f.size_pt)?;
                 let label_width = c.range(&element, "label_width", f.label_width, 0.0, width)?;
+                c.range(&element, "width", f.width, 1.0, width)?;
                 c.range(&element, "max_lines", f32::from(f.max_lines), 1.0, 20.0)?;
                 c.line(&element, f.x, f.y, label_width + f.width, size_pt)?;
                 let line_height = size_pt * MM_PER_PT * LINE_SPACING;
@@ -890,6 +913,8 @@ impl Template {
             .map(|l| {
                 let element = "face_list";
                 let size_pt = c.font(element, l.size_pt)?;
+                c.range(element, "label_width", l.label_width, 0.0, width)?;
+                c.range(element, "width", l.width, 1.0, width)?;
                 c.line(element, l.x, l.y, l.label_width + l.width, size_pt)?;
                 c.line(element, l.x, l.bottom, l.label_width + l.width, size_pt)?;
                 c.range(element, "bottom", l.bottom, l.y, height)?;

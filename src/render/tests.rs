@@ -4,9 +4,11 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+// Most tests need the embedded font; without it the shared fixtures go unused.
+#![cfg_attr(not(feature = "embedded-font"), allow(dead_code))]
 
 use super::*;
-use crate::{Licence, SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Verifier};
+use crate::{Licence, SignedLicence, SigningKey, UnixTime};
 
 const DRIVING: &str = include_str!("../../examples/licences/driving-licence.json");
 const BUSINESS: &str = include_str!("../../examples/licences/business-licence.json");
@@ -65,6 +67,7 @@ fn an_empty_font_set_is_a_missing_glyph_error_not_blank_text() {
 mod with_font {
     use super::*;
     use crate::render::template::Template;
+    use crate::{Signer, TrustedKey, Verifier};
 
     fn renderer() -> Renderer {
         Renderer::new(FontSet::embedded().unwrap())

@@ -237,29 +237,28 @@ pub fn render_stamp(
     let paint = ink(spec.colour);
     let shapes = Seal::new(side_f).shapes(fonts, &name_glyphs, &purpose_glyphs);
     for shape in &shapes {
-        match shape.stroke {
-            None => pixmap.fill_path(&shape.path, &paint, shape.rule, Transform::identity(), None),
-            Some(width) => {
-                let stroke = Stroke {
-                    width,
-                    line_join: tiny_skia::LineJoin::Round,
-                    ..Stroke::default()
-                };
-                pixmap.stroke_path(&shape.path, &paint, &stroke, Transform::identity(), None);
-            }
+        pixmap.fill_path(&shape.path, &paint, shape.rule, Transform::identity(), None);
+        if let Some(width) = shape.stroke {
+            let stroke = Stroke {
+                width,
+                line_join: tiny_skia::LineJoin::Round,
+                ..Stroke::default()
+            };
+            pixmap.stroke_path(&shape.path, &paint, &stroke, Transform::identity(), None);
         }
     }
     Ok(pixmap)
 }
 
-/// One piece of ink: a path filled by `rule`, or stroked `stroke` wide.
+/// One piece of ink: a path filled by `rule`, and also stroked `stroke` wide
+/// (round joins) to give thin Song strokes an inked weight.
 #[derive(Debug, Clone)]
 pub(crate) struct StampShape {
     /// The outline, in the seal's units (origin top-left, y down).
     pub path: tiny_skia::Path,
     /// How the path is filled.
     pub rule: FillRule,
-    /// `Some(width)` to stroke with round joins instead of filling.
+    /// `Some(width)` to stroke the outline as well as fill it.
     pub stroke: Option<f32>,
 }
 
@@ -532,11 +531,6 @@ impl Seal {
         // Squeezed glyphs have their strokes closer together: a full-weight
         // outline would fill the counters of 管 or 督.
         let width = size * EMBOLDEN * x_scale.max(0.6);
-        shapes.push(StampShape {
-            path: path.clone(),
-            rule: FillRule::Winding,
-            stroke: None,
-        });
         shapes.push(StampShape {
             path,
             rule: FillRule::Winding,

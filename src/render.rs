@@ -7,7 +7,7 @@
 //! into a [`Renderer`] and reused: parsing a CJK font costs more than
 //! laying out a page.
 //!
-//! Both outputs come from one layout ([`scene`]), so the PNG and the PDF of a
+//! Both outputs come from one layout (the private `scene` module), so the PNG and the PDF of a
 //! licence agree, and everything that can fail for a given licence (a
 //! character no font has, text that does not fit its box, a photo that does
 //! not match the signed digest) fails before either is drawn. Output is
@@ -330,8 +330,9 @@ fn decode_png(what: &'static str, bytes: &[u8]) -> Result<tiny_skia::Pixmap, Ren
     tiny_skia::Pixmap::decode_png(bytes).map_err(|e| bad(e.to_string()))
 }
 
-/// Width and height from a PNG's IHDR chunk.
-fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+/// Width and height from a PNG's IHDR chunk, read before decoding so that a
+/// small file claiming a huge image is refused without allocating it.
+pub(crate) fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
     const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
     if bytes.get(..8)? != SIGNATURE || bytes.get(12..16)? != b"IHDR" {
         return None;

@@ -435,8 +435,9 @@ const SYSTEM_CJK_FILES: [&str; 12] = [
     "msyh.ttc",
 ];
 
-/// Searches the system font directories (three levels deep) for the files in
-/// [`SYSTEM_CJK_FILES`], returned in that order of preference.
+/// Searches the system font directories (three levels deep) for known CJK
+/// font files (Noto Serif/Sans CJK, SimSun, Songti, Source Han Serif,
+/// WenQuanYi, Microsoft YaHei), returned Song faces first.
 pub fn system_cjk_font_files() -> Vec<PathBuf> {
     let mut found: Vec<(usize, PathBuf)> = Vec::new();
     for dir in system_font_dirs() {

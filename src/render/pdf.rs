@@ -627,7 +627,8 @@ fn pdf_date(at: crate::date::UnixTime) -> String {
     )
 }
 
-/// Takes the envelope bytes out of a licence PDF made by [`render_pdf`]
+/// Takes the envelope bytes out of a licence PDF made by
+/// [`Renderer::render_pdf`](super::Renderer::render_pdf)
 /// (the embedded file [`ENVELOPE_FILE_NAME`]). The bytes still have to be
 /// verified: this only finds them.
 ///

@@ -16,6 +16,7 @@ use thiserror::Error;
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
 use crate::render::font::{Faces, FontSet, MissingGlyph};
+use crate::render::png_size;
 
 #[cfg(test)]
 mod tests;
@@ -339,16 +340,6 @@ pub fn load_stamp_png(bytes: &[u8]) -> Result<Pixmap, StampError> {
     Pixmap::decode_png(bytes).map_err(|e| StampError::BadPng {
         reason: e.to_string(),
     })
-}
-
-/// Width and height from a PNG's signature and leading IHDR chunk.
-fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
-    let rest = bytes.strip_prefix(SIGNATURE)?;
-    let rest = rest.get(4..)?.strip_prefix(b"IHDR")?;
-    let width = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?);
-    let height = u32::from_be_bytes(rest.get(4..8)?.try_into().ok()?);
-    Some((width, height))
 }
 
 fn side_px(side: f32) -> Option<u32> {

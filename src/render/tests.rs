@@ -312,3 +312,77 @@ fn envelope_from_pdf_refuses_what_is_not_a_licence_pdf() {
         }
     );
 }
+
+#[cfg(feature = "embedded-font")]
+mod extremes {
+    use super::*;
+    use crate::render::template::Template;
+
+    /// `n` characters cycling through a mix of CJK, Latin, digits and
+    /// punctuation that breaks lines in awkward places.
+    fn text(n: usize) -> String {
+        "北京（海淀）A1·—，。、市场监督管理局ABCDEFGHIJ0123456789《》"
+            .chars()
+            .cycle()
+            .take(n)
+            .collect()
+    }
+
+    /// Licences at the builder's limits, rendered with every template: each
+    /// render is a PNG and PDF or a typed error, never a panic.
+    #[test]
+    fn licences_at_the_limits_render_or_fail_with_a_typed_error() {
+        let base: serde_json::Value = serde_json::from_str(DRIVING).unwrap();
+        let mut cases = Vec::new();
+        for (field, value) in [
+            ("/holder/name", text(crate::licence::MAX_NAME_CHARS)),
+            ("/issuer/name", text(crate::licence::MAX_AUTHORITY_CHARS)),
+            ("/issuer/name", text(24)),
+            ("/number", text(crate::licence::MAX_NUMBER_CHARS)),
+        ] {
+            let mut json = base.clone();
+            *json.pointer_mut(field).unwrap() = value.into();
+            cases.push(json);
+        }
+        // As many face fields as fit the 4,096-byte envelope.
+        let mut many = base.clone();
+        many["face"] = (0..48)
+            .map(|i| serde_json::json!({ "label": format!("字段{i}"), "value": text(i % 12 + 1) }))
+            .collect();
+        cases.push(many);
+        let mut long_value = base.clone();
+        long_value["face"] = serde_json::json!([
+            { "label": "准驾车型", "value": text(crate::licence::MAX_VALUE_CHARS) }
+        ]);
+        cases.push(long_value);
+
+        let mut templates: Vec<Template> = Template::built_in();
+        templates.push(Template::generic());
+        let mut rendered = 0;
+        for json in &cases {
+            let signed = sign(&json.to_string());
+            for template in &templates {
+                let mut r = Renderer::new(FontSet::embedded().unwrap());
+                r.set_templates(TemplateSet::single(template.clone()));
+                for result in [r.render_png(&signed, None), r.render_pdf(&signed, None)] {
+                    match result {
+                        Ok(bytes) => {
+                            assert!(!bytes.is_empty());
+                            rendered += 1;
+                        }
+                        Err(
+                            RenderError::Overflow { .. }
+                            | RenderError::UnplacedFaceField { .. }
+                            | RenderError::MissingValue { .. }
+                            | RenderError::Stamp(_),
+                        ) => {}
+                        Err(other) => panic!("{}: {other}", template.name),
+                    }
+                }
+            }
+        }
+        // The generic layout takes the 24-character authority and the long
+        // number at least.
+        assert!(rendered >= 8, "{rendered}");
+    }
+}

@@ -133,6 +133,16 @@ impl PublicKey {
         self.weak
     }
 
+    /// Strict Ed25519 verification of `signature` over `message`; a weak
+    /// (small-order) key verifies nothing.
+    pub(crate) fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        !self.weak
+            && self
+                .key
+                .verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
+                .is_ok()
+    }
+
     pub(crate) fn dalek(&self) -> &ed25519_dalek::VerifyingKey {
         &self.key
     }

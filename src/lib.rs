@@ -67,6 +67,7 @@ pub mod qr;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod seal;
+pub mod trust;
 pub mod verify;
 
 /// The README's examples run as doctests.

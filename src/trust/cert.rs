@@ -1,0 +1,442 @@
+//! Issuer certificates: Ed25519 X.509 (RFC 8410) for a root CA, optional
+//! intermediates and document signers (DSCs), parsed with x509-parser and
+//! checked with our own strict Ed25519, so no second crypto stack is pulled in.
+//!
+//! A parsed [`Certificate`] keeps its DER and the TBS bytes the signature is
+//! over; everything a verifier needs later (authority code, validity, CA
+//! flag, path length, key usage, key) is read once, here, into typed fields.
+
+use thiserror::Error;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::date::UnixTime;
+use crate::ident::Uscc;
+use crate::keys::PublicKey;
+
+/// Largest certificate accepted, in bytes.
+pub const MAX_CERT_LEN: usize = 16 * 1024;
+
+/// id-Ed25519 (RFC 8410), as the signature and public-key algorithm.
+const OID_ED25519: &str = "1.3.101.112";
+/// X.520 organizationIdentifier: where a document signer's unified social
+/// credit code is written.
+pub const OID_ORGANIZATION_IDENTIFIER: &str = "2.5.4.97";
+/// X.520 serialNumber: accepted as well, as some CAs put the code there.
+const OID_SERIAL_NUMBER: &str = "2.5.4.5";
+const OID_COMMON_NAME: &str = "2.5.4.3";
+const OID_ORGANIZATION: &str = "2.5.4.10";
+
+/// Why bytes are not a usable certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CertError {
+    /// Larger than [`MAX_CERT_LEN`].
+    #[error("certificate is {len} bytes, more than the {MAX_CERT_LEN} accepted")]
+    TooLarge {
+        /// Its length.
+        len: usize,
+    },
+    /// Not DER X.509, or bytes after it.
+    #[error("not a DER X.509 certificate: {0}")]
+    Der(String),
+    /// Not an X.509 v3 certificate.
+    #[error("X.509 version {found} (only v3 carries the extensions a licence CA needs)")]
+    Version {
+        /// The version number as written (0 is v1).
+        found: u32,
+    },
+    /// Signed or keyed with something other than Ed25519.
+    #[error("{what} algorithm is {oid}, not Ed25519 (1.3.101.112)")]
+    Algorithm {
+        /// `signature` or `public key`.
+        what: &'static str,
+        /// The OID found.
+        oid: String,
+    },
+    /// The Ed25519 public key or signature has the wrong length.
+    #[error("Ed25519 {what} is {len} bytes, not {expected}")]
+    Length {
+        /// `public key` or `signature`.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+        /// The length it must have.
+        expected: usize,
+    },
+    /// An extension that cannot be read, or appears twice.
+    #[error("bad extension: {0}")]
+    Extension(String),
+    /// The subject's authority code is present but not a valid USCC.
+    #[error("subject authority code {value:?} is not a unified social credit code")]
+    AuthorityCode {
+        /// The value found.
+        value: String,
+    },
+    /// PEM that cannot be read.
+    #[error("PEM: {0}")]
+    Pem(String),
+}
+
+/// A parsed Ed25519 certificate.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Certificate {
+    der: Vec<u8>,
+    tbs: core::ops::Range<usize>,
+    signature: [u8; 64],
+    subject: Vec<u8>,
+    issuer: Vec<u8>,
+    serial: Vec<u8>,
+    common_name: Option<String>,
+    organization: Option<String>,
+    authority_code: Option<Uscc>,
+    not_before: UnixTime,
+    not_after: UnixTime,
+    ca: bool,
+    path_len: Option<u32>,
+    key_usage: Option<KeyUsage>,
+    public_key: PublicKey,
+}
+
+/// The key usage bits a licence CA cares about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyUsage {
+    /// digitalSignature: may sign licences.
+    pub digital_signature: bool,
+    /// keyCertSign: may sign certificates.
+    pub key_cert_sign: bool,
+}
+
+impl core::fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Certificate")
+            .field("common_name", &self.common_name)
+            .field("authority_code", &self.authority_code)
+            .field("ca", &self.ca)
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Certificate {
+    /// Parses one DER certificate; trailing bytes are refused.
+    ///
+    /// # Errors
+    /// [`CertError`] naming what is wrong.
+    pub fn from_der(der: &[u8]) -> Result<Certificate, CertError> {
+        if der.len() > MAX_CERT_LEN {
+            return Err(CertError::TooLarge { len: der.len() });
+        }
+        let (rest, cert) =
+            X509Certificate::from_der(der).map_err(|e| CertError::Der(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(CertError::Der(format!(
+                "{} bytes after the certificate",
+                rest.len()
+            )));
+        }
+        let version = cert.version().0;
+        if version != 2 {
+            return Err(CertError::Version { found: version });
+        }
+        let sig_oid = cert.signature_algorithm.algorithm.to_id_string();
+        if sig_oid != OID_ED25519
+            || cert.tbs_certificate.signature.algorithm != cert.signature_algorithm.algorithm
+        {
+            return Err(CertError::Algorithm {
+                what: "signature",
+                oid: sig_oid,
+            });
+        }
+        let spki = cert.public_key();
+        let key_oid = spki.algorithm.algorithm.to_id_string();
+        if key_oid != OID_ED25519 {
+            return Err(CertError::Algorithm {
+                what: "public key",
+                oid: key_oid,
+            });
+        }
+        let key_bytes: [u8; 32] =
+            spki.subject_public_key
+                .data
+                .as_ref()
+                .try_into()
+                .map_err(|_| CertError::Length {
+                    what: "public key",
+                    len: spki.subject_public_key.data.len(),
+                    expected: 32,
+                })?;
+        let public_key = PublicKey::from_bytes(&key_bytes)
+            .map_err(|e| CertError::Der(format!("public key: {e}")))?;
+        let signature: [u8; 64] =
+            cert.signature_value
+                .data
+                .as_ref()
+                .try_into()
+                .map_err(|_| CertError::Length {
+                    what: "signature",
+                    len: cert.signature_value.data.len(),
+                    expected: 64,
+                })?;
+
+        let extension = |e: x509_parser::error::X509Error| CertError::Extension(e.to_string());
+        let constraints = cert.basic_constraints().map_err(extension)?;
+        let (ca, path_len) =
+            constraints.map_or((false, None), |c| (c.value.ca, c.value.path_len_constraint));
+        let key_usage = cert.key_usage().map_err(extension)?.map(|k| KeyUsage {
+            digital_signature: k.value.digital_signature(),
+            key_cert_sign: k.value.key_cert_sign(),
+        });
+
+        let mut common_name = None;
+        let mut organization = None;
+        let mut code = None;
+        for attr in cert.subject().iter_attributes() {
+            let oid = attr.attr_type().to_id_string();
+            let value = attr.as_str().ok().map(str::to_owned);
+            match oid.as_str() {
+                OID_COMMON_NAME => common_name = common_name.or(value),
+                OID_ORGANIZATION => organization = organization.or(value),
+                // organizationIdentifier wins over serialNumber when both are there.
+                OID_ORGANIZATION_IDENTIFIER => code = value.or(code),
+                OID_SERIAL_NUMBER => code = code.or(value),
+                _ => {}
+            }
+        }
+        let authority_code = code
+            .map(|value| {
+                value
+                    .parse::<Uscc>()
+                    .map_err(|_| CertError::AuthorityCode { value })
+            })
+            .transpose()?;
+
+        let validity = cert.validity();
+        let tbs_bytes: &[u8] = cert.tbs_certificate.as_ref();
+        let tbs_start = (tbs_bytes.as_ptr() as usize).wrapping_sub(der.as_ptr() as usize);
+        let tbs = tbs_start..tbs_start + tbs_bytes.len();
+        if der.get(tbs.clone()) != Some(tbs_bytes) {
+            return Err(CertError::Der(
+                "TBS bytes not inside the certificate".into(),
+            ));
+        }
+        Ok(Certificate {
+            der: der.to_vec(),
+            tbs,
+            signature,
+            subject: cert.subject().as_raw().to_vec(),
+            issuer: cert.issuer().as_raw().to_vec(),
+            serial: cert.raw_serial().to_vec(),
+            common_name,
+            organization,
+            authority_code,
+            not_before: UnixTime::from_secs(validity.not_before.timestamp()),
+            not_after: UnixTime::from_secs(validity.not_after.timestamp()),
+            ca,
+            path_len,
+            key_usage,
+            public_key,
+        })
+    }
+
+    /// The DER encoding, as received.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The subject's commonName, if any.
+    pub fn common_name(&self) -> Option<&str> {
+        self.common_name.as_deref()
+    }
+
+    /// The subject's organizationName, if any.
+    pub fn organization(&self) -> Option<&str> {
+        self.organization.as_deref()
+    }
+
+    /// The authority's unified social credit code, from the subject's
+    /// organizationIdentifier (or serialNumber).
+    pub fn authority_code(&self) -> Option<&Uscc> {
+        self.authority_code.as_ref()
+    }
+
+    /// First second of validity.
+    pub fn not_before(&self) -> UnixTime {
+        self.not_before
+    }
+
+    /// Last second of validity (inclusive, as X.509 has it).
+    pub fn not_after(&self) -> UnixTime {
+        self.not_after
+    }
+
+    /// Whether the certificate is valid at `at`.
+    pub fn is_valid_at(&self, at: UnixTime) -> bool {
+        self.not_before <= at && at <= self.not_after
+    }
+
+    /// Whether basicConstraints says CA.
+    pub fn is_ca(&self) -> bool {
+        self.ca
+    }
+
+    /// basicConstraints pathLenConstraint, if any.
+    pub fn path_len(&self) -> Option<u32> {
+        self.path_len
+    }
+
+    /// The key usage extension, if present.
+    pub fn key_usage(&self) -> Option<KeyUsage> {
+        self.key_usage
+    }
+
+    /// The subject's Ed25519 key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public_key
+    }
+
+    /// The raw DER of the subject name.
+    pub fn subject_der(&self) -> &[u8] {
+        &self.subject
+    }
+
+    /// The raw DER of the issuer name.
+    pub fn issuer_der(&self) -> &[u8] {
+        &self.issuer
+    }
+
+    /// The serial number's bytes.
+    pub fn serial(&self) -> &[u8] {
+        &self.serial
+    }
+
+    /// Whether `issuer`'s key signed this certificate (strict Ed25519 over the
+    /// TBS bytes as received) and `issuer`'s subject is this certificate's
+    /// issuer name.
+    pub fn is_signed_by(&self, issuer: &Certificate) -> bool {
+        self.issuer == issuer.subject
+            && self
+                .der
+                .get(self.tbs.clone())
+                .is_some_and(|tbs| issuer.public_key.verify_strict(tbs, &self.signature))
+    }
+}
+
+/// Reads every certificate in a PEM bundle (`-----BEGIN CERTIFICATE-----`
+/// blocks; other blocks are skipped) or, if the bytes are not PEM, one DER
+/// certificate. Certificates that do not parse are returned with their
+/// position so that bulk loading can report what it skipped.
+pub fn parse_bundle(bytes: &[u8]) -> (Vec<Certificate>, Vec<(usize, CertError)>) {
+    let mut certs = Vec::new();
+    let mut skipped = Vec::new();
+    let text = core::str::from_utf8(bytes)
+        .ok()
+        .filter(|t| t.contains("-----BEGIN"));
+    let Some(text) = text else {
+        match Certificate::from_der(bytes) {
+            Ok(cert) => certs.push(cert),
+            Err(e) => skipped.push((0, e)),
+        }
+        return (certs, skipped);
+    };
+    for (index, block) in pem_blocks(text).into_iter().enumerate() {
+        match block.and_then(|der| Certificate::from_der(&der)) {
+            Ok(cert) => certs.push(cert),
+            Err(e) => skipped.push((index, e)),
+        }
+    }
+    (certs, skipped)
+}
+
+/// The DER of every CERTIFICATE block in PEM text.
+fn pem_blocks(text: &str) -> Vec<Result<Vec<u8>, CertError>> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(BEGIN) {
+        let body_start = start + BEGIN.len();
+        let Some(tail) = rest.get(body_start..) else {
+            break;
+        };
+        let Some(end) = tail.find(END) else {
+            blocks.push(Err(CertError::Pem("BEGIN CERTIFICATE without END".into())));
+            break;
+        };
+        let body: String = tail
+            .get(..end)
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        blocks.push(base64_decode(&body).ok_or_else(|| CertError::Pem("bad base64".into())));
+        rest = tail.get(end + END.len()..).unwrap_or_default();
+    }
+    blocks
+}
+
+/// PEM text for DER certificate bytes, 64 characters a line.
+pub fn to_pem(der: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut encoded = String::with_capacity(der.len() / 3 * 4 + 4);
+    for chunk in der.chunks(3) {
+        let bytes = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from_be_bytes([0, bytes[0], bytes[1], bytes[2]]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                let index = (n >> (18 - 6 * i)) & 63;
+                encoded.push(char::from(
+                    ALPHABET.get(index as usize).copied().unwrap_or(b'A'),
+                ));
+            } else {
+                encoded.push('=');
+            }
+        }
+    }
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in encoded.as_bytes().chunks(64) {
+        pem.push_str(core::str::from_utf8(line).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
+}
+
+/// Standard base64 with padding; `None` on anything else.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some(u32::from(c - b'A')),
+            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let bytes = text.as_bytes();
+    if bytes.len() % 4 != 0 || bytes.len() > MAX_CERT_LEN * 2 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    let chunks = bytes.len() / 4;
+    for (i, chunk) in bytes.chunks_exact(4).enumerate() {
+        let last = i + 1 == chunks;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in chunk.iter().take(4 - pad) {
+            n = (n << 6) | value(c)?;
+        }
+        n <<= 6 * u32::try_from(pad).ok()?;
+        let [_, a, b, c] = n.to_be_bytes();
+        out.extend([a, b, c].into_iter().take(3 - pad));
+    }
+    Some(out)
+}

@@ -1,15 +1,17 @@
 //! Trust: issuing authorities' keys bound to X.509 certificates that chain to
 //! roots the verifier trusts.
 //!
-//! Work in progress (issue 4): certificates are parsed and their signatures
-//! checked; chain building, the trust store and the verifier's binding rules
-//! follow.
+//! A [`TrustStore`] holds roots, intermediates and document signer
+//! certificates; [`crate::Verifier::with_trust_store`] checks each signer's
+//! chain once and then verifies licences by the rules in [`store`].
 
 #[cfg(feature = "ca")]
 pub mod ca;
 pub mod cert;
+pub mod store;
 
 pub use cert::{CertError, Certificate, KeyUsage, MAX_CERT_LEN, parse_bundle};
+pub use store::{DocumentSigner, LoadReport, TrustFailure, TrustStore};
 
 #[cfg(test)]
 mod tests;

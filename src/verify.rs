@@ -5,6 +5,7 @@
 
 use core::fmt;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -13,18 +14,21 @@ use crate::envelope::{EnvelopeError, SignatureFailure, SignedLicence};
 use crate::keys::{KeyId, PublicKey};
 use crate::licence::Licence;
 use crate::qr::{self, QrError};
+use crate::trust::store::{DocumentSigner, TrustFailure, TrustStore};
 
 /// How far in the future `iat` may be before a code counts as issued in the
 /// future: phones' clocks drift.
 pub const DEFAULT_CLOCK_SKEW_SECS: i64 = 300;
 
 /// A public key the verifier trusts, optionally only for licences signed
-/// within a window (a key's period of use before rotation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// within a window (a key's period of use before rotation), or a document
+/// signer's key that is trusted through its certificate chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedKey {
     key: PublicKey,
     not_before: Option<UnixTime>,
     not_after: Option<UnixTime>,
+    certified: Option<Arc<DocumentSigner>>,
 }
 
 impl TrustedKey {
@@ -34,6 +38,18 @@ impl TrustedKey {
             key,
             not_before: None,
             not_after: None,
+            certified: None,
+        }
+    }
+
+    /// A document signer's key, trusted as far as its certificate chain and
+    /// the binding rules allow (see [`crate::trust::store`]).
+    pub fn certified(signer: Arc<DocumentSigner>) -> Self {
+        TrustedKey {
+            key: *signer.certificate().public_key(),
+            not_before: None,
+            not_after: None,
+            certified: Some(signer),
         }
     }
 
@@ -102,6 +118,38 @@ pub enum Reason {
         /// End of the key's window.
         not_after: Option<UnixTime>,
     },
+    /// The signer's certificate does not chain to a trusted root, or the
+    /// chain breaks a rule.
+    #[error("key {kid} is not trusted: {failure}")]
+    Untrusted {
+        /// The key id.
+        kid: KeyId,
+        /// Which rule the chain breaks.
+        failure: TrustFailure,
+    },
+    /// The signer's certificate chain was not valid when the licence was signed.
+    #[error(
+        "the certificate chain of key {kid} was valid from {not_before} to {not_after}, not at {issued_at}"
+    )]
+    SignerNotValidAtIssuance {
+        /// The key id.
+        kid: KeyId,
+        /// When the licence was signed (`iat`).
+        issued_at: UnixTime,
+        /// Start of the chain's common validity.
+        not_before: UnixTime,
+        /// End of the chain's common validity.
+        not_after: UnixTime,
+    },
+    /// The licence claims an issuer other than the authority its signer's
+    /// certificate names: signed by one authority in another's name.
+    #[error("signed by the authority {certified} but issued in the name of {claimed}")]
+    AuthorityMismatch {
+        /// The authority code in the signer's certificate.
+        certified: crate::ident::Uscc,
+        /// The `iss` the licence claims.
+        claimed: crate::ident::Uscc,
+    },
     /// Signed later than the verification time allows.
     #[error("signed at {issued_at}, after the verification time {at}")]
     IssuedInFuture {
@@ -138,6 +186,9 @@ impl Reason {
             Reason::WeakKey { .. } => "weak_key",
             Reason::BadSignature { .. } => "bad_signature",
             Reason::KeyNotValidAtIssuance { .. } => "key_not_valid_at_issuance",
+            Reason::Untrusted { failure, .. } => failure.code(),
+            Reason::SignerNotValidAtIssuance { .. } => "signer_not_valid_at_issuance",
+            Reason::AuthorityMismatch { .. } => "authority_mismatch",
             Reason::IssuedInFuture { .. } => "issued_in_future",
             Reason::NotYetValid { .. } => "not_yet_valid",
             Reason::Expired { .. } => "expired",
@@ -248,6 +299,20 @@ impl Verifier {
         }
     }
 
+    /// Also trusts the document signers in `store`, each as far as its chain
+    /// to the store's roots and the binding rules allow. Chains are checked
+    /// here, once, not on every verification.
+    pub fn with_trust_store(mut self, store: &TrustStore) -> Self {
+        for signer in store.document_signers() {
+            let key = TrustedKey::certified(signer);
+            let candidates = self.keys.entry(key.key.key_id()).or_default();
+            if !candidates.contains(&key) {
+                candidates.push(key);
+            }
+        }
+        self
+    }
+
     /// Sets how many seconds `iat` may lie after the verification time.
     pub fn with_clock_skew(mut self, secs: u32) -> Self {
         self.clock_skew_secs = i64::from(secs);
@@ -296,18 +361,18 @@ impl Verifier {
             Vec<u8>,
             ed25519_dalek::Signature,
             ed25519_dalek::VerifyingKey,
-            TrustedKey,
+            PublicKey,
         )> = Vec::new();
         for (i, env) in decoded.iter().enumerate() {
             if let Ok(env) = env {
-                if let Some(&[key]) = self.keys.get(&env.key_id()).map(Vec::as_slice) {
+                if let Some([key]) = self.keys.get(&env.key_id()).map(Vec::as_slice) {
                     if !key.key.is_weak() && r_is_batch_safe(env.signature()) {
                         batch.push((
                             i,
                             env.to_be_signed(),
                             ed25519_dalek::Signature::from_bytes(env.signature()),
                             *key.key.dalek(),
-                            key,
+                            key.key,
                         ));
                     }
                 }
@@ -340,13 +405,19 @@ impl Verifier {
     }
 
     /// Finds the trusted key that signed `envelope`, trying every key with its id.
-    fn check_signature(&self, envelope: &SignedLicence) -> Result<TrustedKey, Reason> {
+    fn check_signature(&self, envelope: &SignedLicence) -> Result<PublicKey, Reason> {
         let kid = envelope.key_id();
         let candidates = self.keys.get(&kid).ok_or(Reason::UnknownKey { kid })?;
         let mut all_weak = true;
+        let mut tried: Vec<&PublicKey> = Vec::new();
         for candidate in candidates {
+            // Several certificates may certify one key (renewals): check each key once.
+            if tried.contains(&&candidate.key) {
+                continue;
+            }
+            tried.push(&candidate.key);
             match envelope.verify_signature(&candidate.key) {
-                Ok(()) => return Ok(*candidate),
+                Ok(()) => return Ok(candidate.key),
                 Err(SignatureFailure::WeakKey) => {}
                 Err(_) => all_weak = false,
             }
@@ -358,14 +429,69 @@ impl Verifier {
         })
     }
 
+    /// Why `candidate`, whose key made the signature, does not vouch for
+    /// this licence: `(reasons, authentic)`. Authentic is false when the key
+    /// is not trusted at all or speaks for another authority; a key that was
+    /// trusted, only not at the signing time, leaves the licence readable.
+    fn trust_reasons(candidate: &TrustedKey, envelope: &SignedLicence) -> (Vec<Reason>, bool) {
+        let kid = envelope.key_id();
+        let issued_at = envelope.issued_at();
+        let mut reasons = Vec::new();
+        if !candidate.covers(issued_at) {
+            reasons.push(Reason::KeyNotValidAtIssuance {
+                kid,
+                issued_at,
+                not_before: candidate.not_before,
+                not_after: candidate.not_after,
+            });
+        }
+        let Some(signer) = &candidate.certified else {
+            return (reasons, true);
+        };
+        if let Some(failure) = signer.failure() {
+            return (
+                vec![Reason::Untrusted {
+                    kid,
+                    failure: failure.clone(),
+                }],
+                false,
+            );
+        }
+        let mut authentic = true;
+        if let Some(certified) = signer.authority() {
+            let claimed = envelope.licence().issuer().code();
+            if certified != claimed {
+                reasons.insert(
+                    0,
+                    Reason::AuthorityMismatch {
+                        certified: certified.clone(),
+                        claimed: claimed.clone(),
+                    },
+                );
+                authentic = false;
+            }
+        }
+        if let Some((not_before, not_after)) = signer.valid_period() {
+            if issued_at < not_before || issued_at > not_after {
+                reasons.push(Reason::SignerNotValidAtIssuance {
+                    kid,
+                    issued_at,
+                    not_before,
+                    not_after,
+                });
+            }
+        }
+        (reasons, authentic)
+    }
+
     fn finish(
         &self,
         envelope: SignedLicence,
-        signer: Result<TrustedKey, Reason>,
+        signer: Result<PublicKey, Reason>,
         at: UnixTime,
     ) -> Verdict {
-        let signer = match signer {
-            Ok(signer) => signer,
+        let key = match signer {
+            Ok(key) => key,
             Err(reason) => {
                 return Verdict {
                     envelope: Some(envelope),
@@ -374,16 +500,38 @@ impl Verifier {
                 };
             }
         };
-        let mut reasons = Vec::new();
-        let issued_at = envelope.issued_at();
-        if !signer.covers(issued_at) {
-            reasons.push(Reason::KeyNotValidAtIssuance {
-                kid: envelope.key_id(),
-                issued_at,
-                not_before: signer.not_before,
-                not_after: signer.not_after,
-            });
+        // Every trust entry for this key is a way the licence could be
+        // vouched for: the first that vouches fully wins, else the first
+        // that leaves it authentic, else the first.
+        let outcomes: Vec<(Vec<Reason>, bool)> = self
+            .keys
+            .get(&envelope.key_id())
+            .into_iter()
+            .flatten()
+            .filter(|c| c.key == key)
+            .map(|c| Self::trust_reasons(c, &envelope))
+            .collect();
+        let best = outcomes
+            .iter()
+            .position(|(reasons, _)| reasons.is_empty())
+            .or_else(|| outcomes.iter().position(|(_, authentic)| *authentic))
+            .unwrap_or(0);
+        let (mut reasons, authentic) = outcomes.into_iter().nth(best).unwrap_or_else(|| {
+            (
+                vec![Reason::UnknownKey {
+                    kid: envelope.key_id(),
+                }],
+                false,
+            )
+        });
+        if !authentic {
+            return Verdict {
+                envelope: Some(envelope),
+                authentic,
+                reasons,
+            };
         }
+        let issued_at = envelope.issued_at();
         if issued_at.secs() > at.secs().saturating_add(self.clock_skew_secs) {
             reasons.push(Reason::IssuedInFuture { issued_at, at });
         }

@@ -1,0 +1,359 @@
+//! The trust store: roots the verifier trusts, intermediate CAs, and the
+//! issuing authorities' document signer certificates (DSCs), each DSC's chain
+//! to a root checked once, when a [`crate::Verifier`] is built from the store.
+//!
+//! Policy (also in `test-vectors/FORMAT.md` §5 and the README):
+//! - A DSC is trusted when a chain of at most [`MAX_CHAIN_LEN`] certificates
+//!   leads from it to a root: every link's issuer name equals the next
+//!   certificate's subject and its signature verifies (strict Ed25519) under
+//!   that certificate's key; every certificate above the DSC is a CA
+//!   (basicConstraints), has keyCertSign if it has a key usage extension, and
+//!   its pathLenConstraint allows the intermediates below it; the DSC is not a
+//!   CA, has a key usage extension with digitalSignature, and names its
+//!   authority's unified social credit code.
+//! - Time follows the chain model: every certificate of the chain must have
+//!   been valid when the licence was signed (`iat`). A licence signed before
+//!   a key was rotated out stays valid until its own expiry, since its DSC was
+//!   valid at issuance; the licence's own validity is checked at the
+//!   verification time as before.
+//! - The DSC's authority code must equal the licence's `iss`.
+
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use super::cert::{CertError, Certificate, parse_bundle};
+use crate::date::UnixTime;
+use crate::ident::Uscc;
+
+/// Longest chain accepted, DSC and root included.
+pub const MAX_CHAIN_LEN: usize = 5;
+
+/// Why a document signer is not trusted. Each has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TrustFailure {
+    /// No chain from the signer leads to a trusted root.
+    #[error("no chain from {subject} leads to a trusted root (stops at issuer {issuer})")]
+    UntrustedRoot {
+        /// The certificate whose issuer is unknown.
+        subject: String,
+        /// That issuer's name.
+        issuer: String,
+    },
+    /// A certificate names a known issuer but its signature does not verify.
+    #[error("{subject}'s signature does not verify under its issuer {issuer}")]
+    BrokenChain {
+        /// The certificate.
+        subject: String,
+        /// The issuer it names.
+        issuer: String,
+    },
+    /// A certificate above the signer is not a CA.
+    #[error("{subject} signs certificates but is not a CA")]
+    NotCa {
+        /// The certificate.
+        subject: String,
+    },
+    /// A key usage that does not allow what the certificate is used for.
+    #[error("{subject}'s key usage does not allow {needed}")]
+    WrongKeyUsage {
+        /// The certificate.
+        subject: String,
+        /// `keyCertSign` or `digitalSignature`, or `signing licences` for a CA
+        /// certificate used as a document signer.
+        needed: &'static str,
+    },
+    /// The chain is longer than a CA's pathLenConstraint or [`MAX_CHAIN_LEN`].
+    #[error("the chain through {subject} is longer than allowed")]
+    ChainTooLong {
+        /// The certificate whose limit is exceeded.
+        subject: String,
+    },
+    /// The signer certificate names no authority code.
+    #[error("{subject} names no unified social credit code (organizationIdentifier)")]
+    NoAuthorityCode {
+        /// The certificate.
+        subject: String,
+    },
+}
+
+impl TrustFailure {
+    /// A stable, short machine-readable name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TrustFailure::UntrustedRoot { .. } => "untrusted_root",
+            TrustFailure::BrokenChain { .. } => "broken_chain",
+            TrustFailure::NotCa { .. } => "not_a_ca",
+            TrustFailure::WrongKeyUsage { .. } => "wrong_key_usage",
+            TrustFailure::ChainTooLong { .. } => "chain_too_long",
+            TrustFailure::NoAuthorityCode { .. } => "no_authority_code",
+        }
+    }
+}
+
+/// A document signer with its chain checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSigner {
+    certificate: Certificate,
+    chain: Result<Chain, TrustFailure>,
+}
+
+/// What a valid chain allows: the period in which every certificate of it is
+/// valid, and the authority it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Chain {
+    not_before: UnixTime,
+    not_after: UnixTime,
+    authority: Uscc,
+}
+
+impl DocumentSigner {
+    /// The signer's certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// Why the signer is not trusted, if it is not.
+    pub fn failure(&self) -> Option<&TrustFailure> {
+        self.chain.as_ref().err()
+    }
+
+    /// The period in which the whole chain is valid, if it is trusted.
+    pub fn valid_period(&self) -> Option<(UnixTime, UnixTime)> {
+        self.chain
+            .as_ref()
+            .ok()
+            .map(|c| (c.not_before, c.not_after))
+    }
+
+    /// The authority code the chain vouches for, if it is trusted.
+    pub fn authority(&self) -> Option<&Uscc> {
+        self.chain.as_ref().ok().map(|c| &c.authority)
+    }
+}
+
+/// What a bulk load added and what it skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Certificates added.
+    pub added: usize,
+    /// Entries that were not certificates, by position in the input, with why.
+    pub skipped: Vec<(usize, CertError)>,
+}
+
+/// Roots, intermediate CAs and document signer certificates.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    roots: Vec<Certificate>,
+    intermediates: Vec<Certificate>,
+    signers: Vec<Certificate>,
+}
+
+/// A display name for messages: the commonName, else the authority code.
+fn name(cert: &Certificate) -> String {
+    cert.common_name()
+        .map(str::to_owned)
+        .or_else(|| cert.authority_code().map(ToString::to_string))
+        .unwrap_or_else(|| "(unnamed certificate)".to_owned())
+}
+
+impl TrustStore {
+    /// An empty store.
+    pub fn new() -> TrustStore {
+        TrustStore::default()
+    }
+
+    /// Trusts `root` as an anchor. Anchors are trusted as configured: their
+    /// own signature and dates are not what makes them trusted, but their
+    /// validity period still bounds the chains under them.
+    pub fn add_root(&mut self, root: Certificate) -> &mut TrustStore {
+        if !self.roots.contains(&root) {
+            self.roots.push(root);
+        }
+        self
+    }
+
+    /// Adds a certificate that is not trusted by itself: a CA certificate
+    /// becomes a possible intermediate, any other a document signer.
+    pub fn add_certificate(&mut self, cert: Certificate) -> &mut TrustStore {
+        let list = if cert.is_ca() {
+            &mut self.intermediates
+        } else {
+            &mut self.signers
+        };
+        if !list.contains(&cert) {
+            list.push(cert);
+        }
+        self
+    }
+
+    /// Adds a document signer certificate even if it claims to be a CA (the
+    /// verdict will then say it is the wrong kind of certificate).
+    pub fn add_signer(&mut self, cert: Certificate) -> &mut TrustStore {
+        if !self.signers.contains(&cert) {
+            self.signers.push(cert);
+        }
+        self
+    }
+
+    /// Trusts every certificate in a PEM bundle or DER file as a root.
+    pub fn load_roots(&mut self, bytes: &[u8]) -> LoadReport {
+        let (certs, skipped) = parse_bundle(bytes);
+        let added = certs.len();
+        for cert in certs {
+            self.add_root(cert);
+        }
+        LoadReport { added, skipped }
+    }
+
+    /// Adds every certificate in a PEM bundle or DER file with
+    /// [`TrustStore::add_certificate`].
+    pub fn load_certificates(&mut self, bytes: &[u8]) -> LoadReport {
+        let (certs, skipped) = parse_bundle(bytes);
+        let added = certs.len();
+        for cert in certs {
+            self.add_certificate(cert);
+        }
+        LoadReport { added, skipped }
+    }
+
+    /// The roots.
+    pub fn roots(&self) -> &[Certificate] {
+        &self.roots
+    }
+
+    /// Every document signer with its chain checked.
+    pub fn document_signers(&self) -> Vec<Arc<DocumentSigner>> {
+        self.signers
+            .iter()
+            .map(|cert| {
+                Arc::new(DocumentSigner {
+                    certificate: cert.clone(),
+                    chain: self.chain(cert),
+                })
+            })
+            .collect()
+    }
+
+    /// Checks the chain from `signer` to a root (see the module's policy).
+    fn chain(&self, signer: &Certificate) -> Result<Chain, TrustFailure> {
+        if signer.is_ca() {
+            return Err(TrustFailure::WrongKeyUsage {
+                subject: name(signer),
+                needed: "signing licences (it is a CA certificate)",
+            });
+        }
+        if !signer.key_usage().is_some_and(|k| k.digital_signature) {
+            return Err(TrustFailure::WrongKeyUsage {
+                subject: name(signer),
+                needed: "digitalSignature",
+            });
+        }
+        let authority =
+            signer
+                .authority_code()
+                .cloned()
+                .ok_or_else(|| TrustFailure::NoAuthorityCode {
+                    subject: name(signer),
+                })?;
+        let mut not_before = signer.not_before();
+        let mut not_after = signer.not_after();
+        let mut current = signer;
+        // `intermediates_below`: CAs passed so far, not counting the root,
+        // which is what pathLenConstraint limits.
+        for intermediates_below in 0..MAX_CHAIN_LEN as u32 - 1 {
+            let issuer = self.issuer_of(current)?;
+            if !issuer.cert.is_ca() {
+                return Err(TrustFailure::NotCa {
+                    subject: name(issuer.cert),
+                });
+            }
+            if issuer.cert.key_usage().is_some_and(|k| !k.key_cert_sign) {
+                return Err(TrustFailure::WrongKeyUsage {
+                    subject: name(issuer.cert),
+                    needed: "keyCertSign",
+                });
+            }
+            if issuer
+                .cert
+                .path_len()
+                .is_some_and(|limit| intermediates_below > limit)
+            {
+                return Err(TrustFailure::ChainTooLong {
+                    subject: name(issuer.cert),
+                });
+            }
+            not_before = not_before.max(issuer.cert.not_before());
+            not_after = not_after.min(issuer.cert.not_after());
+            if issuer.is_root {
+                return Ok(Chain {
+                    not_before,
+                    not_after,
+                    authority,
+                });
+            }
+            current = issuer.cert;
+        }
+        Err(TrustFailure::ChainTooLong {
+            subject: name(current),
+        })
+    }
+
+    /// The certificate that signed `cert`: a root if one did, else an
+    /// intermediate. A name match whose signature fails is a broken chain
+    /// only if no other certificate with that name verifies.
+    fn issuer_of<'a>(&'a self, cert: &Certificate) -> Result<Issuer<'a>, TrustFailure> {
+        let named = |c: &&Certificate| c.subject_der() == cert.issuer_der();
+        let roots = self.roots.iter().filter(named).map(|c| (c, true));
+        // Non-CA certificates are searched last, so that a chain through one
+        // is reported as such rather than as an unknown issuer.
+        let cas = self
+            .intermediates
+            .iter()
+            .chain(&self.signers)
+            .filter(named)
+            .filter(|c| *c != cert)
+            .map(|c| (c, false));
+        let mut any_named = false;
+        for (candidate, is_root) in roots.chain(cas) {
+            any_named = true;
+            if cert.is_signed_by(candidate) {
+                return Ok(Issuer {
+                    cert: candidate,
+                    is_root,
+                });
+            }
+        }
+        Err(if any_named {
+            TrustFailure::BrokenChain {
+                subject: name(cert),
+                issuer: issuer_name(cert),
+            }
+        } else {
+            TrustFailure::UntrustedRoot {
+                subject: name(cert),
+                issuer: issuer_name(cert),
+            }
+        })
+    }
+}
+
+struct Issuer<'a> {
+    cert: &'a Certificate,
+    is_root: bool,
+}
+
+/// The issuer's commonName as text, for messages.
+fn issuer_name(cert: &Certificate) -> String {
+    <x509_parser::prelude::X509Name as x509_parser::prelude::FromDer<_>>::from_der(
+        cert.issuer_der(),
+    )
+    .ok()
+    .and_then(|(_, n)| {
+        n.iter_common_name()
+            .next()
+            .and_then(|cn| cn.as_str().ok().map(str::to_owned))
+    })
+    .unwrap_or_else(|| "(unnamed issuer)".to_owned())
+}

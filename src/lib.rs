@@ -85,4 +85,5 @@ pub use licence::{
     LicenceError, ValidUntil,
 };
 pub use qr::{QrBase, QrError};
+pub use trust::{Certificate, TrustFailure, TrustStore};
 pub use verify::{Reason, TrustedKey, Verdict, Verifier};

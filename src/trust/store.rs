@@ -28,6 +28,9 @@ use crate::ident::Uscc;
 
 /// Longest chain accepted, DSC and root included.
 pub const MAX_CHAIN_LEN: usize = 5;
+/// Most signature checks spent on one signer's chain: a store with many
+/// certificates under one name must not make chain building expensive.
+pub const MAX_SIGNATURE_CHECKS: usize = 32;
 
 /// Why a document signer is not trusted. Each has a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -64,7 +67,8 @@ pub enum TrustFailure {
         /// certificate used as a document signer.
         needed: &'static str,
     },
-    /// The chain is longer than a CA's pathLenConstraint or [`MAX_CHAIN_LEN`].
+    /// The chain is longer than a CA's pathLenConstraint or [`MAX_CHAIN_LEN`],
+    /// or building it took more than [`MAX_SIGNATURE_CHECKS`] signature checks.
     #[error("the chain through {subject} is longer than allowed")]
     ChainTooLong {
         /// The certificate whose limit is exceeded.
@@ -260,10 +264,11 @@ impl TrustStore {
         let mut not_before = signer.not_before();
         let mut not_after = signer.not_after();
         let mut current = signer;
+        let mut budget = MAX_SIGNATURE_CHECKS;
         // `intermediates_below`: CAs passed so far, not counting the root,
         // which is what pathLenConstraint limits.
         for intermediates_below in 0..MAX_CHAIN_LEN as u32 - 1 {
-            let issuer = self.issuer_of(current)?;
+            let issuer = self.issuer_of(current, &mut budget)?;
             if !issuer.cert.is_ca() {
                 return Err(TrustFailure::NotCa {
                     subject: name(issuer.cert),
@@ -303,7 +308,11 @@ impl TrustStore {
     /// The certificate that signed `cert`: a root if one did, else an
     /// intermediate. A name match whose signature fails is a broken chain
     /// only if no other certificate with that name verifies.
-    fn issuer_of<'a>(&'a self, cert: &Certificate) -> Result<Issuer<'a>, TrustFailure> {
+    fn issuer_of<'a>(
+        &'a self,
+        cert: &Certificate,
+        budget: &mut usize,
+    ) -> Result<Issuer<'a>, TrustFailure> {
         let named = |c: &&Certificate| c.subject_der() == cert.issuer_der();
         let roots = self.roots.iter().filter(named).map(|c| (c, true));
         // Non-CA certificates are searched last, so that a chain through one
@@ -318,6 +327,12 @@ impl TrustStore {
         let mut any_named = false;
         for (candidate, is_root) in roots.chain(cas) {
             any_named = true;
+            if *budget == 0 {
+                return Err(TrustFailure::ChainTooLong {
+                    subject: name(cert),
+                });
+            }
+            *budget -= 1;
             if cert.is_signed_by(candidate) {
                 return Ok(Issuer {
                     cert: candidate,

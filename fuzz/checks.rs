@@ -388,3 +388,78 @@ pub fn pdf_envelope(data: &[u8]) {
         }
     }
 }
+
+/// `certificate`: a PEM bundle or one DER certificate →
+/// `trust::parse_bundle`.
+///
+/// Never panics; every certificate it returns is at most `MAX_CERT_LEN`
+/// bytes, parses again from its own DER (and from PEM made of it) to an equal
+/// value, agrees with `is_valid_at` at both ends of its validity, and checking
+/// its signature (by itself, by the certificate before it) does not panic.
+/// Bytes that are not PEM give what `Certificate::from_der` gives; every
+/// skipped entry names its error, at a block index that exists.
+pub fn certificate(data: &[u8]) {
+    use elicence::trust::cert::to_pem;
+    use elicence::trust::{CertError, Certificate, MAX_CERT_LEN, parse_bundle};
+
+    const OID_ED25519: &str = "1.3.101.112";
+
+    let (certs, skipped) = parse_bundle(data);
+    let mut previous: Option<&Certificate> = None;
+    for cert in &certs {
+        let der = cert.der();
+        assert!(der.len() <= MAX_CERT_LEN, "{} bytes", der.len());
+        assert_eq!(
+            Certificate::from_der(der).as_ref(),
+            Ok(cert),
+            "a certificate does not re-parse from its own DER"
+        );
+        let (from, to) = (cert.not_before(), cert.not_after());
+        for t in [from, to] {
+            assert_eq!(cert.is_valid_at(t), from <= t && t <= to, "{cert:?} at {t}");
+        }
+        let _ = cert.is_signed_by(cert);
+        if let Some(previous) = previous {
+            let _ = cert.is_signed_by(previous);
+        }
+        previous = Some(cert);
+        assert_eq!(
+            parse_bundle(to_pem(der).as_bytes()),
+            (vec![cert.clone()], Vec::new()),
+            "a certificate does not come back from its own PEM"
+        );
+    }
+
+    let total = certs.len() + skipped.len();
+    let mut last = None;
+    for (index, e) in &skipped {
+        assert!(!e.to_string().is_empty(), "{e:?} displays as nothing");
+        assert!(*index < total, "skipped block {index} of {total}");
+        assert!(last < Some(*index), "skipped blocks out of order");
+        last = Some(*index);
+        match e {
+            CertError::TooLarge { len } => assert!(*len > MAX_CERT_LEN, "{e}"),
+            CertError::Version { found } => assert_ne!(*found, 2, "{e}"),
+            CertError::Length { len, expected, .. } => assert_ne!(len, expected, "{e}"),
+            CertError::Algorithm { oid, what, .. } => {
+                assert!(oid != OID_ED25519 || *what == "signature", "{e}");
+            }
+            _ => {}
+        }
+    }
+
+    let single = Certificate::from_der(data);
+    let pem = std::str::from_utf8(data).is_ok_and(|t| t.contains("-----BEGIN"));
+    if !pem {
+        // Not PEM: exactly one entry, what `from_der` says.
+        match single {
+            Ok(cert) => assert_eq!((certs, skipped), (vec![cert], Vec::new())),
+            Err(e) => assert_eq!((certs, skipped), (Vec::new(), vec![(0, e)])),
+        }
+    } else if let Ok(cert) = single {
+        // DER of an Ed25519 certificate is never UTF-8 (its outer length
+        // needs the long form, 0x81 or 0x82, a stray continuation byte), so
+        // bytes that parse as one never reach the PEM path.
+        panic!("{cert:?} parses as DER but was read as PEM");
+    }
+}

@@ -553,6 +553,617 @@ fn demo_writes_files_and_verifies() {
         let out = run(&["verify", "--pub", s(&public), "--at", VALID_AT, s(&pdf)]);
         assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
     }
+
+    demo_trust_output(&out_dir, &printed);
+}
+
+/// The demo's trust part: the PKI it writes, what it prints, and that the
+/// commands it prints give the verdicts it claims.
+fn demo_trust_output(out_dir: &Path, printed: &str) {
+    let pki = out_dir.join("pki");
+    let roots = pki.join("root.cert.pem");
+    let signers = pki.join("signers.pem");
+    let (root, skipped) = elicence::trust::parse_bundle(&fs::read(&roots).unwrap());
+    assert_eq!((root.len(), skipped.len()), (1, 0));
+    assert!(root[0].is_ca() && root[0].is_signed_by(&root[0]));
+    let (bundle, skipped) = elicence::trust::parse_bundle(&fs::read(&signers).unwrap());
+    assert_eq!((bundle.len(), skipped.len()), (5, 0));
+    assert!(bundle[0].is_ca() && bundle[0].is_signed_by(&root[0]));
+    for (dir, code) in [
+        ("traffic-police", "111100000000213452"),
+        ("traffic-police-new", "111100000000213452"),
+        ("market-regulator", "11110108MB1234567C"),
+        ("health-commission", "11110105MB0234567T"),
+    ] {
+        let cert = cert_at(&pki.join(dir).join("signer.cert.pem"));
+        assert_eq!(cert.authority_code().unwrap().to_string(), code, "{dir}");
+        assert!(cert.is_signed_by(&bundle[0]), "{dir}");
+        let public = fs::read_to_string(pki.join(dir).join("issuer.pub.pem")).unwrap();
+        assert_eq!(
+            cert.public_key(),
+            &elicence::PublicKey::from_pem(&public).unwrap(),
+            "{dir}"
+        );
+        assert!(!pki.join(dir).join("issuer.key.pem").exists(), "{dir}");
+    }
+
+    let cases = [
+        ("driving-licence", None),
+        ("business-licence", None),
+        ("health-permit", None),
+        ("forged-driving-licence", Some("authority_mismatch")),
+        (
+            "driving-licence-old-key-after-rotation",
+            Some("signer_not_valid_at_issuance"),
+        ),
+        ("driving-licence-new-key", None),
+    ];
+    let mut batch = String::new();
+    for (name, refused_for) in cases {
+        let line = match refused_for {
+            None => format!("trust/{name}: valid ["),
+            Some(code) => format!("trust/{name}: refused ({code}), as expected ["),
+        };
+        assert!(printed.contains(&line), "{line}\n{printed}");
+        let cose = out_dir.join("trust").join(format!("{name}.cose"));
+        assert!(
+            printed.contains(&format!(
+                "elicence verify --roots {} --signers {} --cose {}",
+                roots.display(),
+                signers.display(),
+                cose.display()
+            )),
+            "{printed}"
+        );
+        let out = run(&[
+            "verify",
+            "--roots",
+            s(&roots),
+            "--signers",
+            s(&signers),
+            "--at",
+            VALID_AT,
+            "--cose",
+            s(&cose),
+        ]);
+        let verdict = json(&out);
+        match refused_for {
+            None => assert_eq!(code(&out), 0, "{name}: {verdict}"),
+            Some(reason) => {
+                assert_eq!(code(&out), 1, "{name}: {verdict}");
+                assert_eq!(reason_codes(&verdict), [reason], "{name}");
+            }
+        }
+        batch += &fs::read_to_string(out_dir.join("trust").join(format!("{name}.qr.txt"))).unwrap();
+    }
+    assert!(printed.contains("Forgery: the market regulator's key signs a driving licence"));
+    assert!(printed.contains("Rotation: the traffic police's first key is certified until"));
+    assert!(printed.contains(
+        "authority_mismatch: signed by the authority 11110108MB1234567C \
+         but issued in the name of 111100000000213452"
+    ));
+
+    // The batch path gives the same verdicts.
+    let codes = out_dir.join("trust-codes.txt");
+    fs::write(&codes, batch).unwrap();
+    let out = run(&[
+        "verify",
+        "--roots",
+        s(&roots),
+        "--signers",
+        s(&signers),
+        "--at",
+        VALID_AT,
+        "--batch",
+        s(&codes),
+    ]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        json(&out),
+        serde_json::json!({ "total": 6, "valid": 4, "invalid": 2 })
+    );
+}
+
+/// The one certificate in a PEM file.
+fn cert_at(path: &Path) -> elicence::trust::Certificate {
+    let (mut certs, skipped) = elicence::trust::parse_bundle(&fs::read(path).unwrap());
+    assert_eq!((certs.len(), skipped.len()), (1, 0), "{}", path.display());
+    certs.remove(0)
+}
+
+const TRAFFIC: &str = "111100000000213452";
+const MARKET: &str = "11110108MB1234567C";
+
+/// `ca init` into `dir/name`, valid from 2023; returns the directory.
+fn ca_init(dir: &TempDir, name: &str) -> PathBuf {
+    let out = dir.path(name);
+    let result = run(&[
+        "ca",
+        "init",
+        "--out",
+        s(&out),
+        "--at",
+        "2023-01-01T00:00:00Z",
+    ]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+    out
+}
+
+/// `ca signer` for an authority into `dir/name`, valid from mid-2023 (so
+/// around `SIGNED_AT`); returns the directory.
+fn ca_signer(dir: &TempDir, ca: &Path, name: &str, uscc: &str, extra: &[&str]) -> PathBuf {
+    let out = dir.path(name);
+    let mut args = vec![
+        "ca",
+        "signer",
+        "--ca",
+        s(ca),
+        "--name",
+        name,
+        "--uscc",
+        uscc,
+        "--out",
+        s(&out),
+        "--at",
+        "2023-06-01T00:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    let result = run(&args);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+    out
+}
+
+#[test]
+fn ca_init_writes_a_root_and_refuses_to_overwrite() {
+    let dir = TempDir::new();
+    let ca = ca_init(&dir, "root");
+    let key = ca.join("ca.key.pem");
+    assert!(fs::read_to_string(&key).unwrap().contains("PRIVATE KEY"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let root = cert_at(&ca.join("ca.cert.pem"));
+    assert!(root.is_ca() && root.is_signed_by(&root));
+    assert_eq!(root.common_name(), Some("elicence demo root CA"));
+    assert_eq!(root.not_before().to_rfc3339_utc(), "2023-01-01T00:00:00Z");
+    assert_eq!(root.not_after().to_rfc3339_utc(), "2043-01-01T00:00:00Z");
+    assert!(root.key_usage().unwrap().key_cert_sign);
+
+    let before = fs::read(&key).unwrap();
+    let again = run(&["ca", "init", "--out", s(&ca)]);
+    assert_eq!(code(&again), 2);
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert_eq!(fs::read(&key).unwrap(), before);
+
+    let forced = run(&[
+        "ca",
+        "init",
+        "--out",
+        s(&ca),
+        "--force",
+        "--name",
+        "测试根CA",
+        "--days",
+        "30",
+    ]);
+    assert_eq!(code(&forced), 0, "{}", stderr(&forced));
+    assert_ne!(fs::read(&key).unwrap(), before);
+    let root = cert_at(&ca.join("ca.cert.pem"));
+    assert_eq!(root.common_name(), Some("测试根CA"));
+    assert_eq!(
+        root.not_after().secs() - root.not_before().secs(),
+        30 * 86_400
+    );
+
+    let bad = run(&["ca", "init", "--out", s(&ca), "--force", "--days", "0"]);
+    assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn ca_signer_certifies_an_authority_key() {
+    let dir = TempDir::new();
+    let ca = ca_init(&dir, "root");
+    let root = cert_at(&ca.join("ca.cert.pem"));
+    let out = ca_signer(&dir, &ca, "traffic", TRAFFIC, &[]);
+    let dsc = cert_at(&out.join("signer.cert.pem"));
+    assert!(dsc.is_signed_by(&root) && !dsc.is_ca());
+    assert_eq!(dsc.authority_code().unwrap().to_string(), TRAFFIC);
+    assert_eq!(dsc.common_name(), Some("traffic"));
+    assert!(dsc.key_usage().unwrap().digital_signature);
+    assert_eq!(
+        dsc.not_after().secs() - dsc.not_before().secs(),
+        1096 * 86_400
+    );
+    let public = fs::read_to_string(out.join("issuer.pub.pem")).unwrap();
+    assert_eq!(
+        dsc.public_key(),
+        &elicence::PublicKey::from_pem(&public).unwrap()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(out.join("issuer.key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // Refuses to overwrite; --pub certifies an existing key (a renewal).
+    let again = run(&[
+        "ca",
+        "signer",
+        "--ca",
+        s(&ca),
+        "--name",
+        "traffic",
+        "--uscc",
+        TRAFFIC,
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(code(&again), 2);
+    assert!(stderr(&again).contains("--force"));
+    let renewed = dir.path("renewed");
+    let pub_path = out.join("issuer.pub.pem");
+    let result = run(&[
+        "ca",
+        "signer",
+        "--ca",
+        s(&ca),
+        "--name",
+        "traffic",
+        "--uscc",
+        TRAFFIC,
+        "--out",
+        s(&renewed),
+        "--pub",
+        s(&pub_path),
+        "--days",
+        "10",
+    ]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+    assert_eq!(
+        cert_at(&renewed.join("signer.cert.pem")).public_key(),
+        dsc.public_key()
+    );
+    assert!(!renewed.join("issuer.key.pem").exists());
+
+    // A code with a wrong check character is a usage error, and nothing is written.
+    let bad = dir.path("bad");
+    let result = run(&[
+        "ca",
+        "signer",
+        "--ca",
+        s(&ca),
+        "--name",
+        "x",
+        "--uscc",
+        "111100000000213453",
+        "--out",
+        s(&bad),
+    ]);
+    assert_eq!(code(&result), 2);
+    assert!(
+        stderr(&result).contains("check character"),
+        "{}",
+        stderr(&result)
+    );
+    assert!(!bad.exists());
+
+    // A missing CA is named.
+    let missing = dir.path("no-ca");
+    let result = run(&[
+        "ca",
+        "signer",
+        "--ca",
+        s(&missing),
+        "--name",
+        "x",
+        "--uscc",
+        TRAFFIC,
+        "--out",
+        s(&bad),
+    ]);
+    assert_eq!(code(&result), 2);
+    assert!(
+        stderr(&result).contains("ca.key.pem"),
+        "{}",
+        stderr(&result)
+    );
+
+    // A signer directory is not a CA.
+    fs::copy(out.join("issuer.key.pem"), out.join("ca.key.pem")).unwrap();
+    fs::copy(out.join("signer.cert.pem"), out.join("ca.cert.pem")).unwrap();
+    let result = run(&[
+        "ca",
+        "signer",
+        "--ca",
+        s(&out),
+        "--name",
+        "x",
+        "--uscc",
+        TRAFFIC,
+        "--out",
+        s(&bad),
+    ]);
+    assert_eq!(code(&result), 2);
+    assert!(stderr(&result).contains("not a CA"), "{}", stderr(&result));
+}
+
+#[test]
+fn issue_with_cert_checks_key_authority_and_time() {
+    let dir = TempDir::new();
+    let ca = ca_init(&dir, "root");
+    let traffic = ca_signer(&dir, &ca, "traffic", TRAFFIC, &[]);
+    let market = ca_signer(&dir, &ca, "market", MARKET, &[]);
+    let licence = example("driving-licence");
+    let issue = |key: &Path, cert: &Path, at: &str| {
+        run(&[
+            "issue",
+            "--key",
+            s(key),
+            "--cert",
+            s(cert),
+            "--licence",
+            s(&licence),
+            "--at",
+            at,
+        ])
+    };
+    let traffic_key = traffic.join("issuer.key.pem");
+    let traffic_cert = traffic.join("signer.cert.pem");
+    let market_key = market.join("issuer.key.pem");
+    let market_cert = market.join("signer.cert.pem");
+
+    let ok = issue(&traffic_key, &traffic_cert, SIGNED_AT);
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+    assert!(stdout(&ok).starts_with("https://"));
+
+    // The market regulator may not sign in the traffic police's name.
+    let out = issue(&market_key, &market_cert, SIGNED_AT);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("another authority"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains(MARKET) && stderr(&out).contains(TRAFFIC));
+    assert!(stdout(&out).is_empty());
+
+    // A certificate for another key.
+    let out = issue(&market_key, &traffic_cert, SIGNED_AT);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("does not certify the key"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Outside the certificate's validity.
+    let out = issue(&traffic_key, &traffic_cert, "2030-01-01T00:00:00Z");
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("not at the signing time"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A root certificate is not a document signer's.
+    let out = issue(&ca.join("ca.key.pem"), &ca.join("ca.cert.pem"), SIGNED_AT);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("CA certificate"), "{}", stderr(&out));
+
+    // Batch: the line in another authority's name is named, nothing is written.
+    let lines: Vec<String> = EXAMPLES.iter().map(|n| compact_example(n)).collect();
+    let batch = write_batch(&dir, &lines);
+    let codes = dir.path("codes.txt");
+    let out = run(&[
+        "issue",
+        "--key",
+        s(&traffic_key),
+        "--cert",
+        s(&traffic_cert),
+        "--batch",
+        s(&batch),
+        "--out",
+        s(&codes),
+        "--at",
+        SIGNED_AT,
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+    assert!(!codes.exists());
+}
+
+#[test]
+fn verify_with_roots_checks_chain_and_authority() {
+    let dir = TempDir::new();
+    let ca = ca_init(&dir, "root");
+    let roots = ca.join("ca.cert.pem");
+    let traffic = ca_signer(&dir, &ca, "traffic", TRAFFIC, &[]);
+    let market = ca_signer(&dir, &ca, "market", MARKET, &[]);
+    let traffic_cert = traffic.join("signer.cert.pem");
+    let market_cert = market.join("signer.cert.pem");
+    let genuine = issue_driving(
+        &traffic.join("issuer.key.pem"),
+        &["--cert", s(&traffic_cert)],
+    );
+    // Without --cert the CLI signs anything: a forgery a verifier must catch.
+    let forged = issue_driving(&market.join("issuer.key.pem"), &[]);
+    let verify = |text: &str, extra: &[&str]| {
+        let mut args = vec!["verify", "--roots", s(&roots)];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--at", VALID_AT, text]);
+        run(&args)
+    };
+    let both = ["--signers", s(&traffic_cert), "--signers", s(&market_cert)];
+
+    let out = verify(&genuine, &both);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(field(&json(&out), "/licence/holder/name"), "王小明");
+
+    let out = verify(&forged, &both);
+    assert_eq!(code(&out), 1);
+    let verdict = json(&out);
+    assert_eq!(reason_codes(&verdict), ["authority_mismatch"]);
+    assert!(field(&verdict, "/licence").is_null());
+
+    // The signer's certificate is needed: the root alone knows no keys.
+    let out = verify(&genuine, &[]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(reason_codes(&json(&out)), ["unknown_key"]);
+
+    // A signer certified by another, unrelated root (same name, other key).
+    let rogue_ca = ca_init(&dir, "rogue-root");
+    let rogue = ca_signer(&dir, &rogue_ca, "rogue", TRAFFIC, &[]);
+    let rogue_cert = rogue.join("signer.cert.pem");
+    let rogue_text = issue_driving(&rogue.join("issuer.key.pem"), &["--cert", s(&rogue_cert)]);
+    let out = verify(&rogue_text, &["--signers", s(&rogue_cert)]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(reason_codes(&json(&out)), ["broken_chain"]);
+    // A signer under a root of another name that the verifier does not trust.
+    let other = dir.path("other-root");
+    let result = run(&[
+        "ca",
+        "init",
+        "--out",
+        s(&other),
+        "--name",
+        "another root",
+        "--at",
+        "2023-01-01T00:00:00Z",
+    ]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+    let other_signer = ca_signer(&dir, &other, "other", TRAFFIC, &[]);
+    let other_cert = other_signer.join("signer.cert.pem");
+    let foreign = issue_driving(
+        &other_signer.join("issuer.key.pem"),
+        &["--cert", s(&other_cert)],
+    );
+    let out = verify(&foreign, &["--signers", s(&other_cert)]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(reason_codes(&json(&out)), ["untrusted_root"]);
+    // Trusting that root too makes it valid.
+    let other_root = other.join("ca.cert.pem");
+    let out = verify(
+        &foreign,
+        &["--roots", s(&other_root), "--signers", s(&other_cert)],
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+
+    // --pub and --roots together: either may vouch.
+    let (key, public) = keygen(&dir, "bare");
+    let bare = issue_driving(&key, &[]);
+    let out = run(&[
+        "verify",
+        "--pub",
+        s(&public),
+        "--roots",
+        s(&roots),
+        "--signers",
+        s(&traffic_cert),
+        "--at",
+        VALID_AT,
+        &bare,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+
+    // A bundle with a bad entry: a warning naming the file and entry, the rest is used.
+    let bundle = dir.path("bundle.pem");
+    fs::write(
+        &bundle,
+        format!(
+            "{}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n{}",
+            fs::read_to_string(&market_cert).unwrap(),
+            fs::read_to_string(&traffic_cert).unwrap()
+        ),
+    )
+    .unwrap();
+    let out = verify(&genuine, &["--signers", s(&bundle)]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bundle.pem: skipped entry 2"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A roots file with no certificate, a missing file: usage errors naming the file.
+    let empty = dir.path("empty.pem");
+    fs::write(&empty, "no certificates here\n").unwrap();
+    let out = run(&["verify", "--roots", s(&empty), "--at", VALID_AT, &genuine]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("empty.pem"), "{}", stderr(&out));
+    let missing = dir.path("missing.pem");
+    let out = run(&["verify", "--roots", s(&missing), "--at", VALID_AT, &genuine]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("missing.pem"), "{}", stderr(&out));
+
+    // Neither --pub nor --roots; --signers without --roots.
+    assert_eq!(code(&run(&["verify", "--at", VALID_AT, &genuine])), 2);
+    let out = run(&["verify", "--signers", s(&traffic_cert), &genuine]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn ca_intermediate_chains_signers_to_the_root() {
+    let dir = TempDir::new();
+    let ca = ca_init(&dir, "root");
+    let mid = dir.path("mid");
+    let out = run(&[
+        "ca",
+        "intermediate",
+        "--ca",
+        s(&ca),
+        "--name",
+        "省级CA",
+        "--out",
+        s(&mid),
+        "--path-len",
+        "0",
+        "--at",
+        "2023-01-01T00:00:00Z",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mid_cert = cert_at(&mid.join("ca.cert.pem"));
+    assert!(mid_cert.is_ca() && mid_cert.path_len() == Some(0));
+    assert!(mid_cert.is_signed_by(&cert_at(&ca.join("ca.cert.pem"))));
+
+    let traffic = ca_signer(&dir, &mid, "traffic", TRAFFIC, &[]);
+    let cert = traffic.join("signer.cert.pem");
+    let text = issue_driving(&traffic.join("issuer.key.pem"), &["--cert", s(&cert)]);
+    let roots = ca.join("ca.cert.pem");
+    let mid_path = mid.join("ca.cert.pem");
+    let out = run(&[
+        "verify",
+        "--roots",
+        s(&roots),
+        "--signers",
+        s(&mid_path),
+        "--signers",
+        s(&cert),
+        "--at",
+        VALID_AT,
+        &text,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    // Without the intermediate the chain stops at an unknown issuer.
+    let out = run(&[
+        "verify",
+        "--roots",
+        s(&roots),
+        "--signers",
+        s(&cert),
+        "--at",
+        VALID_AT,
+        &text,
+    ]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(reason_codes(&json(&out)), ["untrusted_root"]);
 }
 
 #[test]
@@ -661,12 +1272,19 @@ fn render_errors_are_reported() {
 fn help_works_for_every_subcommand() {
     let out = run(&["--help"]);
     assert_eq!(code(&out), 0);
-    for sub in ["keygen", "issue", "verify", "inspect", "render", "demo"] {
+    for sub in [
+        "keygen", "issue", "verify", "inspect", "render", "demo", "ca",
+    ] {
         assert!(stdout(&out).contains(sub), "{sub}");
         let help = run(&[sub, "--help"]);
         assert_eq!(code(&help), 0, "{sub}");
         assert!(stdout(&help).contains("Usage: elicence"), "{sub}");
         let help = run(&["help", sub]);
         assert_eq!(code(&help), 0, "{sub}");
+    }
+    for sub in ["init", "signer", "intermediate"] {
+        let help = run(&["ca", sub, "--help"]);
+        assert_eq!(code(&help), 0, "{sub}");
+        assert!(stdout(&help).contains("Usage: elicence ca"), "{sub}");
     }
 }

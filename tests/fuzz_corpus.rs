@@ -5,7 +5,7 @@
 //!
 //! `ELICENCE_WRITE_SEEDS=1 cargo test --all-features --test fuzz_corpus write_seeds`
 //! rewrites the generated seed files (without `embedded-font`, all but the
-//! rendered licence PDF).
+//! rendered licence PDF; without `ca`, the generated certificates).
 //!
 //! The `template` and `pdf_envelope` checks need the `render` feature; without
 //! it their corpora are skipped.
@@ -24,7 +24,7 @@ use std::fs;
 use std::panic::catch_unwind;
 use std::path::{Path, PathBuf};
 
-use elicence::{Licence, QrBase, SignedLicence, SigningKey, UnixTime, qr};
+use elicence::{Licence, QrBase, SignedLicence, Signer, SigningKey, UnixTime, qr};
 
 /// A fuzz target's check.
 type Check = fn(&[u8]);
@@ -36,6 +36,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("qr_text", checks::qr_text),
     ("licence_json", checks::licence_json),
     ("ident", checks::ident),
+    ("certificate", checks::certificate),
     #[cfg(feature = "render")]
     ("template", checks::template),
     #[cfg(feature = "render")]
@@ -153,7 +154,9 @@ fn every_fuzz_target_has_a_check() {
 /// licences, signed with the RFC 8032 test-1 key at a fixed time, as envelopes
 /// and as QR text, with broken variants of each; identifier strings; the
 /// example templates and broken ones; small hand-made PDFs carrying an
-/// envelope, and (with `embedded-font`) a licence PDF rendered by the library.
+/// envelope, and (with `embedded-font`) a licence PDF rendered by the library;
+/// (with `ca`) a root, intermediate and document-signer certificate made from
+/// fixed keys, times and serials, as DER and PEM, with broken variants.
 #[test]
 fn write_seeds() {
     if std::env::var_os("ELICENCE_WRITE_SEEDS").is_none_or(|v| v != "1") {
@@ -316,6 +319,10 @@ fn write_seeds() {
     for (name, pdf) in pdfs {
         write("pdf_envelope", name, &pdf);
     }
+    #[cfg(feature = "ca")]
+    for (name, data) in certificate_seeds() {
+        write("certificate", name, &data);
+    }
     #[cfg(feature = "embedded-font")]
     {
         use elicence::render::{FontSet, Renderer};
@@ -449,6 +456,224 @@ fn zlib_stored(data: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(&((b << 16) | a).to_be_bytes());
     out
+}
+
+/// The document-signer seed's authority code (organizationIdentifier).
+const SEED_DSC_CODE: &str = "111100000000213452";
+
+/// Key seeds of the certificate seeds' root, intermediate and document signer.
+const SEED_ROOT_KEY: [u8; 32] = [1; 32];
+const SEED_MID_KEY: [u8; 32] = [2; 32];
+const SEED_DSC_KEY: [u8; 32] = [3; 32];
+
+/// Validity of the generated CA and document-signer certificates.
+const SEED_CA_VALIDITY: (&str, &str) = ("2024-01-01T00:00:00Z", "2044-01-01T00:00:00Z");
+const SEED_DSC_VALIDITY: (&str, &str) = ("2025-01-01T00:00:00+08:00", "2030-01-01T00:00:00+08:00");
+
+/// The generated certificate seeds (file name, bytes): a root, an
+/// intermediate (path length 0) and a document signer, Ed25519 from fixed
+/// keys, times and serials, as DER and as a PEM bundle; a bundle with a
+/// PUBLIC KEY block before the root; and broken variants (truncated,
+/// trailing byte, bad signature, bad base64, no END line).
+#[cfg(feature = "ca")]
+fn certificate_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use elicence::trust::ca::{CertificateRequest, Role, issue, self_signed, to_pem};
+
+    let request = |name: &str, code: Option<&str>, (from, to): (&str, &str), role, serial| {
+        CertificateRequest {
+            common_name: name.into(),
+            organization: Some(name.into()),
+            authority_code: code.map(|c| c.parse().unwrap()),
+            not_before: UnixTime::parse_rfc3339(from).unwrap(),
+            not_after: UnixTime::parse_rfc3339(to).unwrap(),
+            role,
+            serial: [serial; 16],
+        }
+    };
+    let root_key = SigningKey::from_seed(&SEED_ROOT_KEY);
+    let mid_key = SigningKey::from_seed(&SEED_MID_KEY);
+    let dsc_key = SigningKey::from_seed(&SEED_DSC_KEY);
+    let root = self_signed(
+        &request("电子证照示例根CA", None, SEED_CA_VALIDITY, Role::Root, 0x11),
+        &root_key,
+    )
+    .unwrap();
+    let mid = issue(
+        &request(
+            "电子证照示例省级CA",
+            None,
+            SEED_CA_VALIDITY,
+            Role::Intermediate { path_len: Some(0) },
+            0x22,
+        ),
+        &mid_key.public_key(),
+        &root,
+        &root_key,
+    )
+    .unwrap();
+    let dsc = issue(
+        &request(
+            "北京市公安局公安交通管理局",
+            Some(SEED_DSC_CODE),
+            SEED_DSC_VALIDITY,
+            Role::DocumentSigner,
+            0x33,
+        ),
+        &dsc_key.public_key(),
+        &mid,
+        &mid_key,
+    )
+    .unwrap();
+
+    let (root_pem, mid_pem, dsc_pem) = (to_pem(&root), to_pem(&mid), to_pem(&dsc));
+    let der = dsc.der();
+    let mut bad_signature = der.to_vec();
+    *bad_signature.last_mut().unwrap() ^= 1;
+    // One base64 character of the intermediate's block made invalid.
+    let bad_base64 = mid_pem.replacen("-----\nMII", "-----\nM!I", 1);
+    assert_ne!(bad_base64, mid_pem);
+    let no_end = root_pem.replace("-----END CERTIFICATE-----\n", "");
+    vec![
+        ("root.der", root.der().to_vec()),
+        ("intermediate.der", mid.der().to_vec()),
+        ("dsc.der", der.to_vec()),
+        (
+            "chain.pem",
+            format!("{root_pem}{mid_pem}{dsc_pem}").into_bytes(),
+        ),
+        (
+            "public-key-and-root.pem",
+            format!("{}{root_pem}", root_key.public_key().to_pem()).into_bytes(),
+        ),
+        (
+            "dsc-truncated.der",
+            der.get(..der.len() / 2).unwrap().to_vec(),
+        ),
+        ("dsc-trailing.der", [der, &[0]].concat()),
+        ("dsc-bad-signature.der", bad_signature),
+        (
+            "bad-base64.pem",
+            format!("{bad_base64}{dsc_pem}").into_bytes(),
+        ),
+        ("no-end.pem", no_end.into_bytes()),
+    ]
+}
+
+/// The certificate seeds are what their names say. The generated ones
+/// (`certificate_seeds`) parse and chain, or fail as made; the `openssl-*`
+/// ones were made with OpenSSL and committed by hand (see `fuzz/README.md`):
+/// ECDSA P-256 and RSA certificates are refused for their algorithm, a v1
+/// Ed25519 certificate for its version, a bad serialNumber code as such,
+/// and an OpenSSL-made Ed25519 document signer parses.
+#[test]
+fn certificate_seeds_parse_or_fail_as_named() {
+    use elicence::trust::{CertError, Certificate, parse_bundle};
+
+    let dir = fuzz_dir().join("corpus/certificate");
+    let read = |name: &str| fs::read(dir.join(name)).unwrap();
+    let der =
+        |name: &str| Certificate::from_der(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let at = |s: &str| UnixTime::parse_rfc3339(s).unwrap();
+
+    let root = der("root.der");
+    let mid = der("intermediate.der");
+    let dsc = der("dsc.der");
+    assert!(root.is_ca() && root.path_len().is_none() && root.is_signed_by(&root));
+    assert!(mid.is_ca() && mid.path_len() == Some(0) && mid.is_signed_by(&root));
+    assert!(!dsc.is_ca() && dsc.is_signed_by(&mid) && !dsc.is_signed_by(&root));
+    assert_eq!(
+        dsc.authority_code().map(ToString::to_string).as_deref(),
+        Some(SEED_DSC_CODE)
+    );
+    assert_eq!(root.authority_code(), None);
+    assert_eq!(dsc.common_name(), Some("北京市公安局公安交通管理局"));
+    for (cert, seed) in [
+        (&root, SEED_ROOT_KEY),
+        (&mid, SEED_MID_KEY),
+        (&dsc, SEED_DSC_KEY),
+    ] {
+        assert_eq!(
+            cert.public_key(),
+            &SigningKey::from_seed(&seed).public_key()
+        );
+    }
+    assert_eq!(
+        (root.not_before(), root.not_after()),
+        (at(SEED_CA_VALIDITY.0), at(SEED_CA_VALIDITY.1))
+    );
+    assert_eq!(
+        (dsc.not_before(), dsc.not_after()),
+        (at(SEED_DSC_VALIDITY.0), at(SEED_DSC_VALIDITY.1))
+    );
+    let usage = dsc.key_usage().unwrap();
+    assert!(usage.digital_signature && !usage.key_cert_sign);
+    assert!(mid.key_usage().unwrap().key_cert_sign);
+
+    assert_eq!(
+        parse_bundle(&read("chain.pem")),
+        (vec![root.clone(), mid.clone(), dsc.clone()], Vec::new())
+    );
+    assert_eq!(
+        parse_bundle(&read("public-key-and-root.pem")),
+        (vec![root.clone()], Vec::new()),
+        "a PUBLIC KEY block is skipped silently"
+    );
+    let (certs, skipped) = parse_bundle(&read("bad-base64.pem"));
+    assert_eq!(certs, vec![dsc.clone()]);
+    assert!(
+        matches!(skipped.as_slice(), [(0, CertError::Pem(_))]),
+        "{skipped:?}"
+    );
+    let (certs, skipped) = parse_bundle(&read("no-end.pem"));
+    assert!(certs.is_empty());
+    assert!(
+        matches!(skipped.as_slice(), [(0, CertError::Pem(_))]),
+        "{skipped:?}"
+    );
+    let tampered = der("dsc-bad-signature.der");
+    assert!(!tampered.is_signed_by(&mid));
+    for name in ["dsc-truncated.der", "dsc-trailing.der"] {
+        let result = Certificate::from_der(&read(name));
+        assert!(
+            matches!(result, Err(CertError::Der(_))),
+            "{name}: {result:?}"
+        );
+        assert_eq!(
+            parse_bundle(&read(name)),
+            (Vec::new(), vec![(0, result.unwrap_err())])
+        );
+    }
+
+    for (name, oid) in [
+        ("openssl-ecdsa-p256.der", "1.2.840.10045.4.3.2"),
+        ("openssl-rsa.der", "1.2.840.113549.1.1.11"),
+    ] {
+        assert_eq!(
+            Certificate::from_der(&read(name)),
+            Err(CertError::Algorithm {
+                what: "signature",
+                oid: oid.into()
+            }),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        Certificate::from_der(&read("openssl-ed25519-v1.der")),
+        Err(CertError::Version { found: 0 })
+    );
+    assert_eq!(
+        Certificate::from_der(&read("openssl-ed25519-bad-code.der")),
+        Err(CertError::AuthorityCode {
+            value: "NOT-A-CODE".into()
+        })
+    );
+    let openssl = der("openssl-ed25519-dsc.der");
+    assert!(!openssl.is_ca() && openssl.is_signed_by(&openssl));
+    assert_eq!(
+        openssl.authority_code().map(ToString::to_string).as_deref(),
+        Some("91110000600037341L")
+    );
+    assert!(openssl.key_usage().unwrap().digital_signature);
 }
 
 /// The generated seeds are genuine, so fuzzing starts from inputs that reach

@@ -52,6 +52,98 @@ fail() { echo "interop: FAIL: $*" >&2; exit 1; }
 names=(driving-licence business-licence health-permit)
 py="$venv/bin/python"
 
+# The demo's PKI: root → intermediate (path length 0) → one DSC per authority.
+pki="$demo/pki"
+authorities=(traffic-police traffic-police-new market-regulator health-commission)
+epoch() { date -u -d "$1" +%s; }
+signed_at=$(epoch 2025-01-01T01:00:00Z)   # the demo's DEMO_ISSUED_AT
+rotated_at=$(epoch 2025-08-01T01:00:00Z)  # after the traffic police's rotation
+# openssl verify of a DSC at a time (Unix seconds) against the demo root, through the intermediate.
+openssl_verify() { # DSC TIME [CAFILE]
+    openssl verify -attime "$2" -CAfile "${3:-$pki/root.cert.pem}" \
+        -untrusted "$pki/intermediate.cert.pem" "$1" > "$work/openssl.txt" 2>&1
+}
+
+echo "-- openssl verify accepts each demo DSC chain at its signing time, and refuses the rotated-out DSC after its end"
+for a in "${authorities[@]}"; do
+    t=$signed_at; [ "$a" = traffic-police-new ] && t=$rotated_at
+    openssl_verify "$pki/$a/signer.cert.pem" "$t" \
+        || fail "openssl verify refuses pki/$a/signer.cert.pem: $(cat "$work/openssl.txt")"
+done
+openssl_verify "$pki/intermediate.cert.pem" "$signed_at" \
+    || fail "openssl verify refuses the intermediate: $(cat "$work/openssl.txt")"
+if openssl_verify "$pki/traffic-police/signer.cert.pem" "$rotated_at"; then
+    fail "openssl verify accepts the traffic police's first DSC after the rotation"
+fi
+grep -q "expired" "$work/openssl.txt" || fail "the rotated-out DSC is refused, but not as expired: $(cat "$work/openssl.txt")"
+
+echo "-- openssl x509 shows each DSC's authority code as subject organizationIdentifier (2.5.4.97); CA flags and key usage as FORMAT.md says"
+for a in "${authorities[@]}"; do
+    dsc="$pki/$a/signer.cert.pem"
+    # The issuer code of the example licence this authority signs.
+    case $a in
+        traffic-police*) ex=driving-licence;; market-regulator) ex=business-licence;;
+        *) ex=health-permit;;
+    esac
+    code=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["issuer"]["code"])' \
+        "examples/licences/$ex.json")
+    subject=$(openssl x509 -in "$dsc" -noout -subject -nameopt RFC2253,-esc_msb)
+    case "$subject" in *"organizationIdentifier=$code"*) ;;
+        *) fail "pki/$a: subject '$subject' lacks organizationIdentifier=$code";; esac
+    openssl x509 -in "$dsc" -noout -text > "$work/x509.txt"
+    grep -q "organizationIdentifier = $code" "$work/x509.txt" || fail "pki/$a: -text lacks the authority code"
+    grep -q "CA:FALSE" "$work/x509.txt" || fail "pki/$a: not CA:FALSE"
+    grep -A1 "Key Usage: critical" "$work/x509.txt" | grep -qx " *Digital Signature" \
+        || fail "pki/$a: key usage is not exactly Digital Signature"
+    openssl pkey -pubin -in "$pki/$a/issuer.pub.pem" -noout || fail "pki/$a: openssl cannot read issuer.pub.pem"
+    [ "$(openssl x509 -in "$dsc" -noout -pubkey)" = "$(cat "$pki/$a/issuer.pub.pem")" ] \
+        || fail "pki/$a: the DSC does not certify issuer.pub.pem"
+done
+for ca in root intermediate; do
+    openssl x509 -in "$pki/$ca.cert.pem" -noout -text > "$work/x509.txt"
+    grep -q "CA:TRUE" "$work/x509.txt" || fail "pki/$ca: not CA:TRUE"
+    grep -q "Certificate Sign" "$work/x509.txt" || fail "pki/$ca: no keyCertSign"
+done
+grep -q "pathlen:0" "$work/x509.txt" || fail "pki/intermediate: no path length 0"
+
+echo "-- a forged chain (a DSC in the traffic police's name under a second root named like the demo's) is refused by openssl verify and the CLI"
+rogue="$work/rogue"
+"$bin" ca init --out "$rogue/ca" --at 2024-01-01T00:00:00Z > /dev/null
+openssl pkey -in "$rogue/ca/ca.key.pem" -noout || fail "openssl cannot read the key ca init writes"
+[ "$(stat -c %a "$rogue/ca/ca.key.pem")" = 600 ] || fail "ca.key.pem is not mode 600"
+"$bin" ca signer --ca "$rogue/ca" --name 北京市公安局公安交通管理局 --uscc 111100000000213452 \
+    --out "$rogue/traffic" --at 2024-06-01T00:00:00Z > /dev/null
+openssl verify -attime "$signed_at" -CAfile "$rogue/ca/ca.cert.pem" "$rogue/traffic/signer.cert.pem" \
+    > "$work/openssl.txt" 2>&1 || fail "the rogue chain is not even well-formed: $(cat "$work/openssl.txt")"
+[ "$(openssl x509 -in "$rogue/ca/ca.cert.pem" -noout -subject)" = "$(openssl x509 -in "$pki/root.cert.pem" -noout -subject)" ] \
+    || fail "the rogue root is not named like the demo root"
+if openssl verify -attime "$signed_at" -CAfile "$pki/root.cert.pem" "$rogue/traffic/signer.cert.pem" \
+    > "$work/openssl.txt" 2>&1; then
+    fail "openssl verify accepts a DSC from another root against the demo root"
+fi
+"$bin" issue --key "$rogue/traffic/issuer.key.pem" --cert "$rogue/traffic/signer.cert.pem" \
+    --licence examples/licences/driving-licence.json --at 2025-01-01T09:00:00+08:00 \
+    --out "$rogue/dl.cose" > /dev/null
+rc=0
+"$bin" verify --roots "$pki/root.cert.pem" --signers "$pki/signers.pem" \
+    --signers "$rogue/traffic/signer.cert.pem" --at "$at" --cose "$rogue/dl.cose" > "$work/verify.json" || rc=$?
+[ $rc = 1 ] || fail "verify exits $rc, not 1, on a licence from the rogue chain"
+grep -q '"broken_chain"' "$work/verify.json" || fail "the rogue chain is not refused as broken_chain: $(cat "$work/verify.json")"
+
+echo "-- the CLI verifies the demo's trust licences against the demo root: 4 valid, the forgery authority_mismatch, the old key after rotation signer_not_valid_at_issuance"
+for case in driving-licence:0 business-licence:0 health-permit:0 driving-licence-new-key:0 \
+    forged-driving-licence:authority_mismatch driving-licence-old-key-after-rotation:signer_not_valid_at_issuance; do
+    file=${case%%:*} want=${case#*:} rc=0
+    "$bin" verify --roots "$pki/root.cert.pem" --signers "$pki/signers.pem" --at "$at" \
+        --cose "$demo/trust/$file.cose" > "$work/verify.json" || rc=$?
+    if [ "$want" = 0 ]; then
+        [ $rc = 0 ] || fail "trust/$file: verify exits $rc: $(cat "$work/verify.json")"
+    else
+        [ $rc = 1 ] || fail "trust/$file: verify exits $rc, not 1"
+        grep -q "\"$want\"" "$work/verify.json" || fail "trust/$file: not refused for $want: $(cat "$work/verify.json")"
+    fi
+done
+
 # Exit status of the CLI's verify on one QR text, for the demo's key and time.
 verify_status() {
     local rc=0

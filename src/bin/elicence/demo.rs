@@ -1,8 +1,11 @@
 //! `elicence demo`: issue every example licence with a fixed, public key and
-//! verify it, leaving files a user can check by hand.
+//! verify it, leaving files a user can check by hand; then the same under a
+//! demo PKI (see [`trust`]): certified authorities, a forgery, a rotation.
 //!
 //! The demo is a list of steps over one shared [`Demo`] state, so that later
 //! steps (rendering, seals) slot in without touching the others.
+
+mod trust;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -54,13 +57,17 @@ const PHOTOS: [(&str, &[u8]); 1] = [(
 type Step = fn(&mut Demo) -> Result<(), CliError>;
 
 /// The steps, in order.
-const STEPS: [Step; 6] = [
+const STEPS: [Step; 10] = [
     announce,
     issue_examples,
     write_files,
     render_examples,
     report,
+    trust::build_pki,
+    trust::issue_certified,
+    trust::check,
     print_commands,
+    trust::print_commands,
 ];
 
 /// One example licence once signed.
@@ -80,7 +87,10 @@ struct Demo {
     checked_at: UnixTime,
     base: QrBase,
     issued: Vec<Issued>,
+    /// Whether every check came out as it should (valid, or refused where a
+    /// refusal is the point).
     all_valid: bool,
+    trust: trust::State,
 }
 
 pub fn run(args: &DemoArgs) -> CliResult {
@@ -94,6 +104,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
         base: QrBase::default(),
         issued: Vec::new(),
         all_valid: true,
+        trust: trust::State::default(),
     };
     for step in STEPS {
         step(&mut demo)?;
@@ -108,6 +119,9 @@ pub fn run(args: &DemoArgs) -> CliResult {
 fn announce(demo: &mut Demo) -> Result<(), CliError> {
     outln!("WARNING: the demo signs with a FIXED, PUBLIC demo key (the RFC 8032 test-1 seed).")?;
     outln!("Anyone can sign with it. It is for demos only; never trust it for real licences.")?;
+    outln!(
+        "The demo PKI (root CA, intermediate, authorities' keys) is made from fixed, public seeds too."
+    )?;
     outln!("demo key id: {}", demo.key.public_key().key_id())?;
     outln!("issued at:   {}", demo.issued_at)?;
     outln!("checked at:  {}", demo.checked_at)?;

@@ -6,6 +6,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process;
 
+use elicence::trust::{Certificate, parse_bundle};
 use elicence::{PublicKey, SigningKey};
 use zeroize::Zeroizing;
 
@@ -125,4 +126,62 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let mut file = AtomicFile::create(dest, false)?;
     file.write_all(bytes)?;
     file.commit()
+}
+
+/// Refuses, unless `force`, if any of `paths` exists. Checked for every file
+/// before any is written, so a refusal changes nothing.
+pub fn refuse_existing(paths: &[&Path], force: bool, what: &str) -> Result<(), CliError> {
+    if force {
+        return Ok(());
+    }
+    for path in paths {
+        if path.exists() {
+            return Err(CliError::new(format!(
+                "{} already exists; refusing to overwrite {what} (use --force)",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a private key as PKCS#8 PEM to a fresh owner-only file renamed
+/// into place, so the key is never readable by others, not even for a
+/// moment, and --force does not inherit the permissions of the file it
+/// replaces.
+pub fn write_private_key(path: &Path, key: &SigningKey) -> Result<(), CliError> {
+    let pem = key
+        .to_pkcs8_pem()
+        .map_err(|e| CliError::new(format!("cannot encode the private key: {e}")))?;
+    let mut file = AtomicFile::create(path, true)?;
+    file.write_all(pem.as_bytes())?;
+    file.commit()
+}
+
+/// Reads every certificate in a PEM bundle or DER file. Entries that are not
+/// certificates are reported on stderr as warnings naming the file and the
+/// entry; a file with no certificate at all is an error.
+pub fn read_certificates(path: &Path) -> Result<Vec<Certificate>, CliError> {
+    let (certs, skipped) = parse_bundle(&read_bytes(path)?);
+    warn_skipped(path, &skipped);
+    if certs.is_empty() {
+        return Err(CliError::new(format!(
+            "{}: no usable certificate in the file",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// Prints a warning on stderr for each bundle entry that was skipped.
+pub fn warn_skipped(path: &Path, skipped: &[(usize, elicence::trust::CertError)]) {
+    for (index, error) in skipped {
+        // Nothing is left to warn if stderr is gone.
+        let _ = writeln!(
+            io::stderr(),
+            "elicence: warning: {}: skipped entry {} (counting from 1): {error}",
+            path.display(),
+            index + 1
+        );
+    }
 }

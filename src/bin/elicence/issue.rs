@@ -1,22 +1,51 @@
 //! `elicence issue`: sign licences and print or write their QR text.
 
 use std::num::NonZeroUsize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::thread;
 
-use elicence::{Licence, QrBase, SignedLicence, SigningKey, UnixTime, qr};
+use elicence::trust::Certificate;
+use elicence::{Licence, QrBase, SignedLicence, Signer, SigningKey, UnixTime, Uscc, qr};
 
-use crate::files::{AtomicFile, read_signing_key, read_text, write_atomic};
+use crate::ca::authority_of;
+use crate::files::{AtomicFile, read_certificates, read_signing_key, read_text, write_atomic};
 use crate::{CliError, CliResult, IssueArgs, now};
+
+/// What `issue` signs with: the key and, with `--cert`, the document signer
+/// certificate that every licence must agree with.
+struct Signing<'a> {
+    key: SigningKey,
+    dsc: Option<Dsc>,
+    base: &'a QrBase,
+    issued_at: UnixTime,
+}
+
+/// A document signer certificate checked against the key and the signing time.
+struct Dsc {
+    path: PathBuf,
+    cert: Certificate,
+    authority: Uscc,
+}
 
 pub fn run(args: &IssueArgs) -> CliResult {
     let key = read_signing_key(&args.key)?;
     let base = args.qr_base.clone().unwrap_or_default();
     let issued_at = args.at.unwrap_or_else(now);
+    let dsc = args
+        .cert
+        .as_deref()
+        .map(|path| signer_certificate(path, &args.key, &key, issued_at))
+        .transpose()?;
+    let signing = Signing {
+        key,
+        dsc,
+        base: &base,
+        issued_at,
+    };
     match (&args.licence, &args.batch, &args.out) {
-        (Some(licence), None, out) => issue_one(&key, licence, out.as_deref(), &base, issued_at),
-        (None, Some(batch), Some(out)) => issue_batch(&key, batch, out, &base, issued_at),
+        (Some(licence), None, out) => issue_one(&signing, licence, out.as_deref()),
+        (None, Some(batch), Some(out)) => issue_batch(&signing, batch, out),
         // clap's argument groups rule the other combinations out.
         _ => Err(CliError::new(
             "give either --licence, or --batch with --out",
@@ -24,22 +53,93 @@ pub fn run(args: &IssueArgs) -> CliResult {
     }
 }
 
-fn issue_one(
+/// Finds the certificate for `key` in the file at `path` and checks that it
+/// is a document signer certificate, names an authority and is valid at the
+/// signing time: a licence signed otherwise would be refused by verifiers.
+fn signer_certificate(
+    path: &Path,
+    key_path: &Path,
     key: &SigningKey,
-    licence_path: &Path,
-    out: Option<&Path>,
-    base: &QrBase,
     issued_at: UnixTime,
-) -> CliResult {
+) -> Result<Dsc, CliError> {
+    let public = key.public_key();
+    let certs: Vec<Certificate> = read_certificates(path)?
+        .into_iter()
+        .filter(|c| c.public_key() == &public)
+        .collect();
+    // A bundle may hold renewals of one key: the one valid at the signing time is meant.
+    let cert = certs
+        .iter()
+        .find(|c| c.is_valid_at(issued_at))
+        .or_else(|| certs.first())
+        .cloned()
+        .ok_or_else(|| {
+            CliError::new(format!(
+                "{} does not certify the key in {} (key id {}); refusing to sign",
+                path.display(),
+                key_path.display(),
+                public.key_id()
+            ))
+        })?;
+    let refuse =
+        |why: String| CliError::new(format!("{}: {why}; refusing to sign", path.display()));
+    if cert.is_ca() {
+        return Err(refuse(
+            "a CA certificate, not a document signer certificate".to_owned(),
+        ));
+    }
+    if !cert.key_usage().is_some_and(|k| k.digital_signature) {
+        return Err(refuse(
+            "its key usage does not allow digitalSignature".to_owned(),
+        ));
+    }
+    let authority = cert.authority_code().cloned().ok_or_else(|| {
+        refuse("names no authority code (organizationIdentifier 2.5.4.97)".to_owned())
+    })?;
+    if !cert.is_valid_at(issued_at) {
+        return Err(refuse(format!(
+            "valid from {} to {}, not at the signing time {issued_at}",
+            cert.not_before(),
+            cert.not_after()
+        )));
+    }
+    Ok(Dsc {
+        path: path.to_owned(),
+        cert,
+        authority,
+    })
+}
+
+impl Signing<'_> {
+    /// Signs one licence, refusing one whose issuer is not the certified authority.
+    fn sign(&self, licence: Licence) -> Result<SignedLicence, String> {
+        if let Some(dsc) = &self.dsc {
+            let claimed = licence.issuer().code();
+            if claimed != &dsc.authority {
+                return Err(format!(
+                    "the licence names the issuer {} ({claimed}) but {} certifies {}; \
+                     refusing to sign in another authority's name",
+                    licence.issuer().name(),
+                    dsc.path.display(),
+                    authority_of(&dsc.cert)
+                ));
+            }
+        }
+        SignedLicence::sign(licence, &self.key, self.issued_at).map_err(|e| e.to_string())
+    }
+}
+
+fn issue_one(signing: &Signing<'_>, licence_path: &Path, out: Option<&Path>) -> CliResult {
     let json = read_text(licence_path)?;
     let licence = Licence::from_json(&json)
         .map_err(|e| CliError::new(format!("{}: {e}", licence_path.display())))?;
-    let signed =
-        SignedLicence::sign(licence, key, issued_at).map_err(|e| CliError::new(e.to_string()))?;
+    let signed = signing
+        .sign(licence)
+        .map_err(|e| CliError::new(format!("{}: {e}", licence_path.display())))?;
     if let Some(out) = out {
         write_atomic(out, signed.as_bytes())?;
     }
-    outln!("{}", qr::to_qr_text(&signed, base))?;
+    outln!("{}", qr::to_qr_text(&signed, signing.base))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -49,13 +149,7 @@ struct BadLine {
     message: String,
 }
 
-fn issue_batch(
-    key: &SigningKey,
-    batch_path: &Path,
-    out: &Path,
-    base: &QrBase,
-    issued_at: UnixTime,
-) -> CliResult {
+fn issue_batch(signing: &Signing<'_>, batch_path: &Path, out: &Path) -> CliResult {
     let input = read_text(batch_path)?;
     let lines: Vec<(usize, &str)> = input
         .lines()
@@ -69,7 +163,7 @@ fn issue_batch(
     let chunk_results: Vec<Result<Vec<String>, BadLine>> = thread::scope(|scope| {
         let handles: Vec<_> = lines
             .chunks(chunk_len)
-            .map(|chunk| scope.spawn(move || issue_chunk(key, chunk, base, issued_at)))
+            .map(|chunk| scope.spawn(move || issue_chunk(signing, chunk)))
             .collect();
         handles
             .into_iter()
@@ -108,20 +202,14 @@ fn issue_batch(
     Ok(ExitCode::SUCCESS)
 }
 
-fn issue_chunk(
-    key: &SigningKey,
-    chunk: &[(usize, &str)],
-    base: &QrBase,
-    issued_at: UnixTime,
-) -> Result<Vec<String>, BadLine> {
+fn issue_chunk(signing: &Signing<'_>, chunk: &[(usize, &str)]) -> Result<Vec<String>, BadLine> {
     chunk
         .iter()
         .map(|&(line, json)| {
             let bad = |message: String| BadLine { line, message };
             let licence = Licence::from_json(json).map_err(|e| bad(e.to_string()))?;
-            let signed =
-                SignedLicence::sign(licence, key, issued_at).map_err(|e| bad(e.to_string()))?;
-            Ok(qr::to_qr_text(&signed, base))
+            let signed = signing.sign(licence).map_err(bad)?;
+            Ok(qr::to_qr_text(&signed, signing.base))
         })
         .collect()
 }

@@ -15,6 +15,7 @@ macro_rules! outln {
     };
 }
 
+mod ca;
 mod demo;
 mod files;
 mod inspect;
@@ -31,7 +32,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use elicence::render::EcLevel;
-use elicence::{QrBase, UnixTime};
+use elicence::{QrBase, UnixTime, Uscc};
 
 /// Electronic licences (电子证照): COSE_Sign1/Ed25519 envelopes carried in QR text.
 #[derive(Debug, Parser)]
@@ -47,14 +48,103 @@ enum Command {
     Keygen(KeygenArgs),
     /// Sign a licence (or a batch of licences) and print its QR text.
     Issue(IssueArgs),
-    /// Verify QR text or an envelope against trusted public keys.
+    /// Verify QR text or an envelope against trusted public keys or root certificates.
     Verify(VerifyArgs),
     /// Decode QR text or an envelope WITHOUT verifying it, and print it as JSON.
     Inspect(InspectArgs),
     /// Draw a signed licence as a phone PNG and a printable PDF.
     Render(RenderArgs),
-    /// Issue, render and verify the example licences with a fixed, public demo key.
+    /// Issue, render and verify the example licences with a fixed, public demo key;
+    /// then show trust under a demo PKI: certified authorities, a forgery, a key rotation.
     Demo(DemoArgs),
+    /// Make certificates: a root CA, intermediate CAs, and issuing authorities' document signer certificates.
+    #[command(subcommand)]
+    Ca(CaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CaCommand {
+    /// Create a root CA: a new key (ca.key.pem) and a self-signed certificate (ca.cert.pem).
+    Init(CaInitArgs),
+    /// Certify an issuing authority: a new key (issuer.key.pem, issuer.pub.pem) and its
+    /// document signer certificate (signer.cert.pem), signed by the CA in --ca.
+    Signer(CaSignerArgs),
+    /// Create an intermediate CA (ca.key.pem, ca.cert.pem) certified by the CA in --ca.
+    Intermediate(CaIntermediateArgs),
+}
+
+#[derive(Debug, Args)]
+struct CaInitArgs {
+    /// Directory to write ca.key.pem and ca.cert.pem into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The root's commonName.
+    #[arg(long, value_name = "NAME", default_value = "elicence demo root CA")]
+    name: String,
+    /// Validity in days (default 20 years).
+    #[arg(long, value_name = "N", default_value_t = 7305, value_parser = parse_days)]
+    days: u32,
+    /// Start of validity (RFC 3339); defaults to now. Fix it for reproducible demos.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct CaSignerArgs {
+    /// Directory of the certifying CA (its ca.key.pem and ca.cert.pem).
+    #[arg(long = "ca", value_name = "DIR")]
+    ca_dir: PathBuf,
+    /// The authority's name (commonName and organizationName).
+    #[arg(long, value_name = "NAME")]
+    name: String,
+    /// The authority's unified social credit code, written as the subject's
+    /// organizationIdentifier (2.5.4.97); licences it signs must name it as issuer.
+    #[arg(long, value_name = "CODE", value_parser = parse_uscc)]
+    uscc: Uscc,
+    /// Directory to write issuer.key.pem, issuer.pub.pem and signer.cert.pem into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Certify this existing public key (SPKI PEM) instead of generating a key pair;
+    /// only signer.cert.pem is written.
+    #[arg(long = "pub", value_name = "PUB.pem")]
+    public_key: Option<PathBuf>,
+    /// Validity in days (default 3 years).
+    #[arg(long, value_name = "N", default_value_t = 1096, value_parser = parse_days)]
+    days: u32,
+    /// Start of validity (RFC 3339); defaults to now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct CaIntermediateArgs {
+    /// Directory of the certifying CA (its ca.key.pem and ca.cert.pem).
+    #[arg(long = "ca", value_name = "DIR")]
+    ca_dir: PathBuf,
+    /// The intermediate's commonName.
+    #[arg(long, value_name = "NAME")]
+    name: String,
+    /// Directory to write the intermediate's ca.key.pem and ca.cert.pem into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// How many further intermediates may follow below it (pathLenConstraint); unlimited if absent.
+    #[arg(long, value_name = "N")]
+    path_len: Option<u8>,
+    /// Validity in days (default 10 years).
+    #[arg(long, value_name = "N", default_value_t = 3653, value_parser = parse_days)]
+    days: u32,
+    /// Start of validity (RFC 3339); defaults to now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -88,14 +178,28 @@ struct IssueArgs {
     /// Signing time (RFC 3339); defaults to now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     at: Option<UnixTime>,
+    /// The key's document signer certificate (PEM or DER; a bundle may add its chain).
+    /// Signing is refused unless it certifies the key, names the licence's issuer code
+    /// and is valid at the signing time.
+    #[arg(long, value_name = "DSC.pem")]
+    cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("input").required(true).args(["cose", "pdf", "text", "batch"])))]
+#[command(group(ArgGroup::new("trust").required(true).multiple(true).args(["public_keys", "roots"])))]
 struct VerifyArgs {
     /// Trusted issuer public key (SPKI PEM); repeat to trust several.
-    #[arg(long = "pub", value_name = "PUB.pem", required = true)]
+    #[arg(long = "pub", value_name = "PUB.pem")]
     public_keys: Vec<PathBuf>,
+    /// Trusted root CA certificates (PEM bundle or DER); repeat for several files.
+    /// Licences then verify if their signer's certificate chains to one of them,
+    /// names the licence's issuer and was valid when the licence was signed.
+    #[arg(long, value_name = "ROOTS.pem")]
+    roots: Vec<PathBuf>,
+    /// Document signer and intermediate CA certificates (PEM bundle or DER); repeat for several files.
+    #[arg(long, value_name = "DSCS.pem", requires = "roots")]
+    signers: Vec<PathBuf>,
     /// Verification time (RFC 3339); defaults to now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     at: Option<UnixTime>,
@@ -170,7 +274,8 @@ struct RenderArgs {
 
 #[derive(Debug, Args)]
 struct DemoArgs {
-    /// Directory to write the demo envelopes, QR texts and public key into.
+    /// Directory to write the demo envelopes, QR texts, PNGs, PDFs and public key into,
+    /// and the demo PKI (pki/) and the licences signed under it (trust/).
     #[arg(long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
     /// Verification time (RFC 3339); defaults to now. The demo licences
@@ -241,6 +346,20 @@ fn parse_time(s: &str) -> Result<UnixTime, String> {
     UnixTime::parse_rfc3339(s).map_err(|e| e.to_string())
 }
 
+fn parse_uscc(s: &str) -> Result<Uscc, String> {
+    s.parse::<Uscc>().map_err(|e| e.to_string())
+}
+
+fn parse_days(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(days) if (1..=MAX_DAYS).contains(&days) => Ok(days),
+        _ => Err(format!("expected a number of days from 1 to {MAX_DAYS}")),
+    }
+}
+
+/// Longest validity accepted, in days: a hundred years.
+const MAX_DAYS: u32 = 36_525;
+
 fn parse_qr_base(s: &str) -> Result<QrBase, String> {
     QrBase::new(s).map_err(|e| e.to_string())
 }
@@ -254,6 +373,9 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Render(args) => render::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Ca(CaCommand::Init(args)) => ca::init(&args),
+        Command::Ca(CaCommand::Signer(args)) => ca::signer(&args),
+        Command::Ca(CaCommand::Intermediate(args)) => ca::intermediate(&args),
     };
     match result {
         Ok(code) => code,

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use elicence::render::envelope_from_pdf;
+use elicence::trust::{LoadReport, TrustStore};
 use elicence::{TrustedKey, Verdict, Verifier};
 use serde_json::json;
 
-use crate::files::{qr_text_argument, read_bytes, read_public_key, read_text};
+use crate::files::{qr_text_argument, read_bytes, read_public_key, read_text, warn_skipped};
 use crate::{CliError, CliResult, VerifyArgs, now};
 
 pub fn run(args: &VerifyArgs) -> CliResult {
@@ -18,7 +19,10 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         .iter()
         .map(|path| read_public_key(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let verifier = Verifier::new(keys.into_iter().map(TrustedKey::new));
+    let mut verifier = Verifier::new(keys.into_iter().map(TrustedKey::new));
+    if !args.roots.is_empty() {
+        verifier = verifier.with_trust_store(&trust_store(&args.roots, &args.signers)?);
+    }
     let at = args.at.unwrap_or_else(now);
 
     if let Some(batch) = &args.batch {
@@ -52,6 +56,33 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     };
     outln!("{}", pretty(&verdict.to_json_value()))?;
     Ok(exit_for(verdict.is_valid()))
+}
+
+/// The roots and the signer and intermediate certificates from their files.
+/// Entries that are not certificates are warned about; a file without any
+/// certificate is an error, as it is surely not what was meant.
+fn trust_store(roots: &[PathBuf], signers: &[PathBuf]) -> Result<TrustStore, CliError> {
+    let mut store = TrustStore::new();
+    let files = roots
+        .iter()
+        .map(|path| (path, true))
+        .chain(signers.iter().map(|path| (path, false)));
+    for (path, is_root) in files {
+        let bytes = read_bytes(path)?;
+        let report: LoadReport = if is_root {
+            store.load_roots(&bytes)
+        } else {
+            store.load_certificates(&bytes)
+        };
+        warn_skipped(path, &report.skipped);
+        if report.added == 0 {
+            return Err(CliError::new(format!(
+                "{}: no usable certificate in the file",
+                path.display()
+            )));
+        }
+    }
+    Ok(store)
 }
 
 /// Prints the `--details` lines (invalid codes only) and then the summary, all

@@ -1,0 +1,10 @@
+//! Fuzz target `certificate`: the checks are `checks::certificate` in
+//! `fuzz/checks.rs`, which `tests/fuzz_corpus.rs` also runs over the committed
+//! corpus.
+
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::certificate(data));

@@ -1,6 +1,7 @@
 //! Envelope benchmarks, all in one run so the ratios sit side by side:
 //! raw Ed25519 (`raw/*`) against the crate's issue and verify paths, batch
-//! against single verification, and the decoding sub-steps (`decode/*`).
+//! against single verification, verification with a bare key against a trust
+//! store (`verify/*`), and the decoding sub-steps (`decode/*`).
 //!
 //! `cargo bench --bench envelope` (about a minute); `-- --test` to smoke-test.
 
@@ -16,7 +17,9 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::Signer as _;
+use elicence::trust::TrustStore;
 use elicence::{Licence, QrBase, SignedLicence, SigningKey, TrustedKey, UnixTime, Verifier, qr};
+use sha2::{Digest, Sha256};
 
 const DRIVING_LICENCE: &str = include_str!("../examples/licences/driving-licence.json");
 
@@ -25,6 +28,12 @@ const SEED: [u8; 32] = [
     0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
     0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60,
 ];
+
+/// The trust vectors' PKI (`test-vectors/trust/`): the root, the
+/// intermediate, and the traffic police's document signer certificate.
+const TRUST_ROOT: &str = include_str!("../test-vectors/trust/root.pem");
+const TRUST_INTERMEDIATE: &str = include_str!("../test-vectors/trust/intermediate.pem");
+const TRUST_DSC: &str = include_str!("../test-vectors/trust/dsc-traffic.pem");
 
 /// Sizes of the batch benchmarks.
 const BATCH_SIZES: [usize; 2] = [64, 256];
@@ -74,9 +83,37 @@ fn envelope_benches(c: &mut Criterion) {
     });
     steps.finish();
 
+    // The same licence signed by the DSC's key (seed as in
+    // test-vectors/trust/vectors.json), verified through a trust store whose
+    // chains are checked once, when the verifier is built; and, as a control
+    // on the same text, with that key trusted bare.
+    let dsc_key = SigningKey::from_seed(&Sha256::digest("elicence trust vectors: traffic").into());
+    let dsc_text = qr::to_qr_text(
+        &SignedLicence::sign(licence.clone(), &dsc_key, signed_at).unwrap(),
+        &base,
+    );
+    let mut store = TrustStore::new();
+    assert_eq!(store.load_roots(TRUST_ROOT.as_bytes()).added, 1);
+    assert_eq!(
+        store.load_certificates(TRUST_INTERMEDIATE.as_bytes()).added,
+        1
+    );
+    assert_eq!(store.load_certificates(TRUST_DSC.as_bytes()).added, 1);
+    let trust_verifier = Verifier::new([]).with_trust_store(&store);
+    let dsc_bare_verifier =
+        Verifier::new([TrustedKey::new(elicence::Signer::public_key(&dsc_key))]);
+    assert!(trust_verifier.verify_qr_text(&dsc_text, at).is_valid());
+    assert!(dsc_bare_verifier.verify_qr_text(&dsc_text, at).is_valid());
+
     let mut verify = c.benchmark_group("verify");
     verify.bench_function("qr_text", |b| {
         b.iter(|| verifier.verify_qr_text(black_box(&text), at))
+    });
+    verify.bench_function("qr_text_dsc_bare_key", |b| {
+        b.iter(|| dsc_bare_verifier.verify_qr_text(black_box(&dsc_text), at))
+    });
+    verify.bench_function("qr_text_trust_store", |b| {
+        b.iter(|| trust_verifier.verify_qr_text(black_box(&dsc_text), at))
     });
     verify.bench_function("bytes", |b| {
         b.iter(|| verifier.verify_bytes(black_box(signed.as_bytes()), at))

@@ -10,11 +10,16 @@ count() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$n" 2>&1 \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
+# The last two: the same licence signed by a DSC's key, verified with that key
+# trusted bare and through a trust store (root, intermediate, DSC).
+ops=(raw_sign issue raw_verify verify verify_dsc_bare verify_trust)
 setup=$(count setup)
 declare -A per
-for op in raw_sign issue raw_verify verify; do
+for op in "${ops[@]}"; do
     per[$op]=$(( ($(count "$op") - setup) / n ))
-    printf '%-11s %9d instructions\n' "$op" "${per[$op]}"
+    printf '%-15s %9d instructions\n' "$op" "${per[$op]}"
 done
 awk -v i="${per[issue]}" -v s="${per[raw_sign]}" -v v="${per[verify]}" -v r="${per[raw_verify]}" \
     'BEGIN { printf "issue / raw sign:     %.3f\nverify / raw verify:  %.3f\n", i / s, v / r }'
+awk -v t="${per[verify_trust]}" -v b="${per[verify_dsc_bare]}" -v r="${per[raw_verify]}" \
+    'BEGIN { printf "trust store / bare key (same text): %.4f\ntrust store / raw verify:           %.3f\n", t / b, t / r }' 

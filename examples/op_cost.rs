@@ -4,15 +4,18 @@
 //! the ratios that the README's figures table quotes.
 //!
 //! Usage: `op_cost OP N`, where OP is `setup` (everything but the loop),
-//! `raw_sign`, `issue`, `raw_verify` or `verify`.
+//! `raw_sign`, `issue`, `raw_verify`, `verify`, `verify_dsc_bare` (a DSC's
+//! key trusted bare) or `verify_trust` (the same text through a trust store).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 
 use ed25519_dalek::Signer as _;
 use elicence::{
-    Licence, QrBase, SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Verifier, qr,
+    Licence, QrBase, SignedLicence, Signer, SigningKey, TrustStore, TrustedKey, UnixTime, Verifier,
+    qr,
 };
+use sha2::{Digest, Sha256};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -30,6 +33,17 @@ fn main() {
     let signature = dalek_key.sign(&message);
     let verifier = Verifier::new([TrustedKey::new(key.public_key())]);
     let base = QrBase::default();
+    // The trust vectors' root, intermediate and traffic police DSC, and the same
+    // licence signed by the DSC's key (seed as in test-vectors/trust/vectors.json).
+    let mut store = TrustStore::new();
+    store.load_roots(include_bytes!("../test-vectors/trust/root.pem"));
+    store.load_certificates(include_bytes!("../test-vectors/trust/intermediate.pem"));
+    store.load_certificates(include_bytes!("../test-vectors/trust/dsc-traffic.pem"));
+    let trust_verifier = Verifier::new([]).with_trust_store(&store);
+    let dsc_key = SigningKey::from_seed(&Sha256::digest("elicence trust vectors: traffic").into());
+    let dsc_signed = SignedLicence::sign(licence.clone(), &dsc_key, at).unwrap();
+    let dsc_text = qr::to_qr_text(&dsc_signed, &base);
+    let dsc_verifier = Verifier::new([TrustedKey::new(dsc_key.public_key())]);
 
     for _ in 0..n {
         match op {
@@ -51,6 +65,20 @@ fn main() {
             }
             "verify" => {
                 assert!(verifier.verify_qr_text(black_box(&text), now).is_valid());
+            }
+            "verify_dsc_bare" => {
+                assert!(
+                    dsc_verifier
+                        .verify_qr_text(black_box(&dsc_text), now)
+                        .is_valid()
+                );
+            }
+            "verify_trust" => {
+                assert!(
+                    trust_verifier
+                        .verify_qr_text(black_box(&dsc_text), now)
+                        .is_valid()
+                );
             }
             other => panic!("unknown op {other}"),
         }

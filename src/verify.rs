@@ -471,8 +471,9 @@ impl Verifier {
                 authentic = false;
             }
         }
-        if let Some((not_before, not_after)) = signer.valid_period() {
-            if issued_at < not_before || issued_at > not_after {
+        if !signer.valid_at(issued_at) {
+            // Report the chain period that comes nearest: the first one.
+            if let Some(&(not_before, not_after)) = signer.valid_periods().first() {
                 reasons.push(Reason::SignerNotValidAtIssuance {
                     kid,
                     issued_at,

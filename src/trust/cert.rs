@@ -24,6 +24,8 @@ pub const OID_ORGANIZATION_IDENTIFIER: &str = "2.5.4.97";
 /// X.520 serialNumber: accepted as well, as some CAs put the code there.
 const OID_SERIAL_NUMBER: &str = "2.5.4.5";
 const OID_COMMON_NAME: &str = "2.5.4.3";
+const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
+const OID_KEY_USAGE: &str = "2.5.29.15";
 const OID_ORGANIZATION: &str = "2.5.4.10";
 
 /// Why bytes are not a usable certificate.
@@ -179,6 +181,16 @@ impl Certificate {
                     expected: 64,
                 })?;
 
+        // RFC 5280 §4.2: a critical extension the verifier does not process
+        // makes the certificate unusable. Only these two are processed.
+        for ext in cert.extensions() {
+            let oid = ext.oid.to_id_string();
+            if ext.critical && oid != OID_BASIC_CONSTRAINTS && oid != OID_KEY_USAGE {
+                return Err(CertError::Extension(format!(
+                    "critical extension {oid} is not understood"
+                )));
+            }
+        }
         let extension = |e: x509_parser::error::X509Error| CertError::Extension(e.to_string());
         let constraints = cert.basic_constraints().map_err(extension)?;
         let (ca, path_len) =

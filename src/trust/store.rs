@@ -10,7 +10,11 @@
 //!   (basicConstraints), has keyCertSign if it has a key usage extension, and
 //!   its pathLenConstraint allows the intermediates below it; the DSC is not a
 //!   CA, has a key usage extension with digitalSignature, and names its
-//!   authority's unified social credit code.
+//!   authority's unified social credit code. Every path is followed (up to
+//!   [`MAX_SIGNATURE_CHECKS`]): a CA renewed under the same name and key gives
+//!   a DSC several chains, and one of them valid at issuance is enough. CA
+//!   certificates' keys are candidates too, refused as `wrong_key_usage`, so
+//!   a licence signed with a CA key is not reported as an unknown key.
 //! - Time follows the chain model: every certificate of the chain must have
 //!   been valid when the licence was signed (`iat`). A licence signed before
 //!   a key was rotated out stays valid until its own expiry, since its DSC was
@@ -100,7 +104,7 @@ impl TrustFailure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentSigner {
     certificate: Certificate,
-    chain: Result<Chain, TrustFailure>,
+    chains: Result<Vec<Chain>, TrustFailure>,
 }
 
 /// What a valid chain allows: the period in which every certificate of it is
@@ -120,20 +124,33 @@ impl DocumentSigner {
 
     /// Why the signer is not trusted, if it is not.
     pub fn failure(&self) -> Option<&TrustFailure> {
-        self.chain.as_ref().err()
+        self.chains.as_ref().err()
     }
 
-    /// The period in which the whole chain is valid, if it is trusted.
-    pub fn valid_period(&self) -> Option<(UnixTime, UnixTime)> {
-        self.chain
+    /// For each valid chain, the period in which all of it is valid.
+    pub fn valid_periods(&self) -> Vec<(UnixTime, UnixTime)> {
+        self.chains
+            .iter()
+            .flatten()
+            .map(|c| (c.not_before, c.not_after))
+            .collect()
+    }
+
+    /// Whether some valid chain was valid, all of it, at `at`.
+    pub fn valid_at(&self, at: UnixTime) -> bool {
+        self.chains
+            .iter()
+            .flatten()
+            .any(|c| c.not_before <= at && at <= c.not_after)
+    }
+
+    /// The authority code the chains vouch for, if the signer is trusted.
+    pub fn authority(&self) -> Option<&Uscc> {
+        self.chains
             .as_ref()
             .ok()
-            .map(|c| (c.not_before, c.not_after))
-    }
-
-    /// The authority code the chain vouches for, if it is trusted.
-    pub fn authority(&self) -> Option<&Uscc> {
-        self.chain.as_ref().ok().map(|c| &c.authority)
+            .and_then(|chains| chains.first())
+            .map(|c| &c.authority)
     }
 }
 
@@ -227,21 +244,28 @@ impl TrustStore {
         &self.roots
     }
 
-    /// Every document signer with its chain checked.
+    /// Every document signer with its chains checked. CA certificates are
+    /// listed too, as signers that may not sign licences, so that a licence
+    /// signed with a CA's key is refused for that and not as an unknown key.
     pub fn document_signers(&self) -> Vec<Arc<DocumentSigner>> {
         self.signers
             .iter()
+            .chain(&self.intermediates)
+            .chain(&self.roots)
             .map(|cert| {
                 Arc::new(DocumentSigner {
                     certificate: cert.clone(),
-                    chain: self.chain(cert),
+                    chains: self.chains(cert),
                 })
             })
             .collect()
     }
 
-    /// Checks the chain from `signer` to a root (see the module's policy).
-    fn chain(&self, signer: &Certificate) -> Result<Chain, TrustFailure> {
+    /// Checks the chains from `signer` to a root (see the module's policy):
+    /// every valid path is kept, since renewed CA certificates give one signer
+    /// several chains with different validity periods. If there is none, the
+    /// failure of the first path tried is the answer.
+    fn chains(&self, signer: &Certificate) -> Result<Vec<Chain>, TrustFailure> {
         if signer.is_ca() {
             return Err(TrustFailure::WrongKeyUsage {
                 subject: name(signer),
@@ -261,102 +285,144 @@ impl TrustStore {
                 .ok_or_else(|| TrustFailure::NoAuthorityCode {
                     subject: name(signer),
                 })?;
-        let mut not_before = signer.not_before();
-        let mut not_after = signer.not_after();
-        let mut current = signer;
-        let mut budget = MAX_SIGNATURE_CHECKS;
-        // `intermediates_below`: CAs passed so far, not counting the root,
-        // which is what pathLenConstraint limits.
-        for intermediates_below in 0..MAX_CHAIN_LEN as u32 - 1 {
-            let issuer = self.issuer_of(current, &mut budget)?;
-            if !issuer.cert.is_ca() {
-                return Err(TrustFailure::NotCa {
-                    subject: name(issuer.cert),
-                });
-            }
-            if issuer.cert.key_usage().is_some_and(|k| !k.key_cert_sign) {
-                return Err(TrustFailure::WrongKeyUsage {
-                    subject: name(issuer.cert),
-                    needed: "keyCertSign",
-                });
-            }
-            if issuer
-                .cert
-                .path_len()
-                .is_some_and(|limit| intermediates_below > limit)
-            {
-                return Err(TrustFailure::ChainTooLong {
-                    subject: name(issuer.cert),
-                });
-            }
-            not_before = not_before.max(issuer.cert.not_before());
-            not_after = not_after.min(issuer.cert.not_after());
-            if issuer.is_root {
-                return Ok(Chain {
-                    not_before,
-                    not_after,
-                    authority,
-                });
-            }
-            current = issuer.cert;
+        let mut search = Search {
+            store: self,
+            budget: MAX_SIGNATURE_CHECKS,
+            found: Vec::new(),
+            first_failure: None,
+        };
+        search.extend(signer, 1, 0, (signer.not_before(), signer.not_after()));
+        if search.found.is_empty() {
+            return Err(search.first_failure.unwrap_or(TrustFailure::UntrustedRoot {
+                subject: name(signer),
+                issuer: issuer_name(signer),
+            }));
         }
-        Err(TrustFailure::ChainTooLong {
-            subject: name(current),
-        })
+        Ok(search
+            .found
+            .into_iter()
+            .map(|(not_before, not_after)| Chain {
+                not_before,
+                not_after,
+                authority: authority.clone(),
+            })
+            .collect())
     }
 
-    /// The certificate that signed `cert`: a root if one did, else an
-    /// intermediate. A name match whose signature fails is a broken chain
-    /// only if no other certificate with that name verifies.
-    fn issuer_of<'a>(
+    /// Every certificate whose name is `cert`'s issuer name: roots first, then
+    /// intermediates, then (last, so a chain through one is reported as such
+    /// rather than as an unknown issuer) non-CA certificates.
+    fn named_issuers<'a>(
         &'a self,
-        cert: &Certificate,
-        budget: &mut usize,
-    ) -> Result<Issuer<'a>, TrustFailure> {
-        let named = |c: &&Certificate| c.subject_der() == cert.issuer_der();
+        cert: &'a Certificate,
+    ) -> impl Iterator<Item = (&'a Certificate, bool)> {
+        let named = move |c: &&Certificate| c.subject_der() == cert.issuer_der();
         let roots = self.roots.iter().filter(named).map(|c| (c, true));
-        // Non-CA certificates are searched last, so that a chain through one
-        // is reported as such rather than as an unknown issuer.
-        let cas = self
+        let others = self
             .intermediates
             .iter()
             .chain(&self.signers)
             .filter(named)
-            .filter(|c| *c != cert)
+            .filter(move |c| *c != cert)
             .map(|c| (c, false));
-        let mut any_named = false;
-        for (candidate, is_root) in roots.chain(cas) {
-            any_named = true;
-            if *budget == 0 {
-                return Err(TrustFailure::ChainTooLong {
-                    subject: name(cert),
-                });
-            }
-            *budget -= 1;
-            if cert.is_signed_by(candidate) {
-                return Ok(Issuer {
-                    cert: candidate,
-                    is_root,
-                });
-            }
-        }
-        Err(if any_named {
-            TrustFailure::BrokenChain {
-                subject: name(cert),
-                issuer: issuer_name(cert),
-            }
-        } else {
-            TrustFailure::UntrustedRoot {
-                subject: name(cert),
-                issuer: issuer_name(cert),
-            }
-        })
+        roots.chain(others)
     }
 }
 
-struct Issuer<'a> {
-    cert: &'a Certificate,
-    is_root: bool,
+/// A bounded depth-first search for chains to a root.
+struct Search<'a> {
+    store: &'a TrustStore,
+    budget: usize,
+    /// The common validity period of each chain found.
+    found: Vec<(UnixTime, UnixTime)>,
+    first_failure: Option<TrustFailure>,
+}
+
+impl Search<'_> {
+    fn fail(&mut self, failure: TrustFailure) {
+        if self.first_failure.is_none() {
+            self.first_failure = Some(failure);
+        }
+    }
+
+    /// Extends the path that has reached `cert` (the `len`th certificate,
+    /// `intermediates_below` CAs above the signer so far) with each issuer.
+    fn extend(
+        &mut self,
+        cert: &Certificate,
+        len: usize,
+        intermediates_below: u32,
+        period: (UnixTime, UnixTime),
+    ) {
+        if len >= MAX_CHAIN_LEN {
+            self.fail(TrustFailure::ChainTooLong {
+                subject: name(cert),
+            });
+            return;
+        }
+        let mut any_named = false;
+        let mut any_signed = false;
+        for (issuer, is_root) in self.store.named_issuers(cert) {
+            any_named = true;
+            if self.budget == 0 {
+                self.fail(TrustFailure::ChainTooLong {
+                    subject: name(cert),
+                });
+                return;
+            }
+            self.budget -= 1;
+            if !cert.is_signed_by(issuer) {
+                continue;
+            }
+            any_signed = true;
+            if !issuer.is_ca() {
+                self.fail(TrustFailure::NotCa {
+                    subject: name(issuer),
+                });
+                continue;
+            }
+            if issuer.key_usage().is_some_and(|k| !k.key_cert_sign) {
+                self.fail(TrustFailure::WrongKeyUsage {
+                    subject: name(issuer),
+                    needed: "keyCertSign",
+                });
+                continue;
+            }
+            if issuer
+                .path_len()
+                .is_some_and(|limit| intermediates_below > limit)
+            {
+                self.fail(TrustFailure::ChainTooLong {
+                    subject: name(issuer),
+                });
+                continue;
+            }
+            let period = (
+                period.0.max(issuer.not_before()),
+                period.1.min(issuer.not_after()),
+            );
+            if is_root {
+                if !self.found.contains(&period) {
+                    self.found.push(period);
+                }
+            } else {
+                self.extend(issuer, len + 1, intermediates_below + 1, period);
+            }
+        }
+        if !any_signed {
+            self.fail(if any_named {
+                TrustFailure::BrokenChain {
+                    subject: name(cert),
+                    issuer: issuer_name(cert),
+                }
+            } else {
+                TrustFailure::UntrustedRoot {
+                    subject: name(cert),
+                    issuer: issuer_name(cert),
+                }
+            });
+        }
+    }
 }
 
 /// The issuer's commonName as text, for messages.

@@ -114,6 +114,20 @@ mod generated {
         if let Ok(tampered) = Certificate::from_der(&der) {
             assert!(!tampered.is_signed_by(&root));
         }
+        // A critical extension nobody processes makes the certificate
+        // unusable (RFC 5280 §4.2): rename the critical keyUsage (2.5.29.15)
+        // to an unknown 2.5.29.99.
+        let mut der = dsc.der().to_vec();
+        let at = der
+            .windows(5)
+            .position(|w| w == [0x06, 0x03, 0x55, 0x1d, 0x0f])
+            .unwrap();
+        der[at + 4] = 0x63;
+        let err = Certificate::from_der(&der).unwrap_err();
+        assert_eq!(
+            err,
+            CertError::Extension("critical extension 2.5.29.99 is not understood".into())
+        );
         // Trailing bytes are refused.
         let mut long = root.der().to_vec();
         long.push(0);
@@ -552,6 +566,90 @@ mod verifier {
             codes(&verify(&store(&pki, &[]), &key, DRIVING, signed, now)),
             ["unknown_key"]
         );
+    }
+
+    #[test]
+    fn a_renewed_intermediate_gives_a_second_chain_whatever_the_load_order() {
+        let pki = pki();
+        // The same intermediate name and key, certified again for a later period.
+        let old_mid = issue(
+            &request(
+                "续期CA",
+                None,
+                Role::Intermediate { path_len: None },
+                "2020-01-01T00:00:00Z",
+                "2025-03-31T00:00:00Z",
+            ),
+            &pki.mid_key.public_key(),
+            &pki.root,
+            &pki.root_key,
+        )
+        .unwrap();
+        let new_mid = issue(
+            &request(
+                "续期CA",
+                None,
+                Role::Intermediate { path_len: None },
+                "2025-01-01T00:00:00Z",
+                "2035-01-01T00:00:00Z",
+            ),
+            &pki.mid_key.public_key(),
+            &pki.root,
+            &pki.root_key,
+        )
+        .unwrap();
+        let key = SigningKey::from_seed(&[16; 32]);
+        let signer = issue(
+            &request(
+                "某局",
+                Some(TRAFFIC),
+                Role::DocumentSigner,
+                "2024-01-01T00:00:00Z",
+                "2027-01-01T00:00:00Z",
+            ),
+            &key.public_key(),
+            &old_mid,
+            &pki.mid_key,
+        )
+        .unwrap();
+        for mids in [[&old_mid, &new_mid], [&new_mid, &old_mid]] {
+            let mut s = TrustStore::new();
+            s.add_root(pki.root.clone());
+            for mid in mids {
+                s.add_certificate(mid.clone());
+            }
+            s.add_certificate(signer.clone());
+            let v = verify(
+                &s,
+                &key,
+                DRIVING,
+                "2025-06-01T09:00:00+08:00",
+                "2026-01-01T00:00:00Z",
+            );
+            assert!(v.is_valid(), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_licence_signed_with_a_ca_key_is_the_wrong_key_usage() {
+        let pki = pki();
+        let s = store(&pki, &[]);
+        let v = verify(
+            &s,
+            &pki.mid_key,
+            DRIVING,
+            "2025-01-01T09:00:00+08:00",
+            "2026-01-01T00:00:00Z",
+        );
+        assert_eq!(codes(&v), ["wrong_key_usage"]);
+        let v = verify(
+            &s,
+            &pki.root_key,
+            DRIVING,
+            "2025-01-01T09:00:00+08:00",
+            "2026-01-01T00:00:00Z",
+        );
+        assert_eq!(codes(&v), ["wrong_key_usage"]);
     }
 
     fn pki_with_seed(seed: u8) -> Pki {

@@ -504,20 +504,25 @@ impl Verifier {
         // Every trust entry for this key is a way the licence could be
         // vouched for: the first that vouches fully wins, else the first
         // that leaves it authentic, else the first.
-        let outcomes: Vec<(Vec<Reason>, bool)> = self
+        let mut chosen = None;
+        let mut fallback: Option<(Vec<Reason>, bool)> = None;
+        for candidate in self
             .keys
             .get(&envelope.key_id())
             .into_iter()
             .flatten()
             .filter(|c| c.key == key)
-            .map(|c| Self::trust_reasons(c, &envelope))
-            .collect();
-        let best = outcomes
-            .iter()
-            .position(|(reasons, _)| reasons.is_empty())
-            .or_else(|| outcomes.iter().position(|(_, authentic)| *authentic))
-            .unwrap_or(0);
-        let (mut reasons, authentic) = outcomes.into_iter().nth(best).unwrap_or_else(|| {
+        {
+            let (reasons, authentic) = Self::trust_reasons(candidate, &envelope);
+            if reasons.is_empty() {
+                chosen = Some((reasons, authentic));
+                break;
+            }
+            if fallback.as_ref().is_none_or(|(_, a)| authentic && !a) {
+                fallback = Some((reasons, authentic));
+            }
+        }
+        let (mut reasons, authentic) = chosen.or(fallback).unwrap_or_else(|| {
             (
                 vec![Reason::UnknownKey {
                     kid: envelope.key_id(),

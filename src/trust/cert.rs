@@ -6,6 +6,7 @@
 //! over; everything a verifier needs later (authority code, validity, CA
 //! flag, path length, key usage, key) is read once, here, into typed fields.
 
+use base64ct::{Base64, Encoding};
 use thiserror::Error;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -381,7 +382,13 @@ fn pem_blocks(text: &str) -> Vec<Result<Vec<u8>, CertError>> {
             .chars()
             .filter(|c| !c.is_ascii_whitespace())
             .collect();
-        blocks.push(base64_decode(&body).ok_or_else(|| CertError::Pem("bad base64".into())));
+        // Bounded before decoding: no certificate needs more text than this.
+        let der = if body.len() > MAX_CERT_LEN * 2 {
+            Err(CertError::Pem("block longer than any certificate".into()))
+        } else {
+            Base64::decode_vec(&body).map_err(|_| CertError::Pem("bad base64".into()))
+        };
+        blocks.push(der);
         rest = tail.get(end + END.len()..).unwrap_or_default();
     }
     blocks
@@ -389,26 +396,7 @@ fn pem_blocks(text: &str) -> Vec<Result<Vec<u8>, CertError>> {
 
 /// PEM text for DER certificate bytes, 64 characters a line.
 pub fn to_pem(der: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut encoded = String::with_capacity(der.len() / 3 * 4 + 4);
-    for chunk in der.chunks(3) {
-        let bytes = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = u32::from_be_bytes([0, bytes[0], bytes[1], bytes[2]]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                let index = (n >> (18 - 6 * i)) & 63;
-                encoded.push(char::from(
-                    ALPHABET.get(index as usize).copied().unwrap_or(b'A'),
-                ));
-            } else {
-                encoded.push('=');
-            }
-        }
-    }
+    let encoded = Base64::encode_string(der);
     let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
     for line in encoded.as_bytes().chunks(64) {
         pem.push_str(core::str::from_utf8(line).unwrap_or_default());
@@ -416,39 +404,4 @@ pub fn to_pem(der: &[u8]) -> String {
     }
     pem.push_str("-----END CERTIFICATE-----\n");
     pem
-}
-
-/// Standard base64 with padding; `None` on anything else.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 || bytes.len() > MAX_CERT_LEN * 2 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    let chunks = bytes.len() / 4;
-    for (i, chunk) in bytes.chunks_exact(4).enumerate() {
-        let last = i + 1 == chunks;
-        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in chunk.iter().take(4 - pad) {
-            n = (n << 6) | value(c)?;
-        }
-        n <<= 6 * u32::try_from(pad).ok()?;
-        let [_, a, b, c] = n.to_be_bytes();
-        out.extend([a, b, c].into_iter().take(3 - pad));
-    }
-    Some(out)
 }

@@ -286,16 +286,21 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier that trusts exactly these keys.
     pub fn new(keys: impl IntoIterator<Item = TrustedKey>) -> Self {
-        let mut map: HashMap<KeyId, Vec<TrustedKey>> = HashMap::new();
-        for key in keys {
-            let candidates = map.entry(key.key.key_id()).or_default();
-            if !candidates.contains(&key) {
-                candidates.push(key);
-            }
-        }
-        Verifier {
-            keys: map,
+        let mut verifier = Verifier {
+            keys: HashMap::new(),
             clock_skew_secs: DEFAULT_CLOCK_SKEW_SECS,
+        };
+        for key in keys {
+            verifier.trust(key);
+        }
+        verifier
+    }
+
+    /// Adds a trusted key under its kid, once.
+    fn trust(&mut self, key: TrustedKey) {
+        let candidates = self.keys.entry(key.key.key_id()).or_default();
+        if !candidates.contains(&key) {
+            candidates.push(key);
         }
     }
 
@@ -304,11 +309,7 @@ impl Verifier {
     /// here, once, not on every verification.
     pub fn with_trust_store(mut self, store: &TrustStore) -> Self {
         for signer in store.document_signers() {
-            let key = TrustedKey::certified(signer);
-            let candidates = self.keys.entry(key.key.key_id()).or_default();
-            if !candidates.contains(&key) {
-                candidates.push(key);
-            }
+            self.trust(TrustedKey::certified(signer));
         }
         self
     }

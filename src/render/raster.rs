@@ -8,7 +8,7 @@ use tiny_skia::{
 
 use super::font::Faces;
 use super::scene::{Item, Line, Scene};
-use super::template::{Colour, MM_PER_PT, Rect};
+use super::template::{Align, Colour, MM_PER_PT, Rect};
 use super::{Page, RenderError};
 use crate::licence::ValidUntil;
 use crate::seal::stamp::render_stamp;
@@ -214,38 +214,18 @@ fn draw_qr(
         _ => {
             let size = rect.width * scale * 0.12;
             let runs = page.faces.runs("二维码见下方", "qr")?;
-            let line = Line {
-                baseline: (rect.y + rect.height / 2.0) * scale,
-                size_pt: size / scale / MM_PER_PT,
-                colour: CAPTION_COLOUR,
-                letter_spacing: 0.0,
-                runs: Vec::new(),
-            };
-            let width: f32 = runs
-                .iter()
-                .map(|r| super::scene::run_width(&page.faces, r, line.size_pt, 0.0))
-                .sum();
-            let mut x = rect.x + (rect.width - width) / 2.0;
-            let mut placed = Vec::new();
-            for run in runs {
-                let w = super::scene::run_width(&page.faces, &run, line.size_pt, 0.0);
-                placed.push(super::scene::PlacedRun {
-                    font: run.font,
-                    text: run.text,
-                    x,
-                });
-                x += w;
-            }
-            draw_line(
-                canvas,
-                page,
-                &Line {
-                    runs: placed,
-                    baseline: rect.y + rect.height / 2.0,
-                    ..line
-                },
-                scale,
+            let line = super::scene::place_line(
+                &page.faces,
+                runs,
+                rect.x,
+                rect.width,
+                rect.y + rect.height / 2.0,
+                size / scale / MM_PER_PT,
+                CAPTION_COLOUR,
+                0.0,
+                Align::Centre,
             );
+            draw_line(canvas, page, &line, scale);
         }
     }
     Ok(())

@@ -311,8 +311,9 @@ pub(crate) fn run_width(fonts: &Faces<'_>, run: &Run, size_pt: f32, spacing: f32
         .sum()
 }
 
+/// A line of runs laid out from `x` over `width` with `align`.
 #[allow(clippy::too_many_arguments)]
-fn place_line(
+pub(crate) fn place_line(
     fonts: &Faces<'_>,
     runs: Vec<Run>,
     x: f32,

@@ -7,7 +7,7 @@
 //! `issuer.pub.pem` (as `keygen` writes them) and `signer.cert.pem`.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use elicence::trust::Certificate;
@@ -32,27 +32,11 @@ pub const SIGNER_CERT_FILE: &str = "signer.cert.pem";
 const SECS_PER_DAY: i64 = 86_400;
 
 pub fn init(args: &CaInitArgs) -> CliResult {
-    create_dir(&args.out)?;
-    let key_path = args.out.join(CA_KEY_FILE);
-    let cert_path = args.out.join(CA_CERT_FILE);
-    refuse_existing(&[&key_path, &cert_path], args.force, "a CA")?;
-
-    let (not_before, not_after) = validity(args.at, args.days)?;
-    let key = SigningKey::generate();
-    let request = CertificateRequest {
-        common_name: args.name.clone(),
-        organization: None,
-        authority_code: None,
-        not_before,
-        not_after,
-        role: Role::Root,
-        serial: random_serial()?,
-    };
-    let cert = ca::self_signed(&request, &key)
-        .map_err(|e| CliError::new(format!("cannot make the root certificate: {e}")))?;
-    write_private_key(&key_path, &key)?;
-    write_atomic(&cert_path, ca::to_pem(&cert).as_bytes())?;
-
+    let request = ca_request(&args.name, args.at, args.days, Role::Root)?;
+    let (key_path, cert_path, cert) = write_new_ca(&args.out, args.force, |key| {
+        ca::self_signed(&request, key)
+            .map_err(|e| CliError::new(format!("cannot make the root certificate: {e}")))
+    })?;
     outln!(
         "root CA key:         {} (keep it secret)",
         key_path.display()
@@ -63,34 +47,19 @@ pub fn init(args: &CaInitArgs) -> CliResult {
 
 pub fn intermediate(args: &CaIntermediateArgs) -> CliResult {
     let (issuer, issuer_key) = read_ca(&args.ca_dir)?;
-    create_dir(&args.out)?;
-    let key_path = args.out.join(CA_KEY_FILE);
-    let cert_path = args.out.join(CA_CERT_FILE);
-    refuse_existing(&[&key_path, &cert_path], args.force, "a CA")?;
-
-    let (not_before, not_after) = validity(args.at, args.days)?;
-    let key = SigningKey::generate();
-    let request = CertificateRequest {
-        common_name: args.name.clone(),
-        organization: None,
-        authority_code: None,
-        not_before,
-        not_after,
-        role: Role::Intermediate {
-            path_len: args.path_len,
-        },
-        serial: random_serial()?,
+    let role = Role::Intermediate {
+        path_len: args.path_len,
     };
-    let cert = certify(
-        &request,
-        &key.public_key(),
-        &issuer,
-        &issuer_key,
-        &args.ca_dir,
-    )?;
-    write_private_key(&key_path, &key)?;
-    write_atomic(&cert_path, ca::to_pem(&cert).as_bytes())?;
-
+    let request = ca_request(&args.name, args.at, args.days, role)?;
+    let (key_path, cert_path, cert) = write_new_ca(&args.out, args.force, |key| {
+        certify(
+            &request,
+            &key.public_key(),
+            &issuer,
+            &issuer_key,
+            &args.ca_dir,
+        )
+    })?;
     outln!(
         "intermediate key:    {} (keep it secret)",
         key_path.display()
@@ -98,6 +67,44 @@ pub fn intermediate(args: &CaIntermediateArgs) -> CliResult {
     outln!("intermediate cert:   {}", cert_path.display())?;
     outln!("(verifiers take it with --signers, next to the signer certificates, not as a root)")?;
     describe(&cert)
+}
+
+/// A CA certificate's contents: a name, no authority code, a fresh serial.
+fn ca_request(
+    name: &str,
+    at: Option<UnixTime>,
+    days: u32,
+    role: Role,
+) -> Result<CertificateRequest, CliError> {
+    let (not_before, not_after) = validity(at, days)?;
+    Ok(CertificateRequest {
+        common_name: name.to_owned(),
+        organization: None,
+        authority_code: None,
+        not_before,
+        not_after,
+        role,
+        serial: random_serial()?,
+    })
+}
+
+/// Makes a CA directory: refuses to overwrite one (unless `force`), makes a
+/// key, has `certify` make its certificate, then writes both. Returns the
+/// key's and the certificate's paths and the certificate.
+fn write_new_ca(
+    out: &Path,
+    force: bool,
+    certify: impl FnOnce(&SigningKey) -> Result<Certificate, CliError>,
+) -> Result<(PathBuf, PathBuf, Certificate), CliError> {
+    create_dir(out)?;
+    let key_path = out.join(CA_KEY_FILE);
+    let cert_path = out.join(CA_CERT_FILE);
+    refuse_existing(&[&key_path, &cert_path], force, "a CA")?;
+    let key = SigningKey::generate();
+    let cert = certify(&key)?;
+    write_private_key(&key_path, &key)?;
+    write_atomic(&cert_path, ca::to_pem(&cert).as_bytes())?;
+    Ok((key_path, cert_path, cert))
 }
 
 pub fn signer(args: &CaSignerArgs) -> CliResult {

@@ -463,3 +463,85 @@ pub fn certificate(data: &[u8]) {
         panic!("{cert:?} parses as DER but was read as PEM");
     }
 }
+
+/// The trust store `seal_record` verifies against: the certificate seeds'
+/// root, which the seal record seeds' maker chains to.
+fn seal_store() -> &'static elicence::TrustStore {
+    static STORE: LazyLock<elicence::TrustStore> = LazyLock::new(|| {
+        let mut store = elicence::TrustStore::new();
+        let report = store.load_roots(include_bytes!("corpus/certificate/root.der"));
+        assert_eq!(report.added, 1, "the seed root parses");
+        store
+    });
+    &STORE
+}
+
+/// `seal_record`: seal record bytes → `seal::SignedSeal::from_slice`.
+///
+/// Accepted bytes are kept exactly, decode again to an equal value, and are
+/// the one encoding of their seal (signing the decoded seal again under the
+/// same chain, with its signature handed back, writes the same bytes); the
+/// decoded seal keeps the format's promises (validity order, purpose only on
+/// special-purpose seals, digests strictly ascending), and verifying it
+/// against the seed root does not panic. Refusals have a message and a code,
+/// and fields consistent with their variant.
+pub fn seal_record(data: &[u8]) {
+    use elicence::seal::record::{
+        MAX_ALLOWED_CERTIFICATES, MAX_MAKER_CHAIN, MAX_SEAL_LEN, SEAL_FORMAT_VERSION, SealError,
+        SealKind, SignedSeal,
+    };
+
+    let signed = match SignedSeal::from_slice(data) {
+        Ok(signed) => signed,
+        Err(e) => {
+            assert!(!e.to_string().is_empty() && !e.code().is_empty(), "{e:?}");
+            match e {
+                SealError::TooLarge { len, max } => {
+                    assert!(len > max && max == MAX_SEAL_LEN && len == data.len());
+                }
+                SealError::UnsupportedVersion { version } => {
+                    assert_ne!(version, SEAL_FORMAT_VERSION);
+                }
+                SealError::ChainLength { len } => assert!(len == 0 || len > MAX_MAKER_CHAIN),
+                SealError::CertificateCount { count } => {
+                    assert!(count == 0 || count > MAX_ALLOWED_CERTIFICATES);
+                }
+                SealError::SignatureLength { len } => assert_ne!(len, 64),
+                _ => {}
+            }
+            return;
+        }
+    };
+    assert_eq!(signed.as_bytes(), data, "as_bytes must be the input");
+    let again = SignedSeal::from_slice(signed.as_bytes()).expect("accepted bytes decode again");
+    assert_eq!(again, signed, "re-decoding changed the value");
+
+    let replay = Replay {
+        key: *signed.maker().public_key(),
+        signature: signed.signature(),
+    };
+    let resigned = SignedSeal::sign(signed.info().clone(), &replay, signed.maker_chain())
+        .expect("the record's own chain is for the maker's key");
+    assert_eq!(
+        resigned.as_bytes(),
+        data,
+        "accepted a record that is not the deterministic encoding of its seal"
+    );
+
+    let info = signed.info();
+    assert!(info.valid_from() < info.valid_until());
+    assert!(info.created() <= info.valid_until());
+    assert!(info.is_valid_at(info.valid_from()) && info.is_valid_at(info.valid_until()));
+    assert_eq!(
+        info.purpose().is_some(),
+        info.kind() == SealKind::SpecialPurpose
+    );
+    let digests = info.allowed_certificates();
+    assert!((1..=MAX_ALLOWED_CERTIFICATES).contains(&digests.len()));
+    assert!(digests.windows(2).all(|w| w.first() < w.get(1)));
+    assert_eq!(signed.maker_chain().first(), Some(signed.maker()));
+    let _ = info.allows(signed.maker());
+    if let Err(failure) = signed.verify(seal_store()) {
+        assert!(!failure.code().is_empty() && !failure.to_string().is_empty());
+    }
+}

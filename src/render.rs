@@ -146,6 +146,7 @@ pub struct Renderer {
     print_level: EcLevel,
     png_width: u32,
     seal_png: Option<tiny_skia::Pixmap>,
+    stamp_in_pdf: bool,
 }
 
 impl Renderer {
@@ -160,6 +161,7 @@ impl Renderer {
             print_level: EcLevel::Q,
             png_width: DEFAULT_PNG_WIDTH,
             seal_png: None,
+            stamp_in_pdf: true,
         }
     }
 
@@ -231,6 +233,20 @@ impl Renderer {
         Ok(self)
     }
 
+    /// Whether the PDF carries a drawn stamp (the default). Turn it off for
+    /// PDFs that will be sealed with [`crate::seal::pdf`]: there the stamp is
+    /// the signature's appearance, and a drawn one under it would be a seal
+    /// without a signature. The PNG always shows the stamp.
+    pub fn set_stamp_in_pdf(&mut self, yes: bool) -> &mut Renderer {
+        self.stamp_in_pdf = yes;
+        self
+    }
+
+    /// The seal's place on the template this licence uses.
+    pub fn seal_place(&self, licence: &SignedLicence) -> &template::SealPlace {
+        &self.templates.for_type(licence.licence().type_code()).seal
+    }
+
     /// The phone image: the licence face at the configured width with a large
     /// QR code and the validity below it.
     ///
@@ -300,6 +316,7 @@ impl Renderer {
             background,
             stamp,
             seal_png: self.seal_png.as_ref(),
+            stamp_in_pdf: self.stamp_in_pdf,
             signed,
         })
     }
@@ -315,6 +332,7 @@ pub(crate) struct Page<'a> {
     pub background: Option<tiny_skia::Pixmap>,
     pub stamp: StampSpec,
     pub seal_png: Option<&'a tiny_skia::Pixmap>,
+    pub stamp_in_pdf: bool,
     pub signed: &'a SignedLicence,
 }
 

@@ -37,6 +37,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("licence_json", checks::licence_json),
     ("ident", checks::ident),
     ("certificate", checks::certificate),
+    ("seal_record", checks::seal_record),
     #[cfg(feature = "render")]
     ("template", checks::template),
     #[cfg(feature = "render")]
@@ -156,7 +157,8 @@ fn every_fuzz_target_has_a_check() {
 /// example templates and broken ones; small hand-made PDFs carrying an
 /// envelope, and (with `embedded-font`) a licence PDF rendered by the library;
 /// (with `ca`) a root, intermediate and document-signer certificate made from
-/// fixed keys, times and serials, as DER and PEM, with broken variants.
+/// fixed keys, times and serials, as DER and PEM, with broken variants, and
+/// seal records whose maker chains to that root, with broken variants.
 #[test]
 fn write_seeds() {
     if std::env::var_os("ELICENCE_WRITE_SEEDS").is_none_or(|v| v != "1") {
@@ -323,6 +325,10 @@ fn write_seeds() {
     for (name, data) in certificate_seeds() {
         write("certificate", name, &data);
     }
+    #[cfg(feature = "ca")]
+    for (name, data) in seal_record_seeds() {
+        write("seal_record", name, &data);
+    }
     #[cfg(feature = "embedded-font")]
     {
         use elicence::render::{FontSet, Renderer};
@@ -470,36 +476,40 @@ const SEED_DSC_KEY: [u8; 32] = [3; 32];
 const SEED_CA_VALIDITY: (&str, &str) = ("2024-01-01T00:00:00Z", "2044-01-01T00:00:00Z");
 const SEED_DSC_VALIDITY: (&str, &str) = ("2025-01-01T00:00:00+08:00", "2030-01-01T00:00:00+08:00");
 
-/// The generated certificate seeds (file name, bytes): a root, an
-/// intermediate (path length 0) and a document signer, Ed25519 from fixed
-/// keys, times and serials, as DER and as a PEM bundle; a bundle with a
-/// PUBLIC KEY block before the root; and broken variants (truncated,
-/// trailing byte, bad signature, bad base64, no END line).
+/// A request for a seed certificate.
 #[cfg(feature = "ca")]
-fn certificate_seeds() -> Vec<(&'static str, Vec<u8>)> {
-    use elicence::trust::ca::{CertificateRequest, Role, issue, self_signed, to_pem};
+fn seed_request(
+    name: &str,
+    code: Option<&str>,
+    (from, to): (&str, &str),
+    role: elicence::trust::ca::Role,
+    serial: u8,
+) -> elicence::trust::ca::CertificateRequest {
+    elicence::trust::ca::CertificateRequest {
+        common_name: name.into(),
+        organization: Some(name.into()),
+        authority_code: code.map(|c| c.parse().unwrap()),
+        not_before: UnixTime::parse_rfc3339(from).unwrap(),
+        not_after: UnixTime::parse_rfc3339(to).unwrap(),
+        role,
+        serial: [serial; 16],
+    }
+}
 
-    let request = |name: &str, code: Option<&str>, (from, to): (&str, &str), role, serial| {
-        CertificateRequest {
-            common_name: name.into(),
-            organization: Some(name.into()),
-            authority_code: code.map(|c| c.parse().unwrap()),
-            not_before: UnixTime::parse_rfc3339(from).unwrap(),
-            not_after: UnixTime::parse_rfc3339(to).unwrap(),
-            role,
-            serial: [serial; 16],
-        }
-    };
+/// The seeds' root and intermediate CA (path length 0).
+#[cfg(feature = "ca")]
+fn seed_cas() -> (elicence::Certificate, elicence::Certificate) {
+    use elicence::trust::ca::{Role, issue, self_signed};
+
     let root_key = SigningKey::from_seed(&SEED_ROOT_KEY);
     let mid_key = SigningKey::from_seed(&SEED_MID_KEY);
-    let dsc_key = SigningKey::from_seed(&SEED_DSC_KEY);
     let root = self_signed(
-        &request("电子证照示例根CA", None, SEED_CA_VALIDITY, Role::Root, 0x11),
+        &seed_request("电子证照示例根CA", None, SEED_CA_VALIDITY, Role::Root, 0x11),
         &root_key,
     )
     .unwrap();
     let mid = issue(
-        &request(
+        &seed_request(
             "电子证照示例省级CA",
             None,
             SEED_CA_VALIDITY,
@@ -511,8 +521,24 @@ fn certificate_seeds() -> Vec<(&'static str, Vec<u8>)> {
         &root_key,
     )
     .unwrap();
+    (root, mid)
+}
+
+/// The generated certificate seeds (file name, bytes): a root, an
+/// intermediate (path length 0) and a document signer, Ed25519 from fixed
+/// keys, times and serials, as DER and as a PEM bundle; a bundle with a
+/// PUBLIC KEY block before the root; and broken variants (truncated,
+/// trailing byte, bad signature, bad base64, no END line).
+#[cfg(feature = "ca")]
+fn certificate_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use elicence::trust::ca::{Role, issue, to_pem};
+
+    let root_key = SigningKey::from_seed(&SEED_ROOT_KEY);
+    let mid_key = SigningKey::from_seed(&SEED_MID_KEY);
+    let dsc_key = SigningKey::from_seed(&SEED_DSC_KEY);
+    let (root, mid) = seed_cas();
     let dsc = issue(
-        &request(
+        &seed_request(
             "北京市公安局公安交通管理局",
             Some(SEED_DSC_CODE),
             SEED_DSC_VALIDITY,
@@ -557,6 +583,186 @@ fn certificate_seeds() -> Vec<(&'static str, Vec<u8>)> {
         ),
         ("no-end.pem", no_end.into_bytes()),
     ]
+}
+
+/// The seal maker seed's key (its certificate is under the seed intermediate).
+#[cfg(feature = "ca")]
+const SEED_MAKER_KEY: [u8; 32] = [4; 32];
+/// The seal maker organisation's code (organizationIdentifier).
+const SEED_MAKER_CODE: &str = "11110108MB1234567C";
+/// The seal seeds' owner.
+const SEED_SEAL_OWNER: &str = "91110000600037341L";
+/// When the seal seeds were made (also the start of their validity), and the
+/// end of their validity.
+const SEED_SEAL_VALIDITY: (&str, &str) = ("2025-03-01T10:00:00+08:00", "2029-12-31T23:59:59+08:00");
+
+/// The generated seal record seeds (file name, bytes), signed by a maker
+/// certificate under the seed intermediate: an official seal whose record
+/// carries the intermediate, a special-purpose seal whose record carries the
+/// maker's certificate alone; and broken variants of the first (truncated,
+/// one byte short, a trailing byte, a bad signature, format version 2, another
+/// content type).
+#[cfg(feature = "ca")]
+fn seal_record_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use elicence::seal::{SealInfo, SealPicture, SignedSeal};
+    use elicence::trust::ca::{Role, issue};
+
+    let (_, mid) = seed_cas();
+    let maker_key = SigningKey::from_seed(&SEED_MAKER_KEY);
+    let maker = issue(
+        &seed_request(
+            "示例电子印章制作中心",
+            Some(SEED_MAKER_CODE),
+            SEED_DSC_VALIDITY,
+            Role::DocumentSigner,
+            0x44,
+        ),
+        &maker_key.public_key(),
+        &mid,
+        &SigningKey::from_seed(&SEED_MID_KEY),
+    )
+    .unwrap();
+    let png = fs::read(examples_dir().join("photos/health-permit.png")).unwrap();
+    let (from, until) = (
+        UnixTime::parse_rfc3339(SEED_SEAL_VALIDITY.0).unwrap(),
+        UnixTime::parse_rfc3339(SEED_SEAL_VALIDITY.1).unwrap(),
+    );
+    let owner = SEED_SEAL_OWNER.parse().unwrap();
+    let official = SealInfo::builder("ELC-SEAL-0001", "北京示例科技有限公司", owner)
+        .allow_certificate(&maker)
+        .validity(from, from, until)
+        .picture(SealPicture::from_png(png.clone(), 42, 42).unwrap())
+        .build()
+        .unwrap();
+    let owner = SEED_SEAL_OWNER.parse().unwrap();
+    let special = SealInfo::builder("ELC-SEAL-0002", "北京示例科技有限公司", owner)
+        .purpose("合同专用章")
+        .allow_certificate(&maker)
+        .allow_certificate_digest([0x5a; 32])
+        .validity(from, from, until)
+        .picture(SealPicture::from_png(png, 40, 40).unwrap())
+        .build()
+        .unwrap();
+    let official = SignedSeal::sign(official, &maker_key, &[maker.clone(), mid]).unwrap();
+    let special = SignedSeal::sign(special, &maker_key, &[maker]).unwrap();
+
+    let bytes = official.as_bytes();
+    let replaced = |from: &[u8], to: &[u8]| {
+        assert_eq!(from.len(), to.len());
+        let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+        let mut out = bytes.to_vec();
+        out[at..at + to.len()].copy_from_slice(to);
+        out
+    };
+    let mut bad_signature = bytes.to_vec();
+    *bad_signature.last_mut().unwrap() ^= 1;
+    vec![
+        ("official.seal", bytes.to_vec()),
+        ("special-purpose.seal", special.as_bytes().to_vec()),
+        (
+            "official-truncated.seal",
+            bytes.get(..bytes.len() / 2).unwrap().to_vec(),
+        ),
+        (
+            "official-short-by-1.seal",
+            bytes.get(..bytes.len() - 1).unwrap().to_vec(),
+        ),
+        ("official-trailing.seal", [bytes, &[0]].concat()),
+        ("official-bad-signature.seal", bad_signature),
+        // {1: 1, 2: "elicence", ...} with version 2.
+        (
+            "official-version-2.seal",
+            replaced(b"\x01\x01\x02\x68elicence", b"\x01\x02\x02\x68elicence"),
+        ),
+        (
+            "official-wrong-content-type.seal",
+            replaced(b"application/elicence-seal", b"application/elicence-XXXX"),
+        ),
+    ]
+}
+
+/// The seal record seeds are what their names say: both seals verify
+/// against the certificate seeds' root (one with the intermediate it
+/// carries, one without: the root alone does not vouch for its maker), and
+/// the broken variants fail the way their names say.
+#[test]
+fn seal_record_seeds_verify_or_fail_as_named() {
+    use elicence::seal::{SealError, SealFailure, SealKind, SignedSeal};
+    use elicence::{CborError, TrustFailure, TrustStore};
+
+    let dir = fuzz_dir().join("corpus/seal_record");
+    let read = |name: &str| fs::read(dir.join(name)).unwrap();
+    let decode = |name: &str| SignedSeal::from_slice(&read(name));
+    let mut store = TrustStore::new();
+    let root = fs::read(fuzz_dir().join("corpus/certificate/root.der")).unwrap();
+    assert_eq!(store.load_roots(&root).added, 1);
+    let mut with_mid = store.clone();
+    let mid = fs::read(fuzz_dir().join("corpus/certificate/intermediate.der")).unwrap();
+    assert_eq!(with_mid.load_certificates(&mid).added, 1);
+
+    let created = UnixTime::parse_rfc3339(SEED_SEAL_VALIDITY.0).unwrap();
+    for (name, kind, chain_len) in [
+        ("official.seal", SealKind::Official, 2),
+        ("special-purpose.seal", SealKind::SpecialPurpose, 1),
+    ] {
+        let seal = decode(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let info = seal.info();
+        assert_eq!(info.kind(), kind, "{name}");
+        assert_eq!(info.owner().as_str(), SEED_SEAL_OWNER);
+        assert_eq!(info.created(), created);
+        assert!(info.allows(seal.maker()), "{name}");
+        assert_eq!(seal.maker_chain().len(), chain_len, "{name}");
+        assert_eq!(
+            seal.maker()
+                .authority_code()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some(SEED_MAKER_CODE)
+        );
+        seal.verify(&with_mid)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        if chain_len == 2 {
+            seal.verify(&store)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        } else {
+            assert!(matches!(
+                seal.verify(&store),
+                Err(SealFailure::MakerUntrusted {
+                    failure: TrustFailure::UntrustedRoot { .. }
+                })
+            ));
+        }
+    }
+    assert_eq!(
+        decode("official-bad-signature.seal")
+            .unwrap()
+            .verify(&store),
+        Err(SealFailure::BadSignature)
+    );
+    for name in ["official-truncated.seal", "official-short-by-1.seal"] {
+        let result = decode(name);
+        assert!(
+            matches!(result, Err(SealError::Cbor(CborError::Truncated { .. }))),
+            "{name}: {result:?}"
+        );
+    }
+    assert!(matches!(
+        decode("official-trailing.seal"),
+        Err(SealError::Cbor(CborError::TrailingBytes {
+            remaining: 1,
+            ..
+        }))
+    ));
+    assert_eq!(
+        decode("official-version-2.seal"),
+        Err(SealError::UnsupportedVersion { version: 2 })
+    );
+    assert_eq!(
+        decode("official-wrong-content-type.seal"),
+        Err(SealError::WrongContentType {
+            found: "\"application/elicence-XXXX\"".into()
+        })
+    );
 }
 
 /// The certificate seeds are what their names say. The generated ones

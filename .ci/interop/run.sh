@@ -93,8 +93,8 @@ for a in "${authorities[@]}"; do
     openssl x509 -in "$dsc" -noout -text > "$work/x509.txt"
     grep -q "organizationIdentifier = $code" "$work/x509.txt" || fail "pki/$a: -text lacks the authority code"
     grep -q "CA:FALSE" "$work/x509.txt" || fail "pki/$a: not CA:FALSE"
-    grep -A1 "Key Usage: critical" "$work/x509.txt" | grep -qx " *Digital Signature" \
-        || fail "pki/$a: key usage is not exactly Digital Signature"
+    grep -A1 "Key Usage: critical" "$work/x509.txt" | grep -qx " *Digital Signature, Non Repudiation" \
+        || fail "pki/$a: key usage is not exactly Digital Signature, Non Repudiation"
     openssl pkey -pubin -in "$pki/$a/issuer.pub.pem" -noout || fail "pki/$a: openssl cannot read issuer.pub.pem"
     [ "$(openssl x509 -in "$dsc" -noout -pubkey)" = "$(cat "$pki/$a/issuer.pub.pem")" ] \
         || fail "pki/$a: the DSC does not certify issuer.pub.pem"

@@ -122,6 +122,7 @@ pub(crate) fn render_pdf(page: &Page<'_>, signed: &SignedLicence) -> Result<Vec<
                 }
             }
             Item::Qr(rect) => ops.extend(qr_ops(page, rect, height_pt)),
+            Item::Seal(_) if !page.stamp_in_pdf => {}
             Item::Seal(place) => {
                 let gs = ExtendedGraphicsStateId("Ink".into());
                 doc.resources.extgstates.map.insert(

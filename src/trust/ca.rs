@@ -183,7 +183,13 @@ fn certificate_params(
                 return Err(CaError::MissingAuthorityCode);
             }
             params.is_ca = IsCa::ExplicitNoCa;
-            params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+            // contentCommitment (nonRepudiation) too: licences and seals are
+            // the authority's commitment, as ETSI EN 319 412 profiles sealing
+            // certificates, and PDF validators (pyHanko) require it of signers.
+            params.key_usages = vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::ContentCommitment,
+            ];
         }
     }
     Ok(params)

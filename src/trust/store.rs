@@ -261,6 +261,27 @@ impl TrustStore {
             .collect()
     }
 
+    /// Checks `signer`'s chains with this store's roots and intermediates plus
+    /// `carried`: certificates that came with a document (a CMS signature's
+    /// certificate set, a seal record's chain). Carried certificates are never
+    /// anchors: only CA certificates among them can be links, and only the
+    /// store's roots end a chain. The policy is the one for document signers.
+    pub fn certify(&self, signer: &Certificate, carried: &[Certificate]) -> DocumentSigner {
+        let chains = if carried.iter().any(Certificate::is_ca) {
+            let mut widened = self.clone();
+            for cert in carried.iter().filter(|c| c.is_ca()) {
+                widened.add_certificate(cert.clone());
+            }
+            widened.chains(signer)
+        } else {
+            self.chains(signer)
+        };
+        DocumentSigner {
+            certificate: signer.clone(),
+            chains,
+        }
+    }
+
     /// Checks the chains from `signer` to a root (see the module's policy):
     /// every valid path is kept, since renewed CA certificates give one signer
     /// several chains with different validity periods. If there is none, the

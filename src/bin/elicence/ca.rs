@@ -200,7 +200,7 @@ fn certify(
 }
 
 /// The validity period: from `at` (or now) for `days` days.
-fn validity(at: Option<UnixTime>, days: u32) -> Result<(UnixTime, UnixTime), CliError> {
+pub fn validity(at: Option<UnixTime>, days: u32) -> Result<(UnixTime, UnixTime), CliError> {
     let not_before = at.unwrap_or_else(now);
     let end = i64::from(days)
         .checked_mul(SECS_PER_DAY)
@@ -211,7 +211,7 @@ fn validity(at: Option<UnixTime>, days: u32) -> Result<(UnixTime, UnixTime), Cli
 
 /// A random 16-byte serial number (RFC 5280 asks for unique per issuer;
 /// 127 random bits make a collision negligible).
-fn random_serial() -> Result<[u8; 16], CliError> {
+pub fn random_serial() -> Result<[u8; 16], CliError> {
     let mut serial = [0u8; 16];
     OsRng
         .try_fill_bytes(&mut serial)

@@ -1,10 +1,12 @@
 //! `elicence demo`: issue every example licence with a fixed, public key and
 //! verify it, leaving files a user can check by hand; then the same under a
-//! demo PKI (see [`trust`]): certified authorities, a forgery, a rotation.
+//! demo PKI (see [`trust`]): certified authorities, a forgery, a rotation;
+//! then seals (see [`seals`]): registered seals and sealed licence PDFs.
 //!
 //! The demo is a list of steps over one shared [`Demo`] state, so that later
 //! steps (rendering, seals) slot in without touching the others.
 
+mod seals;
 mod trust;
 
 use std::path::{Path, PathBuf};
@@ -57,7 +59,7 @@ const PHOTOS: [(&str, &[u8]); 1] = [(
 type Step = fn(&mut Demo) -> Result<(), CliError>;
 
 /// The steps, in order.
-const STEPS: [Step; 10] = [
+const STEPS: [Step; 14] = [
     announce,
     issue_examples,
     write_files,
@@ -66,8 +68,12 @@ const STEPS: [Step; 10] = [
     trust::build_pki,
     trust::issue_certified,
     trust::check,
+    seals::make_seals,
+    seals::seal_pdfs,
+    seals::check,
     print_commands,
     trust::print_commands,
+    seals::print_commands,
 ];
 
 /// One example licence once signed.
@@ -91,6 +97,7 @@ struct Demo {
     /// refusal is the point).
     all_valid: bool,
     trust: trust::State,
+    seals: seals::State,
 }
 
 pub fn run(args: &DemoArgs) -> CliResult {
@@ -105,6 +112,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
         issued: Vec::new(),
         all_valid: true,
         trust: trust::State::default(),
+        seals: seals::State::default(),
     };
     for step in STEPS {
         step(&mut demo)?;

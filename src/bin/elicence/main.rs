@@ -22,6 +22,7 @@ mod inspect;
 mod issue;
 mod keygen;
 mod render;
+mod seal;
 mod verify;
 
 use std::fmt;
@@ -60,6 +61,115 @@ enum Command {
     /// Make certificates: a root CA, intermediate CAs, and issuing authorities' document signer certificates.
     #[command(subcommand)]
     Ca(CaCommand),
+    /// Electronic seals (电子印章): make a seal record, inspect one, seal a licence PDF.
+    #[command(subcommand)]
+    Seal(SealCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SealCommand {
+    /// Make a seal record signed by a seal maker: owner, name, purpose, picture,
+    /// validity and the certificates allowed to apply it.
+    Make(SealMakeArgs),
+    /// Print a seal record as JSON (and check its maker with --roots).
+    Inspect(SealInspectArgs),
+    /// Seal a licence PDF: a PAdES signature whose appearance is the seal's picture.
+    Apply(SealApplyArgs),
+}
+
+#[derive(Debug, Args)]
+struct SealMakeArgs {
+    /// The seal maker's directory: issuer.key.pem and signer.cert.pem (as `ca signer`
+    /// writes them; CA certificates after the maker's in that file are carried along).
+    #[arg(long, value_name = "DIR")]
+    maker: PathBuf,
+    /// The owner's unified social credit code.
+    #[arg(long, value_name = "CODE", value_parser = parse_uscc)]
+    owner_uscc: Uscc,
+    /// The name on the seal (the owner's name), at most 24 characters.
+    #[arg(long, value_name = "NAME")]
+    name: String,
+    /// The purpose of a special-purpose seal (e.g. 行政审批专用章), at most 12
+    /// characters; without it the seal is the official seal (公章).
+    #[arg(long, value_name = "TEXT")]
+    purpose: Option<String>,
+    /// The seal's picture (PNG with transparency); drawn from the name and purpose if absent.
+    #[arg(long, value_name = "PNG")]
+    picture: Option<PathBuf>,
+    /// The picture's size in millimetres (default 40 with a purpose, 42 without).
+    #[arg(long, value_name = "MM", value_parser = clap::value_parser!(u16).range(10..=100))]
+    size_mm: Option<u16>,
+    /// A certificate allowed to apply the seal (PEM); repeat for several.
+    #[arg(long = "holder-cert", value_name = "DSC.pem", required = true)]
+    holder_certs: Vec<PathBuf>,
+    /// The seal's id (esID); default: the owner's code and a random suffix.
+    #[arg(long, value_name = "ID")]
+    id: Option<String>,
+    /// Validity in days (default 3 years).
+    #[arg(long, value_name = "N", default_value_t = 1096, value_parser = parse_days)]
+    days: u32,
+    /// Creation time and start of validity (RFC 3339); defaults to now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+    /// Write the seal record here.
+    #[arg(long, value_name = "SEAL.seal")]
+    out: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct SealInspectArgs {
+    /// The seal record.
+    #[arg(value_name = "SEAL.seal")]
+    seal: PathBuf,
+    /// Check the maker's signature and chain against these roots.
+    #[arg(long, value_name = "ROOTS.pem")]
+    roots: Vec<PathBuf>,
+    /// Intermediate CA certificates for that check.
+    #[arg(long, value_name = "CERTS.pem", requires = "roots")]
+    signers: Vec<PathBuf>,
+    /// Write the seal's picture here.
+    #[arg(long, value_name = "OUT.png")]
+    picture_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SealApplyArgs {
+    /// The seal record.
+    #[arg(long, value_name = "SEAL.seal")]
+    seal: PathBuf,
+    /// The signer's private key (PKCS#8 PEM).
+    #[arg(long, value_name = "KEY.pem")]
+    key: PathBuf,
+    /// The signer's certificate (PEM; CA certificates after it are carried along).
+    #[arg(long, value_name = "DSC.pem")]
+    cert: PathBuf,
+    /// Signing time (RFC 3339); defaults to now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+    /// Place the seal as this template says (default: the built-in one for the licence's type).
+    #[arg(long, value_name = "TEMPLATE.json")]
+    template: Option<PathBuf>,
+    /// Page to seal, from 1.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    page: usize,
+    /// The seal's centre from the page's left edge, in mm (with --y-mm; overrides the template).
+    #[arg(long, value_name = "MM", requires = "y_mm")]
+    x_mm: Option<f32>,
+    /// The seal's centre from the page's top edge, in mm.
+    #[arg(long, value_name = "MM", requires = "x_mm")]
+    y_mm: Option<f32>,
+    /// Overwrite OUT.pdf if it exists.
+    #[arg(long)]
+    force: bool,
+    /// The licence PDF to seal (as `render --no-stamp` writes it, or one already sealed).
+    #[arg(value_name = "IN.pdf")]
+    input: PathBuf,
+    /// Where to write the sealed PDF.
+    #[arg(value_name = "OUT.pdf")]
+    output: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -258,6 +368,9 @@ struct RenderArgs {
     /// Use this seal picture (PNG with transparency) instead of generating one.
     #[arg(long, value_name = "SEAL.png")]
     seal_png: Option<PathBuf>,
+    /// Leave the seal's place empty in the PDF, for `seal apply` to put a signed seal there.
+    #[arg(long)]
+    no_stamp: bool,
     /// Base URL of the scan endpoint that starts the QR text.
     #[arg(long, value_name = "URL", value_parser = parse_qr_base)]
     qr_base: Option<QrBase>,
@@ -376,6 +489,9 @@ fn main() -> ExitCode {
         Command::Ca(CaCommand::Init(args)) => ca::init(&args),
         Command::Ca(CaCommand::Signer(args)) => ca::signer(&args),
         Command::Ca(CaCommand::Intermediate(args)) => ca::intermediate(&args),
+        Command::Seal(SealCommand::Make(args)) => seal::make(&args),
+        Command::Seal(SealCommand::Inspect(args)) => seal::inspect(&args),
+        Command::Seal(SealCommand::Apply(args)) => seal::apply(&args),
     };
     match result {
         Ok(code) => code,

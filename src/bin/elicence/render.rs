@@ -60,6 +60,7 @@ fn renderer(args: &RenderArgs) -> Result<Renderer, CliError> {
         renderer.set_qr_base(base.clone());
     }
     renderer.set_qr_levels(args.screen_level, args.print_level);
+    renderer.set_stamp_in_pdf(!args.no_stamp);
     renderer
         .set_png_width(args.width)
         .map_err(|e| CliError::new(e.to_string()))?;

@@ -19,11 +19,22 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         .iter()
         .map(|path| read_public_key(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut verifier = Verifier::new(keys.into_iter().map(TrustedKey::new));
+    let mut store = None;
     if !args.roots.is_empty() {
-        verifier = verifier.with_trust_store(&trust_store(&args.roots, &args.signers)?);
+        store = Some(trust_store(&args.roots, &args.signers)?);
     }
     let at = args.at.unwrap_or_else(now);
+    let pdf = args
+        .pdf
+        .clone()
+        .or_else(|| args.text.as_deref().and_then(pdf_path));
+    if let Some(pdf) = pdf {
+        return verify_pdf(&pdf, keys, store, at);
+    }
+    let mut verifier = Verifier::new(keys.into_iter().map(TrustedKey::new));
+    if let Some(store) = &store {
+        verifier = verifier.with_trust_store(store);
+    }
 
     if let Some(batch) = &args.batch {
         let input = read_text(batch)?;
@@ -37,16 +48,8 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         return print_batch(&numbers, &verdicts, args.details);
     }
 
-    let pdf = args
-        .pdf
-        .clone()
-        .or_else(|| args.text.as_deref().and_then(pdf_path));
     let verdict = if let Some(cose) = &args.cose {
         verifier.verify_bytes(&read_bytes(cose)?, at)
-    } else if let Some(pdf) = pdf {
-        let envelope = envelope_from_pdf(&read_bytes(&pdf)?)
-            .map_err(|e| CliError::with_code(format!("{}: {e}", pdf.display()), 1))?;
-        verifier.verify_bytes(&envelope, at)
     } else if let Some(text) = &args.text {
         verifier.verify_qr_text(&qr_text_argument(text)?, at)
     } else {
@@ -58,10 +61,65 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     Ok(exit_for(verdict.is_valid()))
 }
 
+/// A licence PDF: the embedded envelope's verdict and, when the PDF carries
+/// seals, each seal's (checked against `--roots`). The certificates the seals
+/// carry join the store, so the licence's document signer need not be given
+/// separately; they are chain-checked like any other. A sealed PDF passes
+/// only if the licence is valid, every seal holds, and nothing was added
+/// after the last seal.
+fn verify_pdf(
+    path: &Path,
+    keys: Vec<elicence::PublicKey>,
+    store: Option<TrustStore>,
+    at: elicence::UnixTime,
+) -> CliResult {
+    let bytes = read_bytes(path)?;
+    let envelope = envelope_from_pdf(&bytes)
+        .map_err(|e| CliError::with_code(format!("{}: {e}", path.display()), 1))?;
+    let sealed = elicence::seal::pdf::looks_sealed(&bytes);
+    let mut seals = None;
+    let mut store = store;
+    if sealed {
+        let store = store.as_mut().ok_or_else(|| {
+            CliError::new(format!(
+                "{} is sealed: give --roots to check its seals",
+                path.display()
+            ))
+        })?;
+        let (json, intact, carried) = crate::seal::check_pdf_seals(&bytes, store)?;
+        for cert in carried {
+            store.add_certificate(cert);
+        }
+        seals = Some((json, intact));
+    }
+    let mut verifier = Verifier::new(keys.into_iter().map(TrustedKey::new));
+    if let Some(store) = &store {
+        verifier = verifier.with_trust_store(store);
+    }
+    let verdict = verifier.verify_bytes(&envelope, at);
+    let mut value = verdict.to_json_value();
+    let mut valid = verdict.is_valid();
+    if let Some(object) = value.as_object_mut() {
+        match seals {
+            Some((json, intact)) => {
+                if let Some(seals) = json.as_object() {
+                    object.extend(seals.clone());
+                }
+                valid &= intact;
+            }
+            None => {
+                object.insert("seals".into(), json!([]));
+            }
+        }
+    }
+    outln!("{}", pretty(&value))?;
+    Ok(exit_for(valid))
+}
+
 /// The roots and the signer and intermediate certificates from their files.
 /// Entries that are not certificates are warned about; a file without any
 /// certificate is an error, as it is surely not what was meant.
-fn trust_store(roots: &[PathBuf], signers: &[PathBuf]) -> Result<TrustStore, CliError> {
+pub fn trust_store(roots: &[PathBuf], signers: &[PathBuf]) -> Result<TrustStore, CliError> {
     let mut store = TrustStore::new();
     let files = roots
         .iter()

@@ -32,23 +32,23 @@ const AFTER_ROTATION: &str = "2025-08-01T09:00:00+08:00";
 
 /// An issuing authority's document signer: its directory under `pki/`, the
 /// authority it names and the period its certificate covers.
-struct Authority {
-    dir: &'static str,
+pub(super) struct Authority {
+    pub(super) dir: &'static str,
     /// How the demo's text calls it.
     label: &'static str,
-    name: &'static str,
-    code: &'static str,
+    pub(super) name: &'static str,
+    pub(super) code: &'static str,
     not_before: &'static str,
     not_after: &'static str,
 }
 
-const TRAFFIC_POLICE: usize = 0;
-const TRAFFIC_POLICE_NEW: usize = 1;
-const MARKET_REGULATOR: usize = 2;
-const HEALTH_COMMISSION: usize = 3;
+pub(super) const TRAFFIC_POLICE: usize = 0;
+pub(super) const TRAFFIC_POLICE_NEW: usize = 1;
+pub(super) const MARKET_REGULATOR: usize = 2;
+pub(super) const HEALTH_COMMISSION: usize = 3;
 
 /// The authorities, with the names and codes the example licences give as issuer.
-const AUTHORITIES: [Authority; 4] = [
+pub(super) const AUTHORITIES: [Authority; 4] = [
     Authority {
         dir: "traffic-police",
         label: "the traffic police's first key",
@@ -162,22 +162,24 @@ const CASES: [Case; 6] = [
 /// What the trust steps share.
 #[derive(Default)]
 pub struct State {
-    root_pem: String,
+    pub(super) root_pem: String,
     /// The intermediate and every document signer certificate, as one bundle.
     signers_pem: String,
-    keys: Vec<SigningKey>,
-    certs: Vec<Certificate>,
-    signed: Vec<(SignedLicence, String)>,
+    pub(super) keys: Vec<SigningKey>,
+    pub(super) certs: Vec<Certificate>,
+    pub(super) signed: Vec<(SignedLicence, String)>,
+    /// The intermediate CA, which also certifies the seal maker.
+    pub(super) intermediate: Option<(Certificate, SigningKey)>,
 }
 
 /// A key from a fixed, public seed: SHA-256 of a label. Anyone can recompute
 /// it, which keeps the demo reproducible and makes the keys worthless.
-fn demo_key(label: &str) -> SigningKey {
+pub(super) fn demo_key(label: &str) -> SigningKey {
     SigningKey::from_seed(&Sha256::digest(format!("elicence demo key: {label}")).into())
 }
 
 /// A fixed serial number, from the same kind of label.
-fn demo_serial(label: &str) -> [u8; 16] {
+pub(super) fn demo_serial(label: &str) -> [u8; 16] {
     let digest = Sha256::digest(format!("elicence demo serial: {label}"));
     let mut serial = [0u8; 16];
     for (byte, from) in serial.iter_mut().zip(digest) {
@@ -186,11 +188,11 @@ fn demo_serial(label: &str) -> [u8; 16] {
     serial
 }
 
-fn time(text: &str) -> Result<UnixTime, CliError> {
+pub(super) fn time(text: &str) -> Result<UnixTime, CliError> {
     UnixTime::parse_rfc3339(text).map_err(|e| CliError::new(format!("demo time {text}: {e}")))
 }
 
-fn pki_dir(out: &Path) -> PathBuf {
+pub(super) fn pki_dir(out: &Path) -> PathBuf {
     out.join("pki")
 }
 
@@ -198,7 +200,7 @@ fn trust_dir(out: &Path) -> PathBuf {
     out.join("trust")
 }
 
-fn root_path(out: &Path) -> PathBuf {
+pub(super) fn root_path(out: &Path) -> PathBuf {
     pki_dir(out).join("root.cert.pem")
 }
 
@@ -210,7 +212,7 @@ fn signers_path(out: &Path) -> PathBuf {
     pki_dir(out).join("signers.pem")
 }
 
-fn ca_failure(what: &str) -> impl Fn(ca::CaError) -> CliError + '_ {
+pub(super) fn ca_failure(what: &str) -> impl Fn(ca::CaError) -> CliError + '_ {
     move |e| CliError::new(format!("demo {what} certificate: {e}"))
 }
 
@@ -310,6 +312,7 @@ pub fn build_pki(demo: &mut Demo) -> Result<(), CliError> {
         state.certs.push(cert);
     }
     write_atomic(&signers_path(&demo.out), state.signers_pem.as_bytes())?;
+    state.intermediate = Some((mid, mid_key));
     outln!("wrote {}/", pki.display())?;
     outln!()?;
     Ok(())

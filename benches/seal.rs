@@ -1,0 +1,136 @@
+//! Seal benchmarks: applying a seal to a rendered licence PDF (the sealer
+//! built once, as an issuing service holds it) and checking a sealed PDF's
+//! seals, for each example licence, with rendering alongside for scale.
+//!
+//! `cargo bench --bench seal --features embedded-font,seal-pdf,ca`; `-- --test` to smoke-test.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use elicence::render::{FontSet, Renderer};
+use elicence::seal::pdf::{PdfSealer, Placement, check_sealed_pdf};
+use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
+use elicence::seal::stamp::{StampSpec, stamp_png};
+use elicence::trust::ca::{CertificateRequest, Role, issue, self_signed};
+use elicence::trust::{Certificate, TrustStore};
+use elicence::{Licence, SignedLicence, Signer, SigningKey, UnixTime};
+
+const EXAMPLES: [(&str, &str); 3] = [
+    (
+        "driving-licence",
+        include_str!("../examples/licences/driving-licence.json"),
+    ),
+    (
+        "business-licence",
+        include_str!("../examples/licences/business-licence.json"),
+    ),
+    (
+        "health-permit",
+        include_str!("../examples/licences/health-permit.json"),
+    ),
+];
+const PHOTO: &[u8] = include_bytes!("../examples/photos/health-permit.png");
+
+fn at(s: &str) -> UnixTime {
+    UnixTime::parse_rfc3339(s).unwrap()
+}
+
+fn request(name: &str, code: Option<&str>, role: Role, serial: u8) -> CertificateRequest {
+    CertificateRequest {
+        common_name: name.into(),
+        organization: Some(name.into()),
+        authority_code: code.map(|c| c.parse().unwrap()),
+        not_before: at("2024-01-01T00:00:00Z"),
+        not_after: at("2030-01-01T00:00:00Z"),
+        role,
+        serial: [serial; 16],
+    }
+}
+
+fn seal_benches(c: &mut Criterion) {
+    let root_key = SigningKey::from_seed(&[1; 32]);
+    let mid_key = SigningKey::from_seed(&[2; 32]);
+    let root = self_signed(&request("root", None, Role::Root, 1), &root_key).unwrap();
+    let mid = issue(
+        &request("mid", None, Role::Intermediate { path_len: Some(0) }, 2),
+        &mid_key.public_key(),
+        &root,
+        &root_key,
+    )
+    .unwrap();
+    let leaf = |seed: u8, name: &str, code: &str| -> (SigningKey, Certificate) {
+        let key = SigningKey::from_seed(&[seed; 32]);
+        let cert = issue(
+            &request(name, Some(code), Role::DocumentSigner, seed),
+            &key.public_key(),
+            &mid,
+            &mid_key,
+        )
+        .unwrap();
+        (key, cert)
+    };
+    let (maker_key, maker) = leaf(3, "印章制作中心", "91110000600037341L");
+    let fonts = FontSet::embedded().unwrap();
+    let mut renderer = Renderer::new(fonts.clone());
+    renderer.set_stamp_in_pdf(false);
+    let mut store = TrustStore::new();
+    store.add_root(root.clone());
+
+    let mut group = c.benchmark_group("seal");
+    group.measurement_time(Duration::from_secs(4));
+    for (i, (name, json)) in EXAMPLES.iter().enumerate() {
+        let licence = Licence::from_json(json).unwrap();
+        let issuer = licence.issuer().clone();
+        let (key, cert) = leaf(10 + i as u8, issuer.name(), &issuer.code().to_string());
+        let signed = SignedLicence::sign(licence, &key, at("2025-01-01T09:00:00+08:00")).unwrap();
+        let photo = (*name == "health-permit").then_some(PHOTO);
+        let pdf = renderer.render_pdf(&signed, photo).unwrap();
+
+        let stamp = StampSpec::new(issuer.name(), Some("行政审批专用章"));
+        let picture =
+            SealPicture::from_png(stamp_png(&stamp, &fonts, 10.0).unwrap(), 40, 40).unwrap();
+        let info = SealInfo::builder("bench-1", issuer.name(), issuer.code().clone())
+            .purpose("行政审批专用章")
+            .allow_certificate(&cert)
+            .validity(
+                at("2024-01-01T00:00:00Z"),
+                at("2024-01-01T00:00:00Z"),
+                at("2029-01-01T00:00:00Z"),
+            )
+            .picture(picture)
+            .build()
+            .unwrap();
+        let seal = SignedSeal::sign(info, &maker_key, &[maker.clone(), mid.clone()]).unwrap();
+        let sealer = PdfSealer::new(seal, &[cert.clone(), mid.clone()]).unwrap();
+        let place = Placement::from_template(renderer.seal_place(&signed));
+        let sealed_at = at("2025-01-01T10:00:00+08:00");
+        let sealed = sealer.apply(&pdf, &key, place, sealed_at).unwrap();
+        assert!(check_sealed_pdf(&sealed, &store).unwrap().is_intact());
+
+        group.bench_function(format!("render_pdf/{name}"), |b| {
+            b.iter(|| renderer.render_pdf(black_box(&signed), photo).unwrap())
+        });
+        group.bench_function(format!("apply/{name}"), |b| {
+            b.iter(|| {
+                sealer
+                    .apply(black_box(&pdf), &key, place, sealed_at)
+                    .unwrap()
+            })
+        });
+        group.bench_function(format!("check/{name}"), |b| {
+            b.iter(|| check_sealed_pdf(black_box(&sealed), &store).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, seal_benches);
+criterion_main!(benches);

@@ -1,0 +1,295 @@
+//! `elicence seal`: make a seal record, inspect one, and seal licence PDFs.
+
+use std::path::Path;
+
+use elicence::render::{FontSet, Template, TemplateSet, envelope_from_pdf};
+use elicence::seal::pdf::{PdfSealer, Placement};
+use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
+use elicence::seal::stamp::{StampSpec, stamp_png};
+use elicence::trust::TrustStore;
+use elicence::{Certificate, SignedLicence, Signer, SigningKey, UnixTime};
+use serde_json::{Value, json};
+
+use crate::ca::{SIGNER_CERT_FILE, random_serial, validity};
+use crate::files::{
+    read_bytes, read_certificates, read_signing_key, refuse_existing, write_atomic,
+};
+use crate::keygen::PRIVATE_KEY_FILE;
+use crate::verify::pretty;
+use crate::{CliError, CliResult, SealApplyArgs, SealInspectArgs, SealMakeArgs, now};
+
+/// Pixels per millimetre of a generated seal picture (254 dpi): sharp in
+/// print, a few tens of kilobytes.
+const PICTURE_PX_PER_MM: f32 = 10.0;
+
+pub fn make(args: &SealMakeArgs) -> CliResult {
+    refuse_existing(&[&args.out], args.force, "a seal")?;
+    let key_path = args.maker.join(PRIVATE_KEY_FILE);
+    let cert_path = args.maker.join(SIGNER_CERT_FILE);
+    let key = read_signing_key(&key_path)?;
+    let maker_chain = chain_for_key(&read_certificates(&cert_path)?, &key, &cert_path)?;
+    let holders = args
+        .holder_certs
+        .iter()
+        .map(|path| {
+            read_certificates(path)?
+                .into_iter()
+                .find(|c| !c.is_ca())
+                .ok_or_else(|| {
+                    CliError::new(format!("{}: no end-entity certificate", path.display()))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let picture = match &args.picture {
+        Some(path) => {
+            let png = read_bytes(path)?;
+            let size = args.size_mm.unwrap_or(40);
+            SealPicture::from_png(png, size, size)
+        }
+        None => {
+            let mut spec = StampSpec::new(args.name.clone(), args.purpose.as_deref());
+            if let Some(size) = args.size_mm {
+                spec = spec.with_diameter_mm(f32::from(size));
+            }
+            let fonts = FontSet::embedded().map_err(|e| CliError::new(e.to_string()))?;
+            let png = stamp_png(&spec, &fonts, PICTURE_PX_PER_MM)
+                .map_err(|e| CliError::new(format!("cannot draw the seal: {e}")))?;
+            let size = spec.diameter_mm.round().clamp(10.0, 100.0) as u16;
+            SealPicture::from_png(png, size, size)
+        }
+    }
+    .map_err(|e| CliError::new(format!("seal picture: {e}")))?;
+
+    let (valid_from, valid_until) = validity(args.at, args.days)?;
+    let id = match &args.id {
+        Some(id) => id.clone(),
+        None => {
+            let serial = random_serial()?;
+            let suffix: String = serial.iter().take(4).map(|b| format!("{b:02X}")).collect();
+            format!("{}-{suffix}", args.owner_uscc)
+        }
+    };
+    let mut builder = SealInfo::builder(&id, &args.name, args.owner_uscc.clone())
+        .validity(valid_from, valid_from, valid_until)
+        .picture(picture);
+    if let Some(purpose) = &args.purpose {
+        builder = builder.purpose(purpose);
+    }
+    for holder in &holders {
+        builder = builder.allow_certificate(holder);
+    }
+    let info = builder
+        .build()
+        .map_err(|e| CliError::new(format!("cannot make the seal: {e}")))?;
+    let seal = SignedSeal::sign(info, &key, &maker_chain)
+        .map_err(|e| CliError::new(format!("cannot sign the seal: {e}")))?;
+    write_atomic(&args.out, seal.as_bytes())?;
+    outln!(
+        "seal {} written to {} ({} bytes)",
+        seal.info().id(),
+        args.out.display(),
+        seal.as_bytes().len()
+    )?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+pub fn inspect(args: &SealInspectArgs) -> CliResult {
+    let seal = read_seal(&args.seal)?;
+    let mut value = seal_json(&seal);
+    if !args.roots.is_empty() {
+        let store = crate::verify::trust_store(&args.roots, &args.signers)?;
+        let status = match seal.verify(&store) {
+            Ok(()) => json!({ "trusted": true }),
+            Err(e) => json!({ "trusted": false, "code": e.code(), "message": e.to_string() }),
+        };
+        if let Some(object) = value.as_object_mut() {
+            object.insert("maker_check".into(), status);
+        }
+    }
+    if let Some(path) = &args.picture_out {
+        write_atomic(path, seal.info().picture().png())?;
+    }
+    outln!("{}", pretty(&value))?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+pub fn apply(args: &SealApplyArgs) -> CliResult {
+    refuse_existing(&[&args.output], args.force, "a file")?;
+    let seal = read_seal(&args.seal)?;
+    let key = read_signing_key(&args.key)?;
+    let chain = chain_for_key(&read_certificates(&args.cert)?, &key, &args.cert)?;
+    let pdf = read_bytes(&args.input)?;
+    let place = match (args.x_mm, args.y_mm) {
+        (Some(cx), Some(cy)) => Placement {
+            page: args.page,
+            cx,
+            cy,
+        },
+        _ => {
+            let envelope = envelope_from_pdf(&pdf).map_err(|e| {
+                CliError::new(format!(
+                    "{}: {e} (give --x-mm and --y-mm to place the seal)",
+                    args.input.display()
+                ))
+            })?;
+            let licence = SignedLicence::from_slice(&envelope)
+                .map_err(|e| CliError::new(format!("{}: {e}", args.input.display())))?;
+            let templates = match &args.template {
+                Some(path) => TemplateSet::single(
+                    Template::from_path(path)
+                        .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?,
+                ),
+                None => TemplateSet::default(),
+            };
+            let mut place =
+                Placement::from_template(&templates.for_type(licence.licence().type_code()).seal);
+            place.page = args.page;
+            place
+        }
+    };
+    let sealer = PdfSealer::new(seal, &chain).map_err(|e| CliError::new(e.to_string()))?;
+    let at = args.at.unwrap_or_else(now);
+    let sealed = sealer
+        .apply(&pdf, &key, place, at)
+        .map_err(|e| CliError::new(format!("{}: {e}", args.input.display())))?;
+    write_atomic(&args.output, &sealed)?;
+    let info = sealer.seal().info();
+    outln!(
+        "sealed {} with {} ({}) → {} ({} bytes)",
+        args.input.display(),
+        info.name(),
+        info.id(),
+        args.output.display(),
+        sealed.len()
+    )?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn read_seal(path: &Path) -> Result<SignedSeal, CliError> {
+    SignedSeal::from_slice(&read_bytes(path)?)
+        .map_err(|e| CliError::with_code(format!("{}: {e}", path.display()), 1))
+}
+
+/// The certificate for `key` from a bundle, first, then the bundle's CA
+/// certificates: what a signature carries so that roots alone verify it.
+pub fn chain_for_key(
+    certs: &[Certificate],
+    key: &SigningKey,
+    path: &Path,
+) -> Result<Vec<Certificate>, CliError> {
+    let public = key.public_key();
+    let leaf = certs
+        .iter()
+        .find(|c| c.public_key() == &public)
+        .ok_or_else(|| {
+            CliError::new(format!(
+                "{} has no certificate for the key (key id {})",
+                path.display(),
+                public.key_id()
+            ))
+        })?;
+    let mut chain = vec![leaf.clone()];
+    chain.extend(certs.iter().filter(|c| c.is_ca()).cloned());
+    Ok(chain)
+}
+
+/// A seal record as JSON for people and scripts.
+pub fn seal_json(seal: &SignedSeal) -> Value {
+    let info = seal.info();
+    let time = |t: UnixTime| t.to_rfc3339_utc();
+    json!({
+        "id": info.id(),
+        "kind": match info.kind() {
+            elicence::seal::record::SealKind::Official => "official",
+            _ => "special_purpose",
+        },
+        "name": info.name(),
+        "owner": info.owner().to_string(),
+        "purpose": info.purpose(),
+        "vendor": info.vendor(),
+        "created": time(info.created()),
+        "valid_from": time(info.valid_from()),
+        "valid_until": time(info.valid_until()),
+        "allowed_certificates_sha256": info
+            .allowed_certificates()
+            .iter()
+            .map(hex)
+            .collect::<Vec<_>>(),
+        "picture": {
+            "type": "PNG",
+            "bytes": info.picture().png().len(),
+            "width_mm": info.picture().width_mm(),
+            "height_mm": info.picture().height_mm(),
+        },
+        "maker": certificate_json(seal.maker()),
+    })
+}
+
+pub fn certificate_json(cert: &Certificate) -> Value {
+    json!({
+        "name": cert.common_name(),
+        "authority_code": cert.authority_code().map(ToString::to_string),
+    })
+}
+
+fn hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks every seal on a PDF: the JSON for the verdict, and whether the
+/// seals all hold with nothing added after the last one.
+pub fn check_pdf_seals(
+    pdf: &[u8],
+    store: &TrustStore,
+) -> Result<(Value, bool, Vec<Certificate>), CliError> {
+    let checked = elicence::seal::pdf::check_sealed_pdf(pdf, store)
+        .map_err(|e| CliError::with_code(e.to_string(), 1))?;
+    let seals: Vec<Value> = checked
+        .seals
+        .iter()
+        .map(|s| {
+            let mut v = json!({
+                "field": s.field,
+                "status": match &s.status {
+                    Ok(()) => "valid".to_owned(),
+                    Err(e) => e.code().to_owned(),
+                },
+                "signed_at": s.signed_at.map(|t| t.to_rfc3339_utc()),
+                "covers_bytes": s.covered_len,
+            });
+            if let Some(object) = v.as_object_mut() {
+                if let Err(e) = &s.status {
+                    object.insert("message".into(), json!(e.to_string()));
+                }
+                if let Some(seal) = &s.seal {
+                    let info = seal.info();
+                    object.insert("seal_id".into(), json!(info.id()));
+                    object.insert("name".into(), json!(info.name()));
+                    object.insert("owner".into(), json!(info.owner().to_string()));
+                    object.insert("purpose".into(), json!(info.purpose()));
+                }
+                if let Some(signer) = &s.signer {
+                    object.insert("signer".into(), certificate_json(signer));
+                }
+            }
+            v
+        })
+        .collect();
+    let intact = checked.is_intact();
+    let carried = checked
+        .seals
+        .iter()
+        .filter(|s| s.status.is_ok())
+        .flat_map(|s| s.certificates.iter().cloned())
+        .collect();
+    Ok((
+        json!({
+            "seals": seals,
+            "unsealed_bytes_after_last_seal": checked.unsealed_tail,
+            "sealed_intact": intact,
+        }),
+        intact,
+        carried,
+    ))
+}

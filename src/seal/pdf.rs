@@ -1,0 +1,794 @@
+//! Sealing licence PDFs (加盖电子印章) and checking sealed ones.
+//!
+//! A seal on a PDF is a PAdES baseline B-B signature (ETSI EN 319 142-1):
+//! `/SubFilter /ETSI.CAdES.detached`, a detached CMS SignedData with Ed25519
+//! (see [`cms`](self) below), written as an incremental update whose
+//! `/ByteRange` covers the whole file but the `/Contents` hole. The visible
+//! appearance is the registered seal's own picture at the template's seal
+//! place, drawn with a multiply blend like ink. The seal record travels in the
+//! signature dictionary (`/ElicenceSeal`, a string inside the signed range), so
+//! a verifier needs nothing but the PDF and its roots. Several seals (joint
+//! issuance, 联合发证) are several signatures, each in its own revision and
+//! covering the ones before.
+//!
+//! Checking follows [`check_sealed_pdf`]: byte range, digest, CMS signature,
+//! the signer's chain, the seal record and its maker, the seal's validity at
+//! signing time, and whether the seal allows this signer; then whether
+//! anything was added after the last seal.
+
+mod cms;
+mod write;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use lopdf::{Dictionary, Object};
+use sha2::{Digest, Sha512};
+use thiserror::Error;
+
+use super::record::{SealFailure, SignedSeal};
+use crate::date::UnixTime;
+use crate::keys::Signer;
+use crate::trust::{Certificate, TrustFailure, TrustStore};
+
+/// Largest PDF sealed or checked.
+pub const MAX_PDF_LEN: usize = 16 * 1024 * 1024;
+/// Bytes reserved for the CMS signature in each seal's `/Contents` hole.
+pub const CONTENTS_LEN: usize = 8192;
+/// Most signatures a checked PDF may carry.
+pub const MAX_SEALS: usize = 16;
+/// Gap between seals placed side by side, in millimetres: GB/T 9704 keeps
+/// joint issuers' seals in one row, neither overlapping nor touching.
+const SEAL_GAP_MM: f32 = 3.0;
+const PT_PER_MM: f32 = 72.0 / 25.4;
+/// The signature dictionary key that holds the seal record.
+const SEAL_KEY: &[u8] = b"ElicenceSeal";
+
+/// Why a PDF could not be sealed or read.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SealPdfError {
+    /// The PDF is larger than [`MAX_PDF_LEN`].
+    #[error("PDF is {len} bytes, more than {MAX_PDF_LEN}")]
+    TooLarge {
+        /// Its length.
+        len: usize,
+    },
+    /// The PDF could not be parsed.
+    #[error("cannot read the PDF: {0}")]
+    Parse(String),
+    /// The PDF uses something this sealer does not write updates for.
+    #[error("cannot seal this PDF: {0}")]
+    Unsupported(&'static str),
+    /// The requested page does not exist.
+    #[error("the PDF has {pages} pages; there is no page {page}")]
+    NoSuchPage {
+        /// The page asked for (from 1).
+        page: usize,
+        /// How many there are.
+        pages: usize,
+    },
+    /// The signer's certificate is not one the seal allows.
+    #[error("the seal {seal_id} does not allow certificate {subject} to apply it")]
+    SignerNotAllowed {
+        /// The seal's id.
+        seal_id: String,
+        /// The certificate's subject.
+        subject: String,
+    },
+    /// The signing key is not the certificate's.
+    #[error("the signing key does not match the signer certificate")]
+    KeyMismatch,
+    /// No certificate was given.
+    #[error("no signer certificate")]
+    NoCertificate,
+    /// A certificate could not be re-read for the CMS encoder.
+    #[error("certificate cannot be encoded: {0}")]
+    Certificate(String),
+    /// The seal picture cannot be drawn.
+    #[error("seal picture: {0}")]
+    Picture(String),
+    /// The CMS signature does not fit [`CONTENTS_LEN`].
+    #[error("CMS signature is {len} bytes, more than the {CONTENTS_LEN} reserved")]
+    SignatureTooLarge {
+        /// Its length.
+        len: usize,
+    },
+    /// The key refused to sign.
+    #[error(transparent)]
+    Sign(#[from] crate::keys::SignError),
+    /// The signature could not be encoded.
+    #[error("CMS encoding failed: {0}")]
+    Encoding(String),
+}
+
+/// Where a seal goes: a page (from 1) and the seal's centre in millimetres
+/// from the page's top-left corner, as templates give it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement {
+    /// Page number, from 1.
+    pub page: usize,
+    /// Centre from the left edge, mm.
+    pub cx: f32,
+    /// Centre from the top edge, mm.
+    pub cy: f32,
+}
+
+impl Placement {
+    /// The template's seal place.
+    #[cfg(feature = "render")]
+    pub fn from_template(place: &crate::render::template::SealPlace) -> Placement {
+        Placement {
+            page: 1,
+            cx: place.cx,
+            cy: place.cy,
+        }
+    }
+}
+
+/// A seal ready to be applied: the record, the signer's certificate chain and
+/// the appearance prepared once, so that sealing many licences with one seal
+/// only signs.
+#[derive(Debug, Clone)]
+pub struct PdfSealer {
+    seal: SignedSeal,
+    chain: Vec<x509_cert::Certificate>,
+    signer: Certificate,
+    appearance: write::Appearance,
+}
+
+impl PdfSealer {
+    /// Prepares `seal` for the signer whose certificate is `chain[0]` (its
+    /// intermediates may follow; they are carried in each signature).
+    ///
+    /// # Errors
+    /// [`SealPdfError::SignerNotAllowed`] if the seal does not list the
+    /// certificate, [`SealPdfError::Picture`] if its picture cannot be drawn.
+    pub fn new(seal: SignedSeal, chain: &[Certificate]) -> Result<PdfSealer, SealPdfError> {
+        use der::Decode;
+        let signer = chain.first().ok_or(SealPdfError::NoCertificate)?.clone();
+        if !seal.info().allows(&signer) {
+            return Err(SealPdfError::SignerNotAllowed {
+                seal_id: seal.info().id().to_owned(),
+                subject: display_name(&signer),
+            });
+        }
+        let chain = chain
+            .iter()
+            .map(|c| x509_cert::Certificate::from_der(c.der()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SealPdfError::Certificate(e.to_string()))?;
+        let appearance = write::Appearance::from_picture(seal.info().picture())?;
+        Ok(PdfSealer {
+            seal,
+            chain,
+            signer,
+            appearance,
+        })
+    }
+
+    /// The seal this sealer applies.
+    pub fn seal(&self) -> &SignedSeal {
+        &self.seal
+    }
+
+    /// Seals `pdf`: appends a revision with the seal's signature field, its
+    /// appearance at `place` (moved along the row if seals are already
+    /// there), and the signature by `key` at time `at`.
+    ///
+    /// # Errors
+    /// [`SealPdfError`] if the PDF cannot be read or updated, or the key does
+    /// not match the certificate.
+    pub fn apply(
+        &self,
+        pdf: &[u8],
+        key: &dyn Signer,
+        place: Placement,
+        at: UnixTime,
+    ) -> Result<Vec<u8>, SealPdfError> {
+        if key.public_key() != *self.signer.public_key() {
+            return Err(SealPdfError::KeyMismatch);
+        }
+        if pdf.len() > MAX_PDF_LEN {
+            return Err(SealPdfError::TooLarge { len: pdf.len() });
+        }
+        let doc = load(pdf)?;
+        let mut update = write::Update::new(pdf, &doc)?;
+        let page_id = *doc
+            .get_pages()
+            .get(&u32::try_from(place.page).unwrap_or(u32::MAX))
+            .ok_or(SealPdfError::NoSuchPage {
+                page: place.page,
+                pages: doc.get_pages().len(),
+            })?;
+        let media_box = write::media_box(&doc, page_id)?;
+        let existing = signature_fields(&doc).len();
+        let picture = self.seal.info().picture();
+        let (w, h) = (
+            f32::from(picture.width_mm()),
+            f32::from(picture.height_mm()),
+        );
+        let cx = row_position(place.cx, w, existing, media_box.width_mm());
+        let rect = [
+            media_box.x0 + (cx - w / 2.0) * PT_PER_MM,
+            media_box.y1 - (place.cy + h / 2.0) * PT_PER_MM,
+            media_box.x0 + (cx + w / 2.0) * PT_PER_MM,
+            media_box.y1 - (place.cy - h / 2.0) * PT_PER_MM,
+        ];
+        let field_name = format!("Seal{}", existing + 1);
+        let info = self.seal.info();
+        let reason = match info.purpose() {
+            Some(purpose) => format!("{} {purpose}", info.name()),
+            None => info.name().to_owned(),
+        };
+        let (mut out, hole) = update.write_seal(write::SealObjects {
+            page_id,
+            rect,
+            field_name: &field_name,
+            signer_name: &display_name(&self.signer),
+            reason: &reason,
+            signed_at: at,
+            record: self.seal.as_bytes(),
+            appearance: &self.appearance,
+        })?;
+        let digest: [u8; 64] = {
+            let mut h = Sha512::new();
+            h.update(out.get(..hole.start).unwrap_or_default());
+            h.update(out.get(hole.end..).unwrap_or_default());
+            h.finalize().into()
+        };
+        let signature = cms::sign(&digest, key, &self.chain).map_err(|e| match e {
+            cms::BuildError::Der(e) => SealPdfError::Encoding(e.to_string()),
+            cms::BuildError::Sign(e) => SealPdfError::Sign(e),
+        })?;
+        write::fill_hole(&mut out, hole, &signature)?;
+        Ok(out)
+    }
+}
+
+/// Where the `n`th seal (from 0) goes along the row through `cx`: to the
+/// left of the ones before while it fits on the page, then to the right.
+fn row_position(cx: f32, width: f32, n: usize, page_width: f32) -> f32 {
+    let step = width + SEAL_GAP_MM;
+    let n = n as f32;
+    let left = cx - n * step;
+    if left - width / 2.0 >= 0.0 {
+        return left;
+    }
+    let fit_left = ((cx - width / 2.0) / step).floor().max(0.0);
+    let right = cx + (n - fit_left) * step;
+    if right + width / 2.0 <= page_width {
+        right
+    } else {
+        cx
+    }
+}
+
+fn display_name(cert: &Certificate) -> String {
+    cert.common_name()
+        .map(str::to_owned)
+        .or_else(|| cert.authority_code().map(ToString::to_string))
+        .unwrap_or_else(|| "(unnamed)".to_owned())
+}
+
+/// lopdf is a general parser of a complex format: a panic in it on hostile
+/// input is an error here, not a crash of the scan service.
+fn load(pdf: &[u8]) -> Result<lopdf::Document, SealPdfError> {
+    catch_unwind(|| lopdf::Document::load_mem(pdf))
+        .map_err(|_| SealPdfError::Parse("the PDF parser failed".into()))?
+        .map_err(|e| SealPdfError::Parse(e.to_string()))
+}
+
+fn resolve<'a>(doc: &'a lopdf::Document, object: &'a Object) -> Option<&'a Object> {
+    match object {
+        Object::Reference(id) => doc.get_object(*id).ok(),
+        other => Some(other),
+    }
+}
+
+/// The top-level signature fields with a value: (field name, signature
+/// dictionary). Only the flat /Fields array is read, as we write it.
+fn signature_fields(doc: &lopdf::Document) -> Vec<(String, &Dictionary)> {
+    let Ok(catalog) = doc.catalog() else {
+        return Vec::new();
+    };
+    let fields = catalog
+        .get(b"AcroForm")
+        .ok()
+        .and_then(|o| resolve(doc, o))
+        .and_then(|o| o.as_dict().ok())
+        .and_then(|form| form.get(b"Fields").ok())
+        .and_then(|o| resolve(doc, o))
+        .and_then(|o| o.as_array().ok());
+    let mut found = Vec::new();
+    for field in fields.into_iter().flatten() {
+        let Some(field) = resolve(doc, field).and_then(|o| o.as_dict().ok()) else {
+            continue;
+        };
+        if field.get(b"FT").ok().and_then(|o| o.as_name().ok()) != Some(b"Sig".as_slice()) {
+            continue;
+        }
+        let Some(value) = field
+            .get(b"V")
+            .ok()
+            .and_then(|o| resolve(doc, o))
+            .and_then(|o| o.as_dict().ok())
+        else {
+            continue;
+        };
+        let name = match field.get(b"T") {
+            Ok(Object::String(bytes, _)) => text_from_pdf(bytes),
+            _ => String::new(),
+        };
+        found.push((name, value));
+    }
+    found
+}
+
+/// A PDF text string: UTF-16BE after a byte order mark, else (for names we
+/// only display) bytes as Latin-1.
+fn text_from_pdf(bytes: &[u8]) -> String {
+    match bytes {
+        [0xFE, 0xFF, rest @ ..] => char::decode_utf16(rest.chunks_exact(2).map(|pair| {
+            u16::from_be_bytes([
+                pair.first().copied().unwrap_or(0),
+                pair.get(1).copied().unwrap_or(0),
+            ])
+        }))
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect(),
+        _ => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+// ---- checking -------------------------------------------------------------
+
+/// Why one seal on a PDF does not hold. Each has a stable [`code`](Self::code).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SealCheckFailure {
+    /// The /ByteRange is not the file minus exactly the /Contents hole, or
+    /// does not end at the end of a revision.
+    #[error("byte range {byte_range:?} does not cover its revision except /Contents: {detail}")]
+    ByteRange {
+        /// The range as found.
+        byte_range: Vec<i64>,
+        /// What is wrong with it.
+        detail: &'static str,
+    },
+    /// The signature dictionary is not what a seal writes.
+    #[error("signature dictionary: {detail}")]
+    Dictionary {
+        /// What is wrong.
+        detail: &'static str,
+    },
+    /// The /Contents is not a well-formed detached SignedData.
+    #[error("CMS signature is malformed: {detail}")]
+    MalformedCms {
+        /// What is wrong.
+        detail: String,
+    },
+    /// An algorithm other than Ed25519 with SHA-512.
+    #[error("unsupported algorithm {oid}")]
+    UnsupportedAlgorithm {
+        /// Its object identifier.
+        oid: String,
+    },
+    /// A carried certificate cannot be parsed.
+    #[error("certificate in the signature: {detail}")]
+    BadCertificate {
+        /// Why.
+        detail: String,
+    },
+    /// The certificate the signer info names is not in the signature.
+    #[error("the signer's certificate is not in the signature")]
+    SignerCertificateMissing,
+    /// The signing-certificate-v2 attribute names another certificate.
+    #[error("signing-certificate-v2 does not match the signer's certificate")]
+    SigningCertificateMismatch,
+    /// The signed bytes' digest is not the one signed: the PDF was changed.
+    #[error("the signed bytes were changed (message digest differs)")]
+    DigestMismatch,
+    /// The CMS signature does not verify.
+    #[error("the signature does not verify")]
+    BadSignature,
+    /// The signer's certificate does not chain to a trusted root.
+    #[error("signer not trusted: {failure}")]
+    SignerUntrusted {
+        /// Why.
+        failure: TrustFailure,
+    },
+    /// The signer's chain was not valid when the seal was applied.
+    #[error("the signer's certificate chain was not valid at {signed_at}")]
+    SignerNotValidAtSigning {
+        /// The signing time (/M).
+        signed_at: String,
+    },
+    /// No seal record, or one that cannot be decoded.
+    #[error("seal record: {detail}")]
+    SealRecord {
+        /// Why.
+        detail: String,
+    },
+    /// The seal record's maker is not trusted, or its signature is bad.
+    #[error("seal record not trusted: {failure}")]
+    SealUntrusted {
+        /// Why.
+        failure: SealFailure,
+    },
+    /// The seal was not valid when it was applied.
+    #[error("the seal is valid from {valid_from} to {valid_until}, not at {signed_at}")]
+    SealNotValidAtSigning {
+        /// The signing time.
+        signed_at: String,
+        /// The seal's first valid moment.
+        valid_from: String,
+        /// The seal's last valid moment.
+        valid_until: String,
+    },
+    /// The seal does not list the signer's certificate.
+    #[error("the seal does not allow {subject} to apply it")]
+    SignerNotAllowed {
+        /// The signer.
+        subject: String,
+    },
+    /// The signer belongs to another organisation than the seal's owner.
+    #[error("the signer's authority {signer} is not the seal's owner {owner}")]
+    OwnerMismatch {
+        /// The signer certificate's authority code.
+        signer: String,
+        /// The seal's owner.
+        owner: String,
+    },
+}
+
+impl SealCheckFailure {
+    /// A stable code for logs and the command line.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SealCheckFailure::ByteRange { .. } => "byte_range",
+            SealCheckFailure::Dictionary { .. } => "bad_signature_dictionary",
+            SealCheckFailure::MalformedCms { .. } => "malformed_cms",
+            SealCheckFailure::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
+            SealCheckFailure::BadCertificate { .. } => "bad_certificate",
+            SealCheckFailure::SignerCertificateMissing => "signer_certificate_missing",
+            SealCheckFailure::SigningCertificateMismatch => "signing_certificate_mismatch",
+            SealCheckFailure::DigestMismatch => "digest_mismatch",
+            SealCheckFailure::BadSignature => "bad_signature",
+            SealCheckFailure::SignerUntrusted { .. } => "signer_untrusted",
+            SealCheckFailure::SignerNotValidAtSigning { .. } => "signer_not_valid_at_signing",
+            SealCheckFailure::SealRecord { .. } => "bad_seal_record",
+            SealCheckFailure::SealUntrusted { .. } => "seal_untrusted",
+            SealCheckFailure::SealNotValidAtSigning { .. } => "seal_not_valid_at_signing",
+            SealCheckFailure::SignerNotAllowed { .. } => "signer_not_allowed",
+            SealCheckFailure::OwnerMismatch { .. } => "owner_mismatch",
+        }
+    }
+}
+
+/// One seal found on a PDF, with what checking it found.
+#[derive(Debug, Clone)]
+pub struct AppliedSeal {
+    /// The signature field's name.
+    pub field: String,
+    /// Bytes of the file this signature covers (its revision's end).
+    pub covered_len: usize,
+    /// The signing time the signature dictionary states (/M), if readable.
+    pub signed_at: Option<UnixTime>,
+    /// The seal record, if it could be decoded.
+    pub seal: Option<SignedSeal>,
+    /// The signer's certificate, if the CMS named one.
+    pub signer: Option<Certificate>,
+    /// Every certificate the signature carries, the signer's among them: a
+    /// verifier can take the licence's document signer from here, so that
+    /// a sealed PDF verifies against roots alone.
+    pub certificates: Vec<Certificate>,
+    /// `Ok` if every check passed, else the first that failed.
+    pub status: Result<(), SealCheckFailure>,
+}
+
+/// What checking a PDF's seals found.
+#[derive(Debug, Clone)]
+pub struct SealedPdf {
+    /// The seals, in the order they were applied.
+    pub seals: Vec<AppliedSeal>,
+    /// The file's length.
+    pub file_len: usize,
+    /// Bytes after the last seal's revision that no seal covers: content
+    /// added after sealing. Zero for a PDF left as sealed.
+    pub unsealed_tail: usize,
+}
+
+impl SealedPdf {
+    /// Whether the PDF has at least one seal, every seal holds, and nothing
+    /// was added after the last one.
+    pub fn is_intact(&self) -> bool {
+        !self.seals.is_empty()
+            && self.unsealed_tail == 0
+            && self.seals.iter().all(|s| s.status.is_ok())
+    }
+}
+
+/// Whether `pdf` appears to carry a seal (a PAdES signature), judged by its
+/// bytes alone: cheap, for deciding whether [`check_sealed_pdf`] is needed.
+pub fn looks_sealed(pdf: &[u8]) -> bool {
+    const SUB_FILTER: &[u8] = b"/ETSI.CAdES.detached";
+    pdf.windows(SUB_FILTER.len()).any(|w| w == SUB_FILTER)
+}
+
+/// Checks every seal on `pdf` against the roots (and intermediates) in
+/// `store`. The licence envelope inside is not judged here: read it with
+/// [`crate::render::pdf::envelope_from_pdf`] and give it to a
+/// [`crate::Verifier`].
+///
+/// # Errors
+/// [`SealPdfError`] only if the file cannot be read as a PDF at all; a seal
+/// that does not hold is an [`AppliedSeal::status`].
+pub fn check_sealed_pdf(pdf: &[u8], store: &TrustStore) -> Result<SealedPdf, SealPdfError> {
+    if pdf.len() > MAX_PDF_LEN {
+        return Err(SealPdfError::TooLarge { len: pdf.len() });
+    }
+    let doc = load(pdf)?;
+    let revision_ends = revision_ends(pdf);
+    let fields = catch_unwind(AssertUnwindSafe(|| signature_fields(&doc)))
+        .map_err(|_| SealPdfError::Parse("the PDF parser failed".into()))?;
+    let mut seals: Vec<AppliedSeal> = fields
+        .into_iter()
+        .take(MAX_SEALS)
+        .map(|(field, dict)| check_one(pdf, &revision_ends, field, dict, store))
+        .collect();
+    seals.sort_by_key(|s| s.covered_len);
+    let covered = seals
+        .iter()
+        .filter(|s| {
+            !matches!(
+                s.status,
+                Err(SealCheckFailure::ByteRange { .. } | SealCheckFailure::Dictionary { .. })
+            )
+        })
+        .map(|s| s.covered_len)
+        .max()
+        .unwrap_or(0);
+    Ok(SealedPdf {
+        seals,
+        file_len: pdf.len(),
+        unsealed_tail: pdf.len().saturating_sub(covered),
+    })
+}
+
+/// Offsets just past each `%%EOF` marker and its end-of-line: where a
+/// revision ends.
+fn revision_ends(pdf: &[u8]) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut at = 0;
+    while let Some(found) = pdf
+        .get(at..)
+        .and_then(|rest| rest.windows(5).position(|w| w == b"%%EOF"))
+    {
+        let mut end = at + found + 5;
+        if pdf.get(end) == Some(&b'\r') {
+            end += 1;
+        }
+        if pdf.get(end) == Some(&b'\n') {
+            end += 1;
+        }
+        ends.push(end);
+        at = end;
+    }
+    ends
+}
+
+fn check_one(
+    pdf: &[u8],
+    revision_ends: &[usize],
+    field: String,
+    dict: &Dictionary,
+    store: &TrustStore,
+) -> AppliedSeal {
+    let mut seal = AppliedSeal {
+        field,
+        covered_len: 0,
+        signed_at: None,
+        seal: None,
+        signer: None,
+        certificates: Vec::new(),
+        status: Ok(()),
+    };
+    seal.status = check_steps(pdf, revision_ends, dict, store, &mut seal);
+    seal
+}
+
+fn check_steps(
+    pdf: &[u8],
+    revision_ends: &[usize],
+    dict: &Dictionary,
+    store: &TrustStore,
+    seal: &mut AppliedSeal,
+) -> Result<(), SealCheckFailure> {
+    let bad_dict = |detail| SealCheckFailure::Dictionary { detail };
+    if dict.get(b"SubFilter").ok().and_then(|o| o.as_name().ok())
+        != Some(b"ETSI.CAdES.detached".as_slice())
+    {
+        return Err(bad_dict("/SubFilter is not /ETSI.CAdES.detached"));
+    }
+    let byte_range: Vec<i64> = dict
+        .get(b"ByteRange")
+        .ok()
+        .and_then(|o| o.as_array().ok())
+        .ok_or(bad_dict("no /ByteRange"))?
+        .iter()
+        .map(|o| o.as_i64().unwrap_or(-1))
+        .collect();
+    let contents = match dict.get(b"Contents") {
+        Ok(Object::String(bytes, _)) => bytes.as_slice(),
+        _ => return Err(bad_dict("/Contents is not a string")),
+    };
+    let hole = check_byte_range(pdf, revision_ends, &byte_range, contents)?;
+    seal.covered_len = hole.2;
+    seal.signed_at = dict
+        .get(b"M")
+        .ok()
+        .and_then(|o| o.as_str().ok())
+        .and_then(parse_pdf_date);
+    let signed_at = seal
+        .signed_at
+        .ok_or(bad_dict("no readable signing time /M"))?;
+
+    let digest: [u8; 64] = {
+        let mut h = Sha512::new();
+        h.update(pdf.get(..hole.0).unwrap_or_default());
+        h.update(pdf.get(hole.1..hole.2).unwrap_or_default());
+        h.finalize().into()
+    };
+    let checked = cms::check(contents, &digest)?;
+    seal.signer = Some(checked.signer.clone());
+    seal.certificates.clone_from(&checked.carried);
+
+    let Ok(Object::String(record, _)) = dict.get(SEAL_KEY) else {
+        return Err(SealCheckFailure::SealRecord {
+            detail: "no /ElicenceSeal string in the signature dictionary".into(),
+        });
+    };
+    let record = SignedSeal::from_slice(record).map_err(|e| SealCheckFailure::SealRecord {
+        detail: e.to_string(),
+    })?;
+    seal.seal = Some(record.clone());
+
+    let signer = store.certify(&checked.signer, &checked.carried);
+    if let Some(failure) = signer.failure() {
+        return Err(SealCheckFailure::SignerUntrusted {
+            failure: failure.clone(),
+        });
+    }
+    if !signer.valid_at(signed_at) {
+        return Err(SealCheckFailure::SignerNotValidAtSigning {
+            signed_at: signed_at.to_rfc3339_utc(),
+        });
+    }
+    record
+        .verify(store)
+        .map_err(|failure| SealCheckFailure::SealUntrusted { failure })?;
+    let info = record.info();
+    if !info.is_valid_at(signed_at) || signed_at < info.created() {
+        return Err(SealCheckFailure::SealNotValidAtSigning {
+            signed_at: signed_at.to_rfc3339_utc(),
+            valid_from: info.valid_from().to_rfc3339_utc(),
+            valid_until: info.valid_until().to_rfc3339_utc(),
+        });
+    }
+    if !info.allows(&checked.signer) {
+        return Err(SealCheckFailure::SignerNotAllowed {
+            subject: display_name(&checked.signer),
+        });
+    }
+    let authority = checked.signer.authority_code();
+    if authority != Some(info.owner()) {
+        return Err(SealCheckFailure::OwnerMismatch {
+            signer: authority.map(ToString::to_string).unwrap_or_default(),
+            owner: info.owner().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks `[0, a, b, len]`: the range starts at 0, the hole between is
+/// exactly `<hex of contents>`, and it ends where a revision ends. Returns
+/// (hole start, hole end, covered end).
+fn check_byte_range(
+    pdf: &[u8],
+    revision_ends: &[usize],
+    byte_range: &[i64],
+    contents: &[u8],
+) -> Result<(usize, usize, usize), SealCheckFailure> {
+    let fail = |detail| SealCheckFailure::ByteRange {
+        byte_range: byte_range.to_vec(),
+        detail,
+    };
+    let &[start, first_len, second_start, second_len] = byte_range else {
+        return Err(fail("not four integers"));
+    };
+    let as_usize = |n: i64| usize::try_from(n).map_err(|_| fail("negative or too large"));
+    let (start, first_len, second_start, second_len) = (
+        as_usize(start)?,
+        as_usize(first_len)?,
+        as_usize(second_start)?,
+        as_usize(second_len)?,
+    );
+    if start != 0 {
+        return Err(fail("does not start at the beginning of the file"));
+    }
+    let end = second_start
+        .checked_add(second_len)
+        .filter(|&end| end <= pdf.len())
+        .ok_or(fail("runs past the end of the file"))?;
+    let hole = pdf
+        .get(first_len..second_start)
+        .filter(|h| h.len() >= 2)
+        .ok_or(fail("the hole is not inside the file"))?;
+    let hex = match hole {
+        [b'<', hex @ .., b'>'] => hex,
+        _ => return Err(fail("the hole is not exactly the /Contents hex string")),
+    };
+    if hex.len() != contents.len() * 2
+        || hex
+            .chunks_exact(2)
+            .zip(contents)
+            .any(|(pair, &byte)| hex_byte(pair) != Some(byte))
+    {
+        return Err(fail("the hole is not exactly the /Contents hex string"));
+    }
+    if !revision_ends.contains(&end) {
+        return Err(fail("does not end at the end of a revision"));
+    }
+    Ok((first_len, second_start, end))
+}
+
+fn hex_byte(pair: &[u8]) -> Option<u8> {
+    let digit = |c: u8| (c as char).to_digit(16);
+    match pair {
+        [hi, lo] => Some(u8::try_from(digit(*hi)? * 16 + digit(*lo)?).ok()?),
+        _ => None,
+    }
+}
+
+/// A PDF date (ISO 32000 §7.9.4) with at least seconds and a time zone,
+/// `D:YYYYMMDDHHmmSSZ` or `D:YYYYMMDDHHmmSS+HH'mm'`.
+fn parse_pdf_date(raw: &[u8]) -> Option<UnixTime> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let digits = text.strip_prefix("D:")?;
+    let (fields, zone) = (digits.get(..14)?, digits.get(14..)?);
+    if !fields.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let zone = match zone {
+        "Z" | "Z00'00'" | "Z00'00" => "Z".to_owned(),
+        z => {
+            let (sign, rest) = z.split_at_checked(1)?;
+            let rest = rest.trim_end_matches('\'');
+            let (hh, mm) = rest.split_once('\'')?;
+            if !matches!(sign, "+" | "-") || hh.len() != 2 || mm.len() != 2 {
+                return None;
+            }
+            format!("{sign}{hh}:{mm}")
+        }
+    };
+    let rfc3339 = format!(
+        "{}-{}-{}T{}:{}:{}{zone}",
+        fields.get(0..4)?,
+        fields.get(4..6)?,
+        fields.get(6..8)?,
+        fields.get(8..10)?,
+        fields.get(10..12)?,
+        fields.get(12..14)?,
+    );
+    UnixTime::parse_rfc3339(&rfc3339).ok()
+}
+
+/// `D:YYYYMMDDHHmmSSZ`.
+fn pdf_date(at: UnixTime) -> String {
+    let rfc = at.to_rfc3339_utc();
+    let digits: String = rfc.chars().filter(char::is_ascii_digit).take(14).collect();
+    format!("D:{digits}Z")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,485 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use super::write::BYTE_RANGE_SLOT;
+use super::*;
+
+#[test]
+fn pdf_dates_round_trip_and_refuse_partial_forms() {
+    let at = UnixTime::parse_rfc3339("2026-11-23T08:05:09Z").unwrap();
+    assert_eq!(pdf_date(at), "D:20261123080509Z");
+    assert_eq!(parse_pdf_date(pdf_date(at).as_bytes()), Some(at));
+    assert_eq!(parse_pdf_date(b"D:20261123160509+08'00'"), Some(at));
+    assert_eq!(parse_pdf_date(b"D:20261123160509+08'00"), Some(at));
+    for bad in [
+        &b"D:2026112316"[..],
+        b"20261123160509Z",
+        b"D:2026112316050xZ",
+        b"D:20261123160509+8'00'",
+        b"D:20261323160509Z",
+    ] {
+        assert_eq!(
+            parse_pdf_date(bad),
+            None,
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
+#[test]
+fn seals_in_a_row_go_left_then_right_and_stay_on_the_page() {
+    // A4 landscape, seal at 220 mm: the second goes 43 mm to the left.
+    assert_eq!(row_position(220.0, 40.0, 0, 297.0), 220.0);
+    assert_eq!(row_position(220.0, 40.0, 1, 297.0), 177.0);
+    // Near the left edge the next one goes to the right instead.
+    assert_eq!(row_position(30.0, 40.0, 1, 297.0), 73.0);
+    // No room either side: the same place.
+    assert_eq!(row_position(30.0, 40.0, 1, 60.0), 30.0);
+}
+
+#[test]
+fn revision_ends_follow_each_eof_marker() {
+    let pdf = b"%PDF-1.7\n...%%EOF\nmore%%EOF\r\nlast%%EOF";
+    assert_eq!(revision_ends(pdf), vec![18, 29, pdf.len()]);
+}
+
+#[test]
+fn text_strings_decode_utf16_and_latin1() {
+    assert_eq!(text_from_pdf(&[0xFE, 0xFF, 0x53, 0x70, 0x00, 0x41]), "印A");
+    assert_eq!(text_from_pdf(b"Seal1"), "Seal1");
+}
+
+#[test]
+fn garbage_is_an_error_and_an_unsealed_pdf_has_no_seals() {
+    let store = TrustStore::new();
+    assert!(matches!(
+        check_sealed_pdf(b"not a pdf", &store),
+        Err(SealPdfError::Parse(_))
+    ));
+    assert!(matches!(
+        check_sealed_pdf(&vec![b' '; MAX_PDF_LEN + 1], &store),
+        Err(SealPdfError::TooLarge { .. })
+    ));
+    let checked = check_sealed_pdf(&blank_pdf(), &store).unwrap();
+    assert!(checked.seals.is_empty());
+    assert!(!checked.is_intact(), "a PDF without seals is not sealed");
+    assert!(!looks_sealed(&blank_pdf()));
+}
+
+/// A one-page PDF as another tool might write it: classic cross-reference
+/// table, a content stream, no form.
+fn blank_pdf() -> Vec<u8> {
+    use lopdf::{Document, Stream, dictionary};
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"BT /F1 12 Tf 72 720 Td (licence) Tj ET".to_vec(),
+    ));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Contents" => content,
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages",
+            "Kids" => vec![page.into()],
+            "Count" => 1,
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[cfg(feature = "ca")]
+mod sealed {
+    use super::*;
+    use crate::keys::SigningKey;
+    use crate::seal::record::{SealInfo, SealPicture};
+    use crate::trust::ca::{CertificateRequest, Role, issue, self_signed};
+
+    fn at(s: &str) -> UnixTime {
+        UnixTime::parse_rfc3339(s).unwrap()
+    }
+
+    const POLICE: &str = "111100000000213452";
+    const REGULATOR: &str = "11110108MB1234567C";
+
+    struct Pki {
+        root: Certificate,
+        mid: Certificate,
+        maker: (SigningKey, Certificate),
+        police: (SigningKey, Certificate),
+        regulator: (SigningKey, Certificate),
+    }
+
+    fn request(name: &str, code: Option<&str>, role: Role, serial: u8) -> CertificateRequest {
+        CertificateRequest {
+            common_name: name.into(),
+            organization: Some(name.into()),
+            authority_code: code.map(|c| c.parse().unwrap()),
+            not_before: at("2024-01-01T00:00:00Z"),
+            not_after: at("2028-01-01T00:00:00Z"),
+            role,
+            serial: [serial; 16],
+        }
+    }
+
+    fn pki() -> Pki {
+        let root_key = SigningKey::from_seed(&[1; 32]);
+        let mid_key = SigningKey::from_seed(&[2; 32]);
+        let root = self_signed(&request("root", None, Role::Root, 1), &root_key).unwrap();
+        let mid = issue(
+            &request("mid", None, Role::Intermediate { path_len: Some(0) }, 2),
+            &mid_key.public_key(),
+            &root,
+            &root_key,
+        )
+        .unwrap();
+        let leaf = |seed: u8, name: &str, code: &str| {
+            let key = SigningKey::from_seed(&[seed; 32]);
+            let cert = issue(
+                &request(name, Some(code), Role::DocumentSigner, seed),
+                &key.public_key(),
+                &mid,
+                &mid_key,
+            )
+            .unwrap();
+            (key, cert)
+        };
+        Pki {
+            maker: leaf(3, "印章制作中心", "91110000600037341L"),
+            police: leaf(4, "北京市公安局公安交通管理局", POLICE),
+            regulator: leaf(5, "北京市海淀区市场监督管理局", REGULATOR),
+            root,
+            mid,
+        }
+    }
+
+    /// A small red PNG: one ink colour, alpha only where the ink is.
+    fn picture() -> SealPicture {
+        let mut pixmap = tiny_skia::Pixmap::new(40, 40).unwrap();
+        pixmap.fill(tiny_skia::Color::from_rgba8(200, 0, 0, 180));
+        SealPicture::from_png(pixmap.encode_png().unwrap(), 40, 40).unwrap()
+    }
+
+    fn seal(pki: &Pki, owner: &str, holder: &Certificate, valid: (&str, &str)) -> SignedSeal {
+        let info = SealInfo::builder(&format!("{owner}-1"), "示例印章", owner.parse().unwrap())
+            .purpose("行政审批专用章")
+            .allow_certificate(holder)
+            .validity(at(valid.0), at(valid.0), at(valid.1))
+            .picture(picture())
+            .build()
+            .unwrap();
+        SignedSeal::sign(info, &pki.maker.0, &[pki.maker.1.clone(), pki.mid.clone()]).unwrap()
+    }
+
+    const SEAL_VALIDITY: (&str, &str) = ("2024-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+    const PLACE: Placement = Placement {
+        page: 1,
+        cx: 150.0,
+        cy: 230.0,
+    };
+
+    fn sealed_by_police(pki: &Pki, when: &str) -> Vec<u8> {
+        let seal = seal(pki, POLICE, &pki.police.1, SEAL_VALIDITY);
+        let sealer = PdfSealer::new(seal, &[pki.police.1.clone(), pki.mid.clone()]).unwrap();
+        sealer
+            .apply(&blank_pdf(), &pki.police.0, PLACE, at(when))
+            .unwrap()
+    }
+
+    fn roots(pki: &Pki) -> TrustStore {
+        let mut store = TrustStore::new();
+        store.add_root(pki.root.clone());
+        store
+    }
+
+    fn only_status(pdf: &[u8], store: &TrustStore) -> Result<(), SealCheckFailure> {
+        let checked = check_sealed_pdf(pdf, store).unwrap();
+        assert_eq!(checked.seals.len(), 1);
+        checked.seals[0].status.clone()
+    }
+
+    #[test]
+    fn a_sealed_pdf_checks_against_the_root_alone() {
+        let pki = pki();
+        let original = blank_pdf();
+        let pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        assert!(pdf.starts_with(&original), "an incremental update");
+        assert!(looks_sealed(&pdf));
+        let checked = check_sealed_pdf(&pdf, &roots(&pki)).unwrap();
+        assert!(checked.is_intact(), "{:?}", checked.seals[0].status);
+        let seal = &checked.seals[0];
+        assert_eq!(seal.field, "Seal1");
+        assert_eq!(seal.covered_len, pdf.len());
+        assert_eq!(seal.signed_at, Some(at("2025-03-01T10:00:00Z")));
+        assert_eq!(
+            seal.seal.as_ref().unwrap().info().owner().to_string(),
+            POLICE
+        );
+        assert_eq!(seal.signer.as_ref(), Some(&pki.police.1));
+        assert!(seal.certificates.contains(&pki.mid));
+        assert_eq!(checked.unsealed_tail, 0);
+        // Deterministic: the same inputs give the same bytes.
+        assert_eq!(pdf, sealed_by_police(&pki, "2025-03-01T10:00:00Z"));
+    }
+
+    #[test]
+    fn a_second_seal_covers_the_first() {
+        let pki = pki();
+        let first = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        let seal = seal(&pki, REGULATOR, &pki.regulator.1, SEAL_VALIDITY);
+        let sealer = PdfSealer::new(seal, &[pki.regulator.1.clone(), pki.mid.clone()]).unwrap();
+        let both = sealer
+            .apply(&first, &pki.regulator.0, PLACE, at("2025-03-01T11:00:00Z"))
+            .unwrap();
+        assert!(both.starts_with(&first));
+        let checked = check_sealed_pdf(&both, &roots(&pki)).unwrap();
+        assert!(checked.is_intact());
+        let fields: Vec<_> = checked.seals.iter().map(|s| s.field.as_str()).collect();
+        assert_eq!(fields, ["Seal1", "Seal2"]);
+        assert_eq!(checked.seals[0].covered_len, first.len());
+        assert_eq!(checked.seals[1].covered_len, both.len());
+    }
+
+    #[test]
+    fn a_changed_byte_breaks_the_seal() {
+        let pki = pki();
+        let mut pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        let at = pdf.windows(7).position(|w| w == b"licence").unwrap();
+        pdf[at] = b'L';
+        assert_eq!(
+            only_status(&pdf, &roots(&pki)),
+            Err(SealCheckFailure::DigestMismatch)
+        );
+    }
+
+    #[test]
+    fn bytes_added_after_the_seal_are_reported() {
+        let pki = pki();
+        let mut pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        pdf.extend_from_slice(b"% added later\n");
+        let checked = check_sealed_pdf(&pdf, &roots(&pki)).unwrap();
+        assert_eq!(checked.seals[0].status, Ok(()));
+        assert_eq!(checked.unsealed_tail, 14);
+        assert!(!checked.is_intact());
+    }
+
+    /// The hole's position and the CMS length in `pdf`'s last seal.
+    fn hole(pdf: &[u8]) -> std::ops::Range<usize> {
+        let start = pdf.windows(10).rposition(|w| w == b"/Contents<").unwrap() + 9;
+        start..start + 2 + 2 * CONTENTS_LEN
+    }
+
+    #[test]
+    fn the_byte_range_must_be_the_file_minus_the_hole() {
+        let pki = pki();
+        let pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        let slot = pdf.windows(12).position(|w| w == b"/ByteRange[0").unwrap() + 13;
+        let numbers = String::from_utf8(pdf[slot..slot + BYTE_RANGE_SLOT].to_vec()).unwrap();
+        let n: Vec<usize> = numbers
+            .split_whitespace()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let write = |text: String| {
+            let mut pdf = pdf.clone();
+            pdf[slot..slot + BYTE_RANGE_SLOT].copy_from_slice(format!("{text:<32}").as_bytes());
+            only_status(&pdf, &roots(&pki))
+        };
+        let code = |r: Result<(), SealCheckFailure>| r.unwrap_err().code();
+        // Stops short of the revision's end.
+        assert_eq!(
+            code(write(format!("{} {} {}", n[0], n[1], n[2] - 1))),
+            "byte_range"
+        );
+        // A hole one byte wider than /Contents.
+        assert_eq!(
+            code(write(format!("{} {} {}", n[0] - 1, n[1], n[2]))),
+            "byte_range"
+        );
+        // Past the end of the file.
+        assert_eq!(
+            code(write(format!("{} {} {}", n[0], n[1], n[2] + 1))),
+            "byte_range"
+        );
+        assert_eq!(code(write(format!("{} {}", n[0], n[1]))), "byte_range");
+    }
+
+    #[test]
+    fn the_cms_signature_and_padding_are_checked() {
+        let pki = pki();
+        let pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        let hole = hole(&pdf);
+        let hex = &pdf[hole.start + 1..hole.end - 1];
+        let used = hex.iter().rposition(|&c| c != b'0').unwrap() + 1;
+        // Non-zero bytes after the SignedData.
+        let mut padded = pdf.clone();
+        padded[hole.end - 2] = b'1';
+        assert_eq!(
+            only_status(&padded, &roots(&pki)).unwrap_err().code(),
+            "malformed_cms"
+        );
+        // The signature is the SignedData's last element: change its last byte.
+        let mut forged = pdf.clone();
+        let last = hole.start + used;
+        forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            only_status(&forged, &roots(&pki)),
+            Err(SealCheckFailure::BadSignature)
+        );
+    }
+
+    #[test]
+    fn trust_time_ownership_and_permission_are_checked() {
+        let pki = pki();
+        let pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        assert_eq!(
+            only_status(&pdf, &TrustStore::new()).unwrap_err().code(),
+            "signer_untrusted"
+        );
+
+        // The seal's validity ends before the signing time.
+        let expired = seal(
+            &pki,
+            POLICE,
+            &pki.police.1,
+            ("2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z"),
+        );
+        let sealer = PdfSealer::new(expired, &[pki.police.1.clone(), pki.mid.clone()]).unwrap();
+        let pdf = sealer
+            .apply(
+                &blank_pdf(),
+                &pki.police.0,
+                PLACE,
+                at("2025-03-01T10:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(
+            only_status(&pdf, &roots(&pki)).unwrap_err().code(),
+            "seal_not_valid_at_signing"
+        );
+
+        // The signer's certificate ended before the signing time.
+        let sealer = PdfSealer::new(
+            seal(
+                &pki,
+                POLICE,
+                &pki.police.1,
+                ("2024-01-01T00:00:00Z", "2030-01-01T00:00:00Z"),
+            ),
+            &[pki.police.1.clone(), pki.mid.clone()],
+        )
+        .unwrap();
+        let pdf = sealer
+            .apply(
+                &blank_pdf(),
+                &pki.police.0,
+                PLACE,
+                at("2029-01-01T00:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(
+            only_status(&pdf, &roots(&pki)).unwrap_err().code(),
+            "signer_not_valid_at_signing"
+        );
+
+        // A seal in the regulator's name that lists the police's certificate:
+        // the police may not seal as the regulator.
+        let borrowed = seal(&pki, REGULATOR, &pki.police.1, SEAL_VALIDITY);
+        let sealer = PdfSealer::new(borrowed, &[pki.police.1.clone(), pki.mid.clone()]).unwrap();
+        let pdf = sealer
+            .apply(
+                &blank_pdf(),
+                &pki.police.0,
+                PLACE,
+                at("2025-03-01T10:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(
+            only_status(&pdf, &roots(&pki)).unwrap_err().code(),
+            "owner_mismatch"
+        );
+
+        // The sealer refuses a signer the seal does not list, or a wrong key.
+        let regulators = seal(&pki, REGULATOR, &pki.regulator.1, SEAL_VALIDITY);
+        assert!(matches!(
+            PdfSealer::new(regulators.clone(), std::slice::from_ref(&pki.police.1)),
+            Err(SealPdfError::SignerNotAllowed { .. })
+        ));
+        let sealer = PdfSealer::new(regulators, std::slice::from_ref(&pki.regulator.1)).unwrap();
+        assert!(matches!(
+            sealer.apply(
+                &blank_pdf(),
+                &pki.police.0,
+                PLACE,
+                at("2025-03-01T10:00:00Z")
+            ),
+            Err(SealPdfError::KeyMismatch)
+        ));
+        assert!(matches!(
+            sealer.apply(
+                &blank_pdf(),
+                &pki.regulator.0,
+                Placement { page: 2, ..PLACE },
+                at("2025-03-01T10:00:00Z")
+            ),
+            Err(SealPdfError::NoSuchPage { page: 2, pages: 1 })
+        ));
+    }
+
+    #[test]
+    fn a_seal_by_an_untrusted_maker_is_refused() {
+        let pki = pki();
+        let rogue_key = SigningKey::from_seed(&[9; 32]);
+        let rogue_root = self_signed(&request("rogue", None, Role::Root, 9), &rogue_key).unwrap();
+        let rogue_maker_key = SigningKey::from_seed(&[10; 32]);
+        let rogue_maker = issue(
+            &request(
+                "印章制作中心",
+                Some("91110000600037341L"),
+                Role::DocumentSigner,
+                10,
+            ),
+            &rogue_maker_key.public_key(),
+            &rogue_root,
+            &rogue_key,
+        )
+        .unwrap();
+        let info = SealInfo::builder("rogue-1", "示例印章", POLICE.parse().unwrap())
+            .allow_certificate(&pki.police.1)
+            .validity(
+                at(SEAL_VALIDITY.0),
+                at(SEAL_VALIDITY.0),
+                at(SEAL_VALIDITY.1),
+            )
+            .picture(picture())
+            .build()
+            .unwrap();
+        let seal = SignedSeal::sign(info, &rogue_maker_key, &[rogue_maker]).unwrap();
+        let sealer = PdfSealer::new(seal, &[pki.police.1.clone(), pki.mid.clone()]).unwrap();
+        let pdf = sealer
+            .apply(
+                &blank_pdf(),
+                &pki.police.0,
+                PLACE,
+                at("2025-03-01T10:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(
+            only_status(&pdf, &roots(&pki)).unwrap_err().code(),
+            "seal_untrusted"
+        );
+    }
+}

@@ -545,3 +545,100 @@ pub fn seal_record(data: &[u8]) {
         assert!(!failure.code().is_empty() && !failure.to_string().is_empty());
     }
 }
+
+/// `sealed_pdf`: PDF bytes → `seal::pdf::check_sealed_pdf` against the seed
+/// root (`seal_store`).
+///
+/// Never panics (lopdf's own panics are caught inside and are errors); a
+/// refusal of the whole file is only for a file that is too large or cannot
+/// be parsed. For a file it reads: at most `MAX_SEALS` seals in the order of
+/// the bytes they cover, none covering more than the file, the unsealed tail
+/// what the seals with a sound byte range leave over; and a seal that holds
+/// has its record, a signer among the certificates it carries, a signing
+/// time inside the seal's validity, and a signer the seal allows and belongs
+/// to — what the checker promises, so a verifier can show them.
+#[cfg(feature = "seal-pdf")]
+pub fn sealed_pdf(data: &[u8]) {
+    use elicence::seal::pdf::{
+        AppliedSeal, MAX_PDF_LEN, MAX_SEALS, SealCheckFailure, SealPdfError, check_sealed_pdf,
+    };
+
+    let checked = match check_sealed_pdf(data, seal_store()) {
+        Ok(checked) => checked,
+        Err(e) => {
+            assert!(!e.to_string().is_empty(), "{e:?}");
+            match e {
+                SealPdfError::TooLarge { len } => assert!(len > MAX_PDF_LEN && len == data.len()),
+                SealPdfError::Parse(_) => assert!(data.len() <= MAX_PDF_LEN),
+                // Checking reports a seal that does not hold in its status,
+                // never as an error for the whole file.
+                other => panic!("check_sealed_pdf refused the file with {other:?}"),
+            }
+            return;
+        }
+    };
+    assert_eq!(checked.file_len, data.len());
+    assert!(
+        checked.seals.len() <= MAX_SEALS,
+        "{} seals",
+        checked.seals.len()
+    );
+    assert!(
+        checked
+            .seals
+            .windows(2)
+            .all(|w| w.first().map(|s| s.covered_len) <= w.get(1).map(|s| s.covered_len)),
+        "seals not in the order of what they cover"
+    );
+    let sound_range = |s: &&AppliedSeal| {
+        !matches!(
+            s.status,
+            Err(SealCheckFailure::ByteRange { .. } | SealCheckFailure::Dictionary { .. })
+        )
+    };
+    let covered = checked
+        .seals
+        .iter()
+        .filter(sound_range)
+        .map(|s| s.covered_len)
+        .max()
+        .unwrap_or(0);
+    assert_eq!(checked.unsealed_tail, data.len() - covered.min(data.len()));
+    for seal in &checked.seals {
+        assert!(
+            seal.covered_len <= data.len(),
+            "{}: covers {} of {} bytes",
+            seal.field,
+            seal.covered_len,
+            data.len()
+        );
+        match &seal.status {
+            Ok(()) => holds(seal),
+            Err(e) => assert!(!e.code().is_empty() && !e.to_string().is_empty(), "{e:?}"),
+        }
+    }
+    if checked.is_intact() {
+        assert_eq!(checked.unsealed_tail, 0);
+    }
+
+    /// What a seal that holds must have.
+    fn holds(seal: &AppliedSeal) {
+        let record = seal.seal.as_ref().expect("a valid seal has its record");
+        let signer = seal.signer.as_ref().expect("a valid seal has a signer");
+        let signed_at = seal.signed_at.expect("a valid seal has a signing time");
+        assert!(seal.covered_len > 0, "{}: covers nothing", seal.field);
+        assert!(
+            seal.certificates.contains(signer),
+            "the signer is not among the certificates the signature carries"
+        );
+        let info = record.info();
+        assert!(info.is_valid_at(signed_at) && info.created() <= signed_at);
+        assert!(
+            info.allows(signer),
+            "{}: the seal does not allow its signer",
+            seal.field
+        );
+        assert_eq!(signer.authority_code(), Some(info.owner()));
+        assert!(record.verify(seal_store()).is_ok());
+    }
+}

@@ -45,7 +45,9 @@
 //! ```
 //!
 //! Modules follow the product's nouns: [`ident`] (codes and check characters),
-//! [`licence`], [`envelope`], [`keys`], [`qr`], [`verify`].
+//! [`licence`], [`envelope`], [`keys`], [`qr`], [`verify`], [`trust`]
+//! (certificates and chains), [`seal`] (registered seals; with feature
+//! `seal-pdf`, sealing licence PDFs), and with feature `render`, `render`.
 
 #![cfg_attr(
     test,

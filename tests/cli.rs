@@ -1273,7 +1273,7 @@ fn help_works_for_every_subcommand() {
     let out = run(&["--help"]);
     assert_eq!(code(&out), 0);
     for sub in [
-        "keygen", "issue", "verify", "inspect", "render", "demo", "ca",
+        "keygen", "issue", "verify", "inspect", "render", "demo", "ca", "seal",
     ] {
         assert!(stdout(&out).contains(sub), "{sub}");
         let help = run(&[sub, "--help"]);
@@ -1287,4 +1287,367 @@ fn help_works_for_every_subcommand() {
         assert_eq!(code(&help), 0, "{sub}");
         assert!(stdout(&help).contains("Usage: elicence ca"), "{sub}");
     }
+    for sub in ["make", "inspect", "apply"] {
+        let help = run(&["seal", sub, "--help"]);
+        assert_eq!(code(&help), 0, "{sub}");
+        assert!(stdout(&help).contains("Usage: elicence seal"), "{sub}");
+    }
+}
+
+/// The seal maker's own code (any organisation's but the authorities').
+const SEAL_MAKER: &str = "91110000600037341L";
+/// The health commission's code: a second authority that seals jointly.
+const HEALTH: &str = "11110105MB0234567T";
+/// When the seals are made (the start of their validity) and applied: after
+/// the licence is signed, inside every certificate's validity.
+const SEAL_MADE_AT: &str = "2024-02-01T00:00:00Z";
+const SEAL_APPLIED_AT: &str = "2024-03-01T00:00:00Z";
+
+/// `seal make` by the maker in `maker` for the authority in `authority`
+/// (its name, code and certificate) with a generated picture; returns the
+/// output. `extra` goes last.
+fn seal_make(maker: &Path, authority: &Path, code: &str, out: &Path, extra: &[&str]) -> Output {
+    let holder = authority.join("signer.cert.pem");
+    let name = authority.file_name().unwrap().to_str().unwrap();
+    let mut args = vec![
+        "seal",
+        "make",
+        "--maker",
+        s(maker),
+        "--owner-uscc",
+        code,
+        "--name",
+        name,
+        "--purpose",
+        "电子证照专用章",
+        "--holder-cert",
+        s(&holder),
+        "--id",
+        code,
+        "--at",
+        SEAL_MADE_AT,
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// `seal apply` of `seal` with `authority`'s key and certificate, placed as
+/// the licence's template says; returns the output.
+fn seal_apply(seal: &Path, key: &Path, cert: &Path, input: &Path, output: &Path) -> Output {
+    run(&[
+        "seal",
+        "apply",
+        "--seal",
+        s(seal),
+        "--key",
+        s(key),
+        "--cert",
+        s(cert),
+        "--at",
+        SEAL_APPLIED_AT,
+        s(input),
+        s(output),
+    ])
+}
+
+/// `verify --roots ROOT` of a PDF at `VALID_AT`.
+fn verify_pdf_with_roots(roots: &Path, pdf: &Path) -> Output {
+    run(&["verify", "--roots", s(roots), "--at", VALID_AT, s(pdf)])
+}
+
+/// A PKI with a seal maker and the business licence's issuer, the licence
+/// issued under it and rendered without a stamp, and a seal for the issuer.
+struct SealSetup {
+    dir: TempDir,
+    roots: PathBuf,
+    maker: PathBuf,
+    market: PathBuf,
+    seal: PathBuf,
+    unsealed: PathBuf,
+}
+
+fn seal_setup() -> SealSetup {
+    let dir = TempDir::new();
+    let ca = ca_init(&dir, "root");
+    let maker = ca_signer(&dir, &ca, "印章制作中心", SEAL_MAKER, &[]);
+    let market = ca_signer(&dir, &ca, "北京市海淀区市场监督管理局", MARKET, &[]);
+    let cose = dir.path("business.cose");
+    let licence = example("business-licence");
+    let out = run(&[
+        "issue",
+        "--key",
+        s(&market.join("issuer.key.pem")),
+        "--cert",
+        s(&market.join("signer.cert.pem")),
+        "--licence",
+        s(&licence),
+        "--at",
+        SIGNED_AT,
+        "--out",
+        s(&cose),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let unsealed = dir.path("business.pdf");
+    let out = run(&[
+        "render",
+        "--cose",
+        s(&cose),
+        "--no-stamp",
+        "--pdf",
+        s(&unsealed),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let seal = dir.path("market.seal");
+    let out = seal_make(&maker, &market, MARKET, &seal, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("market.seal"), "{}", stdout(&out));
+    SealSetup {
+        roots: ca.join("ca.cert.pem"),
+        dir,
+        maker,
+        market,
+        seal,
+        unsealed,
+    }
+}
+
+#[test]
+fn seal_make_inspect_apply_and_verify_a_sealed_pdf() {
+    let setup = seal_setup();
+    let dir = &setup.dir;
+
+    // The record: trusted maker, the owner and purpose given, a generated picture.
+    let picture = dir.path("picture.png");
+    let out = run(&[
+        "seal",
+        "inspect",
+        s(&setup.seal),
+        "--roots",
+        s(&setup.roots),
+        "--picture-out",
+        s(&picture),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = json(&out);
+    assert_eq!(field(&shown, "/maker_check/trusted"), true, "{shown}");
+    assert_eq!(field(&shown, "/owner"), MARKET);
+    assert_eq!(field(&shown, "/id"), MARKET);
+    assert_eq!(field(&shown, "/purpose"), "电子证照专用章");
+    assert_eq!(field(&shown, "/kind"), "special_purpose");
+    assert_eq!(field(&shown, "/created"), SEAL_MADE_AT);
+    assert_eq!(field(&shown, "/maker/authority_code"), SEAL_MAKER);
+    assert_eq!(
+        field(&shown, "/allowed_certificates_sha256")
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let bytes = field(&shown, "/picture/bytes").as_u64().unwrap();
+    assert!(bytes > 0);
+    let png = fs::read(&picture).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_eq!(png.len() as u64, bytes);
+    // Without --roots nothing is checked, and nothing is claimed.
+    let out = run(&["seal", "inspect", s(&setup.seal)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(field(&json(&out), "/maker_check").is_null());
+
+    let sealed = dir.path("sealed.pdf");
+    let market_key = setup.market.join("issuer.key.pem");
+    let market_cert = setup.market.join("signer.cert.pem");
+    let out = seal_apply(
+        &setup.seal,
+        &market_key,
+        &market_cert,
+        &setup.unsealed,
+        &sealed,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let unsealed = fs::read(&setup.unsealed).unwrap();
+    let sealed_bytes = fs::read(&sealed).unwrap();
+    assert!(
+        sealed_bytes.starts_with(&unsealed),
+        "sealing is an incremental update"
+    );
+
+    // Roots alone: the licence's signer comes from the seal's signature.
+    let out = verify_pdf_with_roots(&setup.roots, &sealed);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let verdict = json(&out);
+    assert_eq!(field(&verdict, "/valid"), true, "{verdict}");
+    assert_eq!(field(&verdict, "/sealed_intact"), true);
+    assert_eq!(field(&verdict, "/unsealed_bytes_after_last_seal"), 0);
+    assert_eq!(field(&verdict, "/seals").as_array().unwrap().len(), 1);
+    assert_eq!(field(&verdict, "/seals/0/status"), "valid");
+    assert_eq!(field(&verdict, "/seals/0/owner"), MARKET);
+    assert_eq!(field(&verdict, "/seals/0/purpose"), "电子证照专用章");
+    assert_eq!(field(&verdict, "/seals/0/signed_at"), SEAL_APPLIED_AT);
+    assert_eq!(
+        field(&verdict, "/seals/0/covers_bytes").as_u64().unwrap(),
+        sealed_bytes.len() as u64
+    );
+    assert_eq!(field(&verdict, "/seals/0/signer/authority_code"), MARKET);
+    assert_eq!(field(&verdict, "/licence/issuer/code"), MARKET);
+
+    // One byte changed inside the signed range, in the original PDF. A
+    // byte there may also break what the PDF parser needs (a
+    // cross-reference offset, a compressed object stream), and then the
+    // whole file is refused.
+    let mut changed = sealed_bytes.clone();
+    let at = unsealed.len() / 4;
+    changed[at] = if changed[at] == b'0' { b'1' } else { b'0' };
+    let tampered = dir.path("tampered.pdf");
+    fs::write(&tampered, &changed).unwrap();
+    let out = verify_pdf_with_roots(&setup.roots, &tampered);
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    if out.stdout.is_empty() {
+        assert!(
+            stderr(&out).contains("tampered.pdf"),
+            "neither a verdict nor an error about the file: {}",
+            stderr(&out)
+        );
+    } else {
+        let verdict = json(&out);
+        assert_eq!(field(&verdict, "/sealed_intact"), false);
+        assert_eq!(field(&verdict, "/seals/0/status"), "digest_mismatch");
+    }
+
+    // Bytes appended after the seal: the seal holds, the file does not.
+    let mut appended = sealed_bytes.clone();
+    appended.extend_from_slice(b"% added later\n");
+    let extended = dir.path("extended.pdf");
+    fs::write(&extended, &appended).unwrap();
+    let out = verify_pdf_with_roots(&setup.roots, &extended);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let verdict = json(&out);
+    assert_eq!(field(&verdict, "/sealed_intact"), false);
+    assert_eq!(
+        field(&verdict, "/valid"),
+        false,
+        "the PDF, not only its licence"
+    );
+    assert_eq!(field(&verdict, "/licence_valid"), true);
+    assert_eq!(field(&verdict, "/seals/0/status"), "valid");
+    assert_eq!(field(&verdict, "/unsealed_bytes_after_last_seal"), 14);
+
+    // A seal whose /SubFilter is changed (same length, so the file still
+    // parses) fails; it does not vanish from the verdict.
+    let at = sealed_bytes
+        .windows(20)
+        .position(|w| w == b"/ETSI.CAdES.detached")
+        .unwrap();
+    let mut disguised_bytes = sealed_bytes.clone();
+    disguised_bytes[at + 19] = b'D';
+    let disguised = dir.path("disguised.pdf");
+    fs::write(&disguised, &disguised_bytes).unwrap();
+    let out = verify_pdf_with_roots(&setup.roots, &disguised);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let verdict = json(&out);
+    assert_eq!(field(&verdict, "/valid"), false);
+    assert_ne!(field(&verdict, "/seals/0/status"), "valid");
+
+    // Joint issuance: a second authority seals the sealed PDF.
+    let ca = setup.roots.parent().unwrap();
+    let health = ca_signer(dir, ca, "北京市卫生健康委员会", HEALTH, &[]);
+    let health_seal = dir.path("health.seal");
+    let out = seal_make(&setup.maker, &health, HEALTH, &health_seal, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let twice = dir.path("twice.pdf");
+    let out = seal_apply(
+        &health_seal,
+        &health.join("issuer.key.pem"),
+        &health.join("signer.cert.pem"),
+        &sealed,
+        &twice,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = verify_pdf_with_roots(&setup.roots, &twice);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let verdict = json(&out);
+    assert_eq!(field(&verdict, "/sealed_intact"), true);
+    let seals = field(&verdict, "/seals").as_array().unwrap();
+    assert_eq!(seals.len(), 2, "{verdict}");
+    for (seal, owner) in seals.iter().zip([MARKET, HEALTH]) {
+        assert_eq!(field(seal, "/status"), "valid", "{seal}");
+        assert_eq!(field(seal, "/owner"), owner);
+    }
+    assert_eq!(
+        field(&verdict, "/seals/0/covers_bytes").as_u64().unwrap(),
+        sealed_bytes.len() as u64
+    );
+
+    // A sealed PDF needs roots to check its seals, even with --pub.
+    let out = run(&[
+        "verify",
+        "--pub",
+        s(&setup.market.join("issuer.pub.pem")),
+        "--at",
+        VALID_AT,
+        s(&sealed),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(stderr(&out).contains("--roots"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn seal_commands_refuse_wrong_keys_overwrites_and_broken_records() {
+    let setup = seal_setup();
+    let dir = &setup.dir;
+    let market_cert = setup.market.join("signer.cert.pem");
+    let ca = setup.roots.parent().unwrap();
+    let health = ca_signer(dir, ca, "北京市卫生健康委员会", HEALTH, &[]);
+
+    // A key that is not the certificate's: refused, nothing written.
+    let out_pdf = dir.path("sealed.pdf");
+    let out = seal_apply(
+        &setup.seal,
+        &health.join("issuer.key.pem"),
+        &market_cert,
+        &setup.unsealed,
+        &out_pdf,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("signer.cert.pem has no certificate for the key"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!out_pdf.exists());
+    // A signer the seal does not list.
+    let out = seal_apply(
+        &setup.seal,
+        &health.join("issuer.key.pem"),
+        &health.join("signer.cert.pem"),
+        &setup.unsealed,
+        &out_pdf,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("does not allow certificate"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!out_pdf.exists());
+
+    // `seal make` does not overwrite without --force.
+    let before = fs::read(&setup.seal).unwrap();
+    let out = seal_make(&setup.maker, &health, HEALTH, &setup.seal, &[]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(fs::read(&setup.seal).unwrap(), before);
+    let out = seal_make(&setup.maker, &health, HEALTH, &setup.seal, &["--force"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_ne!(fs::read(&setup.seal).unwrap(), before);
+
+    // A truncated record is refused as malformed, naming the file.
+    let truncated = dir.path("truncated.seal");
+    fs::write(&truncated, &before[..before.len() / 2]).unwrap();
+    let out = run(&["seal", "inspect", s(&truncated)]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("truncated.seal"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
 }

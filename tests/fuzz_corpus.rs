@@ -7,8 +7,9 @@
 //! rewrites the generated seed files (without `embedded-font`, all but the
 //! rendered licence PDF; without `ca`, the generated certificates).
 //!
-//! The `template` and `pdf_envelope` checks need the `render` feature; without
-//! it their corpora are skipped.
+//! The `template` and `pdf_envelope` checks need the `render` feature, the
+//! `sealed_pdf` check the `seal-pdf` feature; without them their corpora are
+//! skipped.
 
 #![allow(
     clippy::unwrap_used,
@@ -42,16 +43,25 @@ const TARGETS: &[(&str, Check)] = &[
     ("template", checks::template),
     #[cfg(feature = "render")]
     ("pdf_envelope", checks::pdf_envelope),
+    #[cfg(feature = "seal-pdf")]
+    ("sealed_pdf", checks::sealed_pdf),
 ];
 
-/// Fuzz targets whose checks exist only with the `render` feature.
-const RENDER_TARGETS: [&str; 2] = ["template", "pdf_envelope"];
+/// Fuzz targets whose checks exist only with a feature, and whether this
+/// build has it.
+const GATED_TARGETS: [(&str, bool); 3] = [
+    ("template", cfg!(feature = "render")),
+    ("pdf_envelope", cfg!(feature = "render")),
+    ("sealed_pdf", cfg!(feature = "seal-pdf")),
+];
 
-/// Whether `name` is a fuzz target: one with a check in this build, or a
-/// rendering target when the build has no `render` feature.
+/// Whether `name` is a fuzz target: one with a check in this build, or one
+/// whose feature the build does not have.
 fn is_target(name: &str) -> bool {
     TARGETS.iter().any(|(t, _)| *t == name)
-        || (cfg!(not(feature = "render")) && RENDER_TARGETS.contains(&name))
+        || GATED_TARGETS
+            .iter()
+            .any(|&(t, enabled)| t == name && !enabled)
 }
 
 fn fuzz_dir() -> PathBuf {
@@ -91,7 +101,7 @@ fn corpora_replay_without_failures() {
                 dir.display()
             );
             let Some(&(_, check)) = TARGETS.iter().find(|(t, _)| *t == name) else {
-                continue; // A rendering target, and this build cannot render.
+                continue; // A target whose feature this build does not have.
             };
             for file in files_in(&dir) {
                 let data = fs::read(&file).expect("readable corpus file");
@@ -118,10 +128,11 @@ fn corpora_replay_without_failures() {
 #[test]
 fn seed_corpus_is_present() {
     let targets = TARGETS.iter().map(|(t, _)| *t);
-    let render_only = RENDER_TARGETS
+    let gated_off = GATED_TARGETS
         .into_iter()
+        .map(|(name, _)| name)
         .filter(|name| TARGETS.iter().all(|(t, _)| t != name));
-    for target in targets.chain(render_only) {
+    for target in targets.chain(gated_off) {
         let dir = fuzz_dir().join("corpus").join(target);
         assert!(
             !files_in(&dir).is_empty(),
@@ -142,10 +153,9 @@ fn every_fuzz_target_has_a_check() {
             .unwrap_or_default();
         assert!(is_target(stem), "fuzz target {stem} is not replayed here");
     }
-    #[cfg(feature = "render")]
-    for name in RENDER_TARGETS {
+    for (name, enabled) in GATED_TARGETS {
         assert!(
-            TARGETS.iter().any(|(t, _)| *t == name),
+            !enabled || TARGETS.iter().any(|(t, _)| *t == name),
             "{name} has no check"
         );
     }
@@ -158,7 +168,9 @@ fn every_fuzz_target_has_a_check() {
 /// envelope, and (with `embedded-font`) a licence PDF rendered by the library;
 /// (with `ca`) a root, intermediate and document-signer certificate made from
 /// fixed keys, times and serials, as DER and PEM, with broken variants, and
-/// seal records whose maker chains to that root, with broken variants.
+/// seal records whose maker chains to that root, with broken variants; (with
+/// `ca` and `seal-pdf`) a tiny PDF sealed once and twice under that root,
+/// with broken variants.
 #[test]
 fn write_seeds() {
     if std::env::var_os("ELICENCE_WRITE_SEEDS").is_none_or(|v| v != "1") {
@@ -328,6 +340,10 @@ fn write_seeds() {
     #[cfg(feature = "ca")]
     for (name, data) in seal_record_seeds() {
         write("seal_record", name, &data);
+    }
+    #[cfg(all(feature = "ca", feature = "seal-pdf"))]
+    for (name, data) in sealed_pdf_seeds() {
+        write("sealed_pdf", name, &data);
     }
     #[cfg(feature = "embedded-font")]
     {
@@ -596,18 +612,11 @@ const SEED_SEAL_OWNER: &str = "91110000600037341L";
 /// end of their validity.
 const SEED_SEAL_VALIDITY: (&str, &str) = ("2025-03-01T10:00:00+08:00", "2029-12-31T23:59:59+08:00");
 
-/// The generated seal record seeds (file name, bytes), signed by a maker
-/// certificate under the seed intermediate: an official seal whose record
-/// carries the intermediate, a special-purpose seal whose record carries the
-/// maker's certificate alone; and broken variants of the first (truncated,
-/// one byte short, a trailing byte, a bad signature, format version 2, another
-/// content type).
+/// The seal maker seed: its key and its certificate under `mid`.
 #[cfg(feature = "ca")]
-fn seal_record_seeds() -> Vec<(&'static str, Vec<u8>)> {
-    use elicence::seal::{SealInfo, SealPicture, SignedSeal};
+fn seed_maker(mid: &elicence::Certificate) -> (SigningKey, elicence::Certificate) {
     use elicence::trust::ca::{Role, issue};
 
-    let (_, mid) = seed_cas();
     let maker_key = SigningKey::from_seed(&SEED_MAKER_KEY);
     let maker = issue(
         &seed_request(
@@ -618,10 +627,25 @@ fn seal_record_seeds() -> Vec<(&'static str, Vec<u8>)> {
             0x44,
         ),
         &maker_key.public_key(),
-        &mid,
+        mid,
         &SigningKey::from_seed(&SEED_MID_KEY),
     )
     .unwrap();
+    (maker_key, maker)
+}
+
+/// The generated seal record seeds (file name, bytes), signed by a maker
+/// certificate under the seed intermediate: an official seal whose record
+/// carries the intermediate, a special-purpose seal whose record carries the
+/// maker's certificate alone; and broken variants of the first (truncated,
+/// one byte short, a trailing byte, a bad signature, format version 2, another
+/// content type).
+#[cfg(feature = "ca")]
+fn seal_record_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use elicence::seal::{SealInfo, SealPicture, SignedSeal};
+
+    let (_, mid) = seed_cas();
+    let (maker_key, maker) = seed_maker(&mid);
     let png = fs::read(examples_dir().join("photos/health-permit.png")).unwrap();
     let (from, until) = (
         UnixTime::parse_rfc3339(SEED_SEAL_VALIDITY.0).unwrap(),
@@ -762,6 +786,190 @@ fn seal_record_seeds_verify_or_fail_as_named() {
         Err(SealError::WrongContentType {
             found: "\"application/elicence-XXXX\"".into()
         })
+    );
+}
+
+/// The sealed PDF seeds' sealers: key seed, name, authority code (the seal's
+/// owner) and certificate serial. The first is the certificate seeds'
+/// document signer.
+#[cfg(feature = "seal-pdf")]
+const SEED_SEALERS: [([u8; 32], &str, &str, u8); 2] = [
+    (
+        SEED_DSC_KEY,
+        "北京市公安局公安交通管理局",
+        SEED_DSC_CODE,
+        0x33,
+    ),
+    ([5; 32], "北京市卫生健康委员会", "11110105MB0234567T", 0x55),
+];
+/// When the sealed PDF seeds' two seals were applied (inside the seal and
+/// certificate seeds' validity).
+#[cfg(all(feature = "ca", feature = "seal-pdf"))]
+const SEED_SEALED_AT: [&str; 2] = ["2025-06-01T10:00:00+08:00", "2025-06-01T11:00:00+08:00"];
+
+#[cfg(all(feature = "ca", feature = "seal-pdf"))]
+#[path = "support/blank_pdf.rs"]
+mod blank_pdf;
+#[cfg(all(feature = "ca", feature = "seal-pdf"))]
+use blank_pdf::blank_pdf;
+
+/// The generated sealed PDF seeds (file name, bytes): `blank_pdf` sealed by
+/// the first of `SEED_SEALERS`, then also by the second, each with a seal of
+/// its own whose maker is the seal record seeds' (a 16×16 picture, so that
+/// a seed is mostly its 16 KiB `/Contents` hole); and broken variants of the
+/// first: a changed byte in the page content, the CMS cut in half (the rest
+/// of the hole zeros, as if a shorter signature had been written), and a
+/// `/ByteRange` that stops one byte short of the revision's end.
+#[cfg(all(feature = "ca", feature = "seal-pdf"))]
+fn sealed_pdf_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use elicence::seal::pdf::{CONTENTS_LEN, PdfSealer, Placement};
+    use elicence::seal::{SealInfo, SealPicture, SignedSeal};
+    use elicence::trust::ca::{Role, issue};
+
+    let (_, mid) = seed_cas();
+    let (maker_key, maker) = seed_maker(&mid);
+    let mut pixmap = tiny_skia::Pixmap::new(16, 16).unwrap();
+    pixmap.fill(tiny_skia::Color::from_rgba8(200, 0, 0, 180));
+    let png = pixmap.encode_png().unwrap();
+    let (from, until) = (
+        UnixTime::parse_rfc3339(SEED_SEAL_VALIDITY.0).unwrap(),
+        UnixTime::parse_rfc3339(SEED_SEAL_VALIDITY.1).unwrap(),
+    );
+    let place = Placement {
+        page: 1,
+        cx: 150.0,
+        cy: 230.0,
+    };
+    let mut pdf = blank_pdf();
+    let mut sealed = Vec::new();
+    for ((seed, name, code, serial), at) in SEED_SEALERS.into_iter().zip(SEED_SEALED_AT) {
+        let key = SigningKey::from_seed(&seed);
+        let cert = issue(
+            &seed_request(
+                name,
+                Some(code),
+                SEED_DSC_VALIDITY,
+                Role::DocumentSigner,
+                serial,
+            ),
+            &key.public_key(),
+            &mid,
+            &SigningKey::from_seed(&SEED_MID_KEY),
+        )
+        .unwrap();
+        let info = SealInfo::builder(&format!("{code}-PDF"), name, code.parse().unwrap())
+            .purpose("电子证照专用章")
+            .allow_certificate(&cert)
+            .validity(from, from, until)
+            .picture(SealPicture::from_png(png.clone(), 10, 10).unwrap())
+            .build()
+            .unwrap();
+        let seal = SignedSeal::sign(info, &maker_key, &[maker.clone(), mid.clone()]).unwrap();
+        let sealer = PdfSealer::new(seal, &[cert, mid.clone()]).unwrap();
+        pdf = sealer
+            .apply(&pdf, &key, place, UnixTime::parse_rfc3339(at).unwrap())
+            .unwrap();
+        sealed.push(pdf.clone());
+    }
+    let [once, twice] = <[Vec<u8>; 2]>::try_from(sealed).unwrap();
+
+    let mut changed = once.clone();
+    let at = changed.windows(7).position(|w| w == b"licence").unwrap();
+    changed[at] = b'L';
+
+    // The hole is `<`, 2 × CONTENTS_LEN hex digits, `>`: the CMS, then zeros.
+    let hole = once.windows(10).position(|w| w == b"/Contents<").unwrap() + 10;
+    let hex = &once[hole..hole + 2 * CONTENTS_LEN];
+    let used = hex.iter().rposition(|&c| c != b'0').unwrap() + 1;
+    let mut cut = once.clone();
+    cut[hole + used / 2..hole + used].fill(b'0');
+
+    let slot = once.windows(12).position(|w| w == b"/ByteRange[0").unwrap() + 13;
+    let numbers: Vec<usize> = std::str::from_utf8(&once[slot..slot + 32])
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let mut short = once.clone();
+    short[slot..slot + 32].copy_from_slice(
+        format!(
+            "{:<32}",
+            format!("{} {} {}", numbers[0], numbers[1], numbers[2] - 1)
+        )
+        .as_bytes(),
+    );
+
+    vec![
+        ("sealed-once.pdf", once),
+        ("sealed-twice.pdf", twice),
+        ("sealed-once-changed-byte.pdf", changed),
+        ("sealed-once-contents-cut.pdf", cut),
+        ("sealed-once-byte-range-short.pdf", short),
+    ]
+}
+
+/// The sealed PDF seeds are what their names say: the sealed ones are intact
+/// against the certificate seeds' root alone (the signatures and the seal
+/// records carry the intermediate), the broken ones fail as made.
+#[cfg(feature = "seal-pdf")]
+#[test]
+fn sealed_pdf_seeds_check_as_named() {
+    use elicence::TrustStore;
+    use elicence::seal::pdf::{SealCheckFailure, SealedPdf, check_sealed_pdf};
+
+    let mut store = TrustStore::new();
+    let root = fs::read(fuzz_dir().join("corpus/certificate/root.der")).unwrap();
+    assert_eq!(store.load_roots(&root).added, 1);
+    let dir = fuzz_dir().join("corpus/sealed_pdf");
+    let check = |name: &str| -> (Vec<u8>, SealedPdf) {
+        let pdf = fs::read(dir.join(name)).unwrap();
+        assert!(pdf.len() < 40 * 1024, "{name} is {} bytes", pdf.len());
+        let checked = check_sealed_pdf(&pdf, &store).unwrap_or_else(|e| panic!("{name}: {e}"));
+        (pdf, checked)
+    };
+
+    let (once, checked) = check("sealed-once.pdf");
+    assert!(checked.is_intact(), "{:?}", checked.seals);
+    let (twice, checked) = check("sealed-twice.pdf");
+    assert!(checked.is_intact(), "{:?}", checked.seals);
+    assert!(twice.starts_with(&once));
+    let owners: Vec<String> = checked
+        .seals
+        .iter()
+        .map(|s| s.seal.as_ref().unwrap().info().owner().to_string())
+        .collect();
+    assert_eq!(owners, SEED_SEALERS.map(|(_, _, code, _)| code.to_owned()));
+    assert_eq!(
+        checked
+            .seals
+            .iter()
+            .map(|s| s.covered_len)
+            .collect::<Vec<_>>(),
+        [once.len(), twice.len()]
+    );
+
+    let status = |name: &str| {
+        let (_, checked) = check(name);
+        assert_eq!(checked.seals.len(), 1, "{name}");
+        checked.seals[0].status.clone()
+    };
+    assert_eq!(
+        status("sealed-once-changed-byte.pdf"),
+        Err(SealCheckFailure::DigestMismatch)
+    );
+    assert_eq!(
+        status("sealed-once-contents-cut.pdf").unwrap_err().code(),
+        "malformed_cms"
+    );
+    let (pdf, checked) = check("sealed-once-byte-range-short.pdf");
+    assert_eq!(
+        checked.seals[0].status.as_ref().unwrap_err().code(),
+        "byte_range"
+    );
+    assert_eq!(
+        checked.unsealed_tail,
+        pdf.len(),
+        "a bad range covers nothing"
     );
 }
 

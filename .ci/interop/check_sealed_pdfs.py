@@ -7,8 +7,8 @@ pyHanko is an independent peer: it shares no code with the crate. Usage:
 
 The only trust anchors are the certificates in ROOT.pem; nothing is fetched
 from the network and revocation checking is soft-fail (the demo PKI publishes
-no CRL or OCSP). The signer certificate must carry digitalSignature or
-nonRepudiation (pyHanko's default demands nonRepudiation alone).
+no CRL or OCSP). pyHanko's own key-usage policy applies: the signer's
+certificate must carry nonRepudiation (contentCommitment), as our CA writes it.
 
 Normal mode prints one line per signature and exits 1 unless, in every file,
 every signature is intact, valid, trusted and pyHanko's bottom line holds, the
@@ -39,7 +39,7 @@ from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.validation import KeyUsageConstraints, validate_pdf_signature
+from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -47,10 +47,6 @@ PADES_SUBFILTER = '/ETSI.CAdES.detached'
 # Highest modification level accepted after an earlier signature: adding a
 # (visible) signature field, its widget and appearance is FORM_FILLING.
 MAX_LATER_CHANGES = ModificationLevel.FORM_FILLING
-# Key usages of which the signer's certificate must carry at least one.
-KEY_USAGE = KeyUsageConstraints(
-    key_usage={'digital_signature', 'non_repudiation'}, match_all_key_usages=False
-)
 
 
 class Problem(Exception):
@@ -168,8 +164,7 @@ def validate(emb, roots, moment):
     LOG.take()
     try:
         status = validate_pdf_signature(
-            emb, signer_validation_context=validation_context(roots, moment),
-            key_usage_settings=KEY_USAGE,
+            emb, signer_validation_context=validation_context(roots, moment)
         )
     except Exception as e:  # noqa: BLE001 - malformed CMS, dictionary, …
         return None, [f'pyHanko refuses the signature: {type(e).__name__}: {e}'] + LOG.take()

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Interop checks with independent peers. Installs what it needs: OpenSSL and
 # poppler-utils from Debian; pycose/cbor2/cryptography and zxing-cpp/Pillow
-# (pinned) into a virtualenv.
+# (pinned) and pyHanko (pinned) into a virtualenv.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 apt_missing=()
 command -v openssl >/dev/null || apt_missing+=(openssl)
-for tool in pdftoppm pdffonts pdftotext pdfinfo pdfdetach; do
+for tool in pdftoppm pdffonts pdftotext pdfinfo pdfdetach pdfsig; do
     command -v "$tool" >/dev/null || { apt_missing+=(poppler-utils); break; }
 done
 if [ ${#apt_missing[@]} -gt 0 ]; then
@@ -129,6 +129,72 @@ rc=0
     --signers "$rogue/traffic/signer.cert.pem" --at "$at" --cose "$rogue/dl.cose" > "$work/verify.json" || rc=$?
 [ $rc = 1 ] || fail "verify exits $rc, not 1, on a licence from the rogue chain"
 grep -q '"broken_chain"' "$work/verify.json" || fail "the rogue chain is not refused as broken_chain: $(cat "$work/verify.json")"
+
+echo "-- pyHanko validates every demo seal against the demo root alone (intact, valid, trusted; the joint seal's first signature sees only form filling after it); one changed byte and the rogue root are refused"
+sealed=("$demo"/sealed/*.pdf)
+[ ${#sealed[@]} = 3 ] || fail "the demo writes ${#sealed[@]} sealed PDFs, not 3"
+check=(.ci/interop/check_sealed_pdfs.py --at "$at")
+"$py" "${check[@]}" --root "$pki/root.cert.pem" --expect-seals 1 "$demo/sealed/driving-licence.pdf" \
+    "$demo/sealed/business-licence.pdf" > "$work/pyhanko.txt" \
+    || fail "pyHanko refuses a sealed PDF: $(cat "$work/pyhanko.txt")"
+"$py" "${check[@]}" --root "$pki/root.cert.pem" --expect-seals 2 "$demo/sealed/health-permit.pdf" \
+    > "$work/pyhanko.txt" || fail "pyHanko refuses the jointly sealed PDF: $(cat "$work/pyhanko.txt")"
+"$py" "${check[@]}" --root "$pki/root.cert.pem" --tamper "${sealed[@]}" > "$work/pyhanko.txt" \
+    || fail "pyHanko accepts a tampered sealed PDF: $(cat "$work/pyhanko.txt")"
+if "$py" "${check[@]}" --root "$rogue/ca/ca.cert.pem" "${sealed[@]}" > "$work/pyhanko.txt"; then
+    fail "pyHanko trusts the sealed PDFs under the rogue root"
+fi
+
+echo "-- the CLI verifies each sealed PDF with the root alone, and refuses it with one byte changed (as the tamper copies above) or bytes added after the last seal"
+for pdf in "${sealed[@]}"; do
+    rc=0
+    "$bin" verify --roots "$pki/root.cert.pem" --at "$at" "$pdf" > "$work/verify.json" || rc=$?
+    [ $rc = 0 ] || fail "$pdf: verify exits $rc: $(cat "$work/verify.json")"
+    grep -q '"sealed_intact": true' "$work/verify.json" || fail "$pdf: seals not intact"
+    # A byte a quarter into the file lies in the rendered page, inside every
+    # seal's signed range.
+    cp "$pdf" "$work/tampered.pdf"
+    size=$(stat -c %s "$pdf")
+    "$py" - "$work/tampered.pdf" $((size / 4)) <<'PYEOF'
+import sys
+path, at = sys.argv[1], int(sys.argv[2])
+data = bytearray(open(path, 'rb').read())
+data[at] ^= 0x01
+open(path, 'wb').write(data)
+PYEOF
+    rc=0
+    "$bin" verify --roots "$pki/root.cert.pem" --at "$at" "$work/tampered.pdf" > "$work/verify.json" 2>&1 || rc=$?
+    [ $rc = 1 ] || fail "$pdf with one byte changed: verify exits $rc, not 1"
+    cp "$pdf" "$work/appended.pdf"
+    printf '%% added after sealing\n' >> "$work/appended.pdf"
+    rc=0
+    "$bin" verify --roots "$pki/root.cert.pem" --at "$at" "$work/appended.pdf" > "$work/verify.json" || rc=$?
+    [ $rc = 1 ] || fail "$pdf with bytes appended: verify exits $rc, not 1"
+    grep -q '"unsealed_bytes_after_last_seal": 22' "$work/verify.json" \
+        || fail "$pdf with bytes appended: not reported: $(cat "$work/verify.json")"
+    [ "$(stat -c %s "$pdf")" = "$size" ] || fail "$pdf changed"
+done
+
+echo "-- poppler's pdfsig lists the demo's seals (ETSI.CAdES.detached, SHA-512; the last covers the whole file; it cannot validate Ed25519)"
+for pdf in "${sealed[@]}"; do
+    want=1; [ "$(basename "$pdf")" = health-permit.pdf ] && want=2
+    rc=0; pdfsig -nocert "$pdf" > "$work/pdfsig.txt" 2>&1 || rc=$?
+    [ $rc = 0 ] || fail "pdfsig exits $rc on $pdf"
+    [ "$(grep -cx 'Signature #[0-9]*:' "$work/pdfsig.txt")" = $want ] || fail "$pdf: pdfsig does not list $want signatures"
+    [ "$(grep -cx '  - Signature Type: ETSI.CAdES.detached' "$work/pdfsig.txt")" = $want ] \
+        || fail "$pdf: pdfsig: not $want ETSI.CAdES.detached"
+    [ "$(grep -cx '  - Signing Hash Algorithm: SHA-512' "$work/pdfsig.txt")" = $want ] \
+        || fail "$pdf: pdfsig: not $want SHA-512"
+    [ "$(grep -x '  - \(Not t\|T\)otal document signed' "$work/pdfsig.txt" | tail -n 1)" = "  - Total document signed" ] \
+        || fail "$pdf: pdfsig: the last signature does not cover the whole file"
+done
+
+echo "-- poppler draws each seal: the sealed page has a seal's worth more red ink per seal than the licence before sealing"
+for pdf in "${sealed[@]}"; do
+    want=1; [ "$(basename "$pdf")" = health-permit.pdf ] && want=2
+    "$py" .ci/interop/seal_visible.py "$work" "$want" "$pdf" > "$work/visible.txt" 2>&1 \
+        || fail "$(cat "$work/visible.txt")"
+done
 
 echo "-- the CLI verifies the demo's trust licences against the demo root: 4 valid, the forgery authority_mismatch, the old key after rotation signer_not_valid_at_issuance"
 for case in driving-licence:0 business-licence:0 health-permit:0 driving-licence-new-key:0 \

@@ -67,6 +67,12 @@ pub enum SealPdfError {
         /// How many there are.
         pages: usize,
     },
+    /// More signature fields than [`MAX_SEALS`].
+    #[error("{count} signature fields; at most {MAX_SEALS} are checked or written")]
+    TooManySeals {
+        /// How many there are (or would be).
+        count: usize,
+    },
     /// The signer's certificate is not one the seal allows.
     #[error("the seal {seal_id} does not allow certificate {subject} to apply it")]
     SignerNotAllowed {
@@ -193,15 +199,25 @@ impl PdfSealer {
         }
         let doc = load(pdf)?;
         let mut update = write::Update::new(pdf, &doc)?;
-        let page_id = *doc
-            .get_pages()
-            .get(&u32::try_from(place.page).unwrap_or(u32::MAX))
-            .ok_or(SealPdfError::NoSuchPage {
-                page: place.page,
-                pages: doc.get_pages().len(),
-            })?;
-        let media_box = write::media_box(&doc, page_id)?;
-        let existing = signature_fields(&doc).len();
+        // Page-tree walks on hostile input must be errors, not panics.
+        let located = catch_unwind(AssertUnwindSafe(|| -> Result<_, SealPdfError> {
+            let pages = doc.get_pages();
+            let page_id = *pages
+                .get(&u32::try_from(place.page).unwrap_or(u32::MAX))
+                .ok_or(SealPdfError::NoSuchPage {
+                    page: place.page,
+                    pages: pages.len(),
+                })?;
+            let media_box = write::media_box(&doc, page_id)?;
+            Ok((page_id, media_box, signature_fields(&doc).len()))
+        }))
+        .map_err(|_| SealPdfError::Parse("the PDF parser failed".into()))?;
+        let (page_id, media_box, existing) = located?;
+        if existing >= MAX_SEALS {
+            return Err(SealPdfError::TooManySeals {
+                count: existing + 1,
+            });
+        }
         let picture = self.seal.info().picture();
         let (w, h) = (
             f32::from(picture.width_mm()),
@@ -508,13 +524,6 @@ impl SealedPdf {
     }
 }
 
-/// Whether `pdf` appears to carry a seal (a PAdES signature), judged by its
-/// bytes alone: cheap, for deciding whether [`check_sealed_pdf`] is needed.
-pub fn looks_sealed(pdf: &[u8]) -> bool {
-    const SUB_FILTER: &[u8] = b"/ETSI.CAdES.detached";
-    pdf.windows(SUB_FILTER.len()).any(|w| w == SUB_FILTER)
-}
-
 /// Checks every seal on `pdf` against the roots (and intermediates) in
 /// `store`. The licence envelope inside is not judged here: read it with
 /// [`crate::render::pdf::envelope_from_pdf`] and give it to a
@@ -531,9 +540,13 @@ pub fn check_sealed_pdf(pdf: &[u8], store: &TrustStore) -> Result<SealedPdf, Sea
     let revision_ends = revision_ends(pdf);
     let fields = catch_unwind(AssertUnwindSafe(|| signature_fields(&doc)))
         .map_err(|_| SealPdfError::Parse("the PDF parser failed".into()))?;
+    if fields.len() > MAX_SEALS {
+        return Err(SealPdfError::TooManySeals {
+            count: fields.len(),
+        });
+    }
     let mut seals: Vec<AppliedSeal> = fields
         .into_iter()
-        .take(MAX_SEALS)
         .map(|(field, dict)| check_one(pdf, &revision_ends, field, dict, store))
         .collect();
     seals.sort_by_key(|s| s.covered_len);

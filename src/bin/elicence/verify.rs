@@ -66,7 +66,8 @@ pub fn run(args: &VerifyArgs) -> CliResult {
 /// carry join the store, so the licence's document signer need not be given
 /// separately; they are chain-checked like any other. A sealed PDF passes
 /// only if the licence is valid, every seal holds, and nothing was added
-/// after the last seal.
+/// after the last seal. A PDF with no seal is judged by its licence alone
+/// (`"seals": []` says so).
 fn verify_pdf(
     path: &Path,
     keys: Vec<elicence::PublicKey>,
@@ -76,8 +77,15 @@ fn verify_pdf(
     let bytes = read_bytes(path)?;
     let envelope = envelope_from_pdf(&bytes)
         .map_err(|e| CliError::with_code(format!("{}: {e}", path.display()), 1))?;
-    let sealed = elicence::seal::pdf::looks_sealed(&bytes);
-    let mut seals = None;
+    // Every signature field is examined, not a byte pattern: a seal whose
+    // dictionary was altered must fail, not vanish.
+    let unchecked = TrustStore::new();
+    let (seals, intact, carried) =
+        crate::seal::check_pdf_seals(&bytes, store.as_ref().unwrap_or(&unchecked))?;
+    let sealed = seals
+        .get("seals")
+        .and_then(|s| s.as_array())
+        .is_some_and(|s| !s.is_empty());
     let mut store = store;
     if sealed {
         let store = store.as_mut().ok_or_else(|| {
@@ -86,11 +94,9 @@ fn verify_pdf(
                 path.display()
             ))
         })?;
-        let (json, intact, carried) = crate::seal::check_pdf_seals(&bytes, store)?;
         for cert in carried {
             store.add_certificate(cert);
         }
-        seals = Some((json, intact));
     }
     let mut verifier = Verifier::new(keys.into_iter().map(TrustedKey::new));
     if let Some(store) = &store {
@@ -98,18 +104,14 @@ fn verify_pdf(
     }
     let verdict = verifier.verify_bytes(&envelope, at);
     let mut value = verdict.to_json_value();
-    let mut valid = verdict.is_valid();
+    // `valid` is the answer for the whole PDF: the licence, and its seals if
+    // it has any; `licence_valid` is the licence alone.
+    let valid = verdict.is_valid() && (!sealed || intact);
     if let Some(object) = value.as_object_mut() {
-        match seals {
-            Some((json, intact)) => {
-                if let Some(seals) = json.as_object() {
-                    object.extend(seals.clone());
-                }
-                valid &= intact;
-            }
-            None => {
-                object.insert("seals".into(), json!([]));
-            }
+        object.insert("licence_valid".into(), json!(verdict.is_valid()));
+        object.insert("valid".into(), json!(valid));
+        if let Some(seals) = seals.as_object() {
+            object.extend(seals.clone());
         }
     }
     outln!("{}", pretty(&value))?;

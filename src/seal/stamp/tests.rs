@@ -343,11 +343,23 @@ mod with_font {
         // colour differs from the drawing by rounding at most.
         for (l, d) in loaded.pixels().iter().zip(drawn.pixels()) {
             assert_eq!(l.alpha(), d.alpha());
-            for (a, b) in [(l.red(), d.red()), (l.green(), d.green()), (l.blue(), d.blue())] {
+            for (a, b) in [
+                (l.red(), d.red()),
+                (l.green(), d.green()),
+                (l.blue(), d.blue()),
+            ] {
                 assert!(a.abs_diff(b) <= 1, "{l:?} vs {d:?}");
             }
         }
-        let rgba = render_stamp(&spec(), &fonts(), 12.0).unwrap().encode_png().unwrap();
-        assert!(png.len() * 3 < rgba.len() * 2, "{} vs {} bytes", png.len(), rgba.len());
+        let rgba = render_stamp(&spec(), &fonts(), 12.0)
+            .unwrap()
+            .encode_png()
+            .unwrap();
+        assert!(
+            png.len() * 3 < rgba.len() * 2,
+            "{} vs {} bytes",
+            png.len(),
+            rgba.len()
+        );
     }
 }

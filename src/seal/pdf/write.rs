@@ -26,19 +26,62 @@ pub(crate) struct Appearance {
 }
 
 impl Appearance {
+    /// Decodes the picture without premultiplying: a seal drawn in one ink
+    /// (as [`crate::seal::stamp::stamp_png`] writes it, an indexed PNG) then
+    /// has one colour everywhere, and its colour plane deflates to almost
+    /// nothing; only the soft mask carries the drawing.
     pub(crate) fn from_picture(picture: &SealPicture) -> Result<Appearance, SealPdfError> {
-        let pixmap = crate::seal::stamp::load_stamp_png(picture.png())
-            .map_err(|e| SealPdfError::Picture(e.to_string()))?;
-        let mut rgb = Vec::with_capacity(pixmap.pixels().len() * 3);
-        let mut alpha = Vec::with_capacity(pixmap.pixels().len());
-        for pixel in pixmap.pixels() {
-            let c = pixel.demultiply();
-            rgb.extend_from_slice(&[c.red(), c.green(), c.blue()]);
-            alpha.push(c.alpha());
-        }
+        let bad = |e: png::DecodingError| SealPdfError::Picture(e.to_string());
+        // The record allows at most 2048 × 2048 pixels: 16 MiB as RGBA.
+        let limits = png::Limits {
+            bytes: 2048 * 2048 * 4 + 1024,
+        };
+        let mut decoder =
+            png::Decoder::new_with_limits(std::io::Cursor::new(picture.png()), limits);
+        decoder.set_transformations(png::Transformations::normalize_to_color8());
+        let mut reader = decoder.read_info().map_err(bad)?;
+        let size = reader
+            .output_buffer_size()
+            .ok_or_else(|| SealPdfError::Picture("image too large".into()))?;
+        let mut buffer = vec![0; size];
+        let info = reader.next_frame(&mut buffer).map_err(bad)?;
+        let pixels = buffer.get(..info.buffer_size()).unwrap_or_default();
+        let (rgb, alpha): (Vec<u8>, Vec<u8>) = match info.color_type {
+            png::ColorType::Rgba => (
+                pixels
+                    .chunks_exact(4)
+                    .flat_map(|p| p.iter().take(3).copied())
+                    .collect(),
+                pixels
+                    .chunks_exact(4)
+                    .filter_map(|p| p.get(3).copied())
+                    .collect(),
+            ),
+            png::ColorType::Rgb => (pixels.to_vec(), vec![255; pixels.len() / 3]),
+            png::ColorType::GrayscaleAlpha => (
+                pixels
+                    .chunks_exact(2)
+                    .flat_map(|p| std::iter::repeat_n(p.first().copied().unwrap_or(0), 3))
+                    .collect(),
+                pixels
+                    .chunks_exact(2)
+                    .filter_map(|p| p.get(1).copied())
+                    .collect(),
+            ),
+            png::ColorType::Grayscale => (
+                pixels
+                    .iter()
+                    .flat_map(|&g| std::iter::repeat_n(g, 3))
+                    .collect(),
+                vec![255; pixels.len()],
+            ),
+            png::ColorType::Indexed => {
+                return Err(SealPdfError::Picture("palette not expanded".into()));
+            }
+        };
         Ok(Appearance {
-            width_px: pixmap.width(),
-            height_px: pixmap.height(),
+            width_px: info.width,
+            height_px: info.height,
             rgb: deflate(&rgb)?,
             alpha: deflate(&alpha)?,
         })

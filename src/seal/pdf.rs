@@ -303,7 +303,17 @@ fn resolve<'a>(doc: &'a lopdf::Document, object: &'a Object) -> Option<&'a Objec
 
 /// The top-level signature fields with a value: (field name, signature
 /// dictionary). Only the flat /Fields array is read, as we write it.
-fn signature_fields(doc: &lopdf::Document) -> Vec<(String, &Dictionary)> {
+/// A signature field found in the PDF's form.
+struct SignatureField<'a> {
+    name: String,
+    /// The signature dictionary (the field's /V), as the latest revision has it.
+    value: &'a Dictionary,
+    /// Where that dictionary's latest definition starts in the file, if it is
+    /// an indirect object stored plainly (not in an object stream).
+    offset: Option<usize>,
+}
+
+fn signature_fields(doc: &lopdf::Document) -> Vec<SignatureField<'_>> {
     let Ok(catalog) = doc.catalog() else {
         return Vec::new();
     };
@@ -323,19 +333,30 @@ fn signature_fields(doc: &lopdf::Document) -> Vec<(String, &Dictionary)> {
         if field.get(b"FT").ok().and_then(|o| o.as_name().ok()) != Some(b"Sig".as_slice()) {
             continue;
         }
-        let Some(value) = field
-            .get(b"V")
-            .ok()
-            .and_then(|o| resolve(doc, o))
-            .and_then(|o| o.as_dict().ok())
-        else {
+        let Some(reference) = field.get(b"V").ok() else {
             continue;
+        };
+        let Some(value) = resolve(doc, reference).and_then(|o| o.as_dict().ok()) else {
+            continue;
+        };
+        let offset = match reference {
+            Object::Reference(id) => match doc.reference_table.get(id.0) {
+                Some(lopdf::xref::XrefEntry::Normal { offset, .. }) => {
+                    usize::try_from(*offset).ok()
+                }
+                _ => None,
+            },
+            _ => None,
         };
         let name = match field.get(b"T") {
             Ok(Object::String(bytes, _)) => text_from_pdf(bytes),
             _ => String::new(),
         };
-        found.push((name, value));
+        found.push(SignatureField {
+            name,
+            value,
+            offset,
+        });
     }
     found
 }
@@ -547,7 +568,7 @@ pub fn check_sealed_pdf(pdf: &[u8], store: &TrustStore) -> Result<SealedPdf, Sea
     }
     let mut seals: Vec<AppliedSeal> = fields
         .into_iter()
-        .map(|(field, dict)| check_one(pdf, &revision_ends, field, dict, store))
+        .map(|field| check_one(pdf, &revision_ends, field, store))
         .collect();
     seals.sort_by_key(|s| s.covered_len);
     let covered = seals
@@ -593,12 +614,11 @@ fn revision_ends(pdf: &[u8]) -> Vec<usize> {
 fn check_one(
     pdf: &[u8],
     revision_ends: &[usize],
-    field: String,
-    dict: &Dictionary,
+    field: SignatureField<'_>,
     store: &TrustStore,
 ) -> AppliedSeal {
     let mut seal = AppliedSeal {
-        field,
+        field: field.name.clone(),
         covered_len: 0,
         signed_at: None,
         seal: None,
@@ -606,17 +626,18 @@ fn check_one(
         certificates: Vec::new(),
         status: Ok(()),
     };
-    seal.status = check_steps(pdf, revision_ends, dict, store, &mut seal);
+    seal.status = check_steps(pdf, revision_ends, &field, store, &mut seal);
     seal
 }
 
 fn check_steps(
     pdf: &[u8],
     revision_ends: &[usize],
-    dict: &Dictionary,
+    field: &SignatureField<'_>,
     store: &TrustStore,
     seal: &mut AppliedSeal,
 ) -> Result<(), SealCheckFailure> {
+    let dict = field.value;
     let bad_dict = |detail| SealCheckFailure::Dictionary { detail };
     if dict.get(b"SubFilter").ok().and_then(|o| o.as_name().ok())
         != Some(b"ETSI.CAdES.detached".as_slice())
@@ -637,6 +658,19 @@ fn check_steps(
     };
     let hole = check_byte_range(pdf, revision_ends, &byte_range, contents)?;
     seal.covered_len = hole.2;
+    // What is read from the dictionary (/M, the seal record) must be what
+    // was signed: the dictionary's latest definition must be the object
+    // around the hole, not a later revision's replacement.
+    let around_hole = field
+        .offset
+        .filter(|&offset| offset < hole.0)
+        .and_then(|offset| pdf.get(offset..hole.0))
+        .is_some_and(|head| !head.windows(6).any(|w| w == b"endobj"));
+    if !around_hole {
+        return Err(bad_dict(
+            "the signature dictionary was redefined after signing, or is not stored plainly",
+        ));
+    }
     seal.signed_at = dict
         .get(b"M")
         .ok()

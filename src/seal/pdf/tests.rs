@@ -248,6 +248,58 @@ mod sealed {
         assert!(!checked.is_intact());
     }
 
+    #[test]
+    fn a_signature_dictionary_redefined_later_is_refused() {
+        let pki = pki();
+        let pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        let find = |from: usize, what: &[u8]| {
+            pdf[from..]
+                .windows(what.len())
+                .position(|w| w == what)
+                .unwrap()
+                + from
+        };
+        let rfind = |what: &[u8]| pdf.windows(what.len()).rposition(|w| w == what).unwrap();
+        let number = |at: usize| -> usize {
+            let digits: Vec<u8> = pdf[at..]
+                .iter()
+                .copied()
+                .take_while(u8::is_ascii_digit)
+                .collect();
+            String::from_utf8(digits).unwrap().parse().unwrap()
+        };
+        // The signature dictionary again, in an appended revision, with
+        // another signing time: everything else, hole included, the same.
+        let start = find(0, b" 0 obj\n<</Type/Sig");
+        let id_start = pdf[..start].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+        let id = number(id_start);
+        let end = find(start, b"endobj") + 6;
+        let mut object = pdf[id_start..end].to_vec();
+        let at = object.windows(6).position(|w| w == b"(D:202").unwrap();
+        object[at + 6] = b'4';
+        let prev = number(rfind(b"startxref\n") + 10);
+        let root = number(rfind(b"/Root ") + 6);
+        let mut updated = pdf.clone();
+        let offset = updated.len();
+        updated.extend_from_slice(&object);
+        updated.push(b'\n');
+        let xref = updated.len();
+        updated.extend_from_slice(
+            format!(
+                "xref\n{id} 1\n{offset:010} 00000 n\r\ntrailer\n<</Size {}/Root {root} 0 R/Prev {prev}>>\nstartxref\n{xref}\n%%EOF\n",
+                id + 10
+            )
+            .as_bytes(),
+        );
+        let checked = check_sealed_pdf(&updated, &roots(&pki)).unwrap();
+        assert_eq!(checked.seals.len(), 1);
+        assert_eq!(
+            checked.seals[0].status.as_ref().unwrap_err().code(),
+            "bad_signature_dictionary"
+        );
+        assert!(!checked.is_intact());
+    }
+
     /// The hole's position and the CMS length in `pdf`'s last seal.
     fn hole(pdf: &[u8]) -> std::ops::Range<usize> {
         let start = pdf.windows(10).rposition(|w| w == b"/Contents<").unwrap() + 9;

@@ -81,6 +81,14 @@ pub enum SealPdfError {
         /// The certificate's subject.
         subject: String,
     },
+    /// The seal, or the signer's certificate, is not valid at the signing time.
+    #[error("{what} is not valid at {at}")]
+    NotValidAt {
+        /// The seal or the certificate.
+        what: &'static str,
+        /// The signing time.
+        at: String,
+    },
     /// The signing key is not the certificate's.
     #[error("the signing key does not match the signer certificate")]
     KeyMismatch,
@@ -182,9 +190,37 @@ impl PdfSealer {
     /// there), and the signature by `key` at time `at`.
     ///
     /// # Errors
+    /// [`SealPdfError::NotValidAt`] if the seal or the signer's certificate
+    /// is not valid at `at` (such a seal would only ever be refused), and
     /// [`SealPdfError`] if the PDF cannot be read or updated, or the key does
     /// not match the certificate.
     pub fn apply(
+        &self,
+        pdf: &[u8],
+        key: &dyn Signer,
+        place: Placement,
+        at: UnixTime,
+    ) -> Result<Vec<u8>, SealPdfError> {
+        let info = self.seal.info();
+        if !info.is_valid_at(at) || at < info.created() {
+            return Err(SealPdfError::NotValidAt {
+                what: "the seal",
+                at: at.to_rfc3339_utc(),
+            });
+        }
+        if !self.signer.is_valid_at(at) {
+            return Err(SealPdfError::NotValidAt {
+                what: "the signer's certificate",
+                at: at.to_rfc3339_utc(),
+            });
+        }
+        self.apply_unchecked(pdf, key, place, at)
+    }
+
+    /// [`PdfSealer::apply`] without the validity checks, to make refused
+    /// seals for tests and vectors. Not for use.
+    #[doc(hidden)]
+    pub fn apply_unchecked(
         &self,
         pdf: &[u8],
         key: &dyn Signer,

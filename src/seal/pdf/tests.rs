@@ -381,8 +381,20 @@ mod sealed {
             ("2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z"),
         );
         let sealer = PdfSealer::new(expired, &[pki.police.1.clone(), pki.mid.clone()]).unwrap();
+        assert!(matches!(
+            sealer.apply(
+                &blank_pdf(),
+                &pki.police.0,
+                PLACE,
+                at("2025-03-01T10:00:00Z")
+            ),
+            Err(SealPdfError::NotValidAt {
+                what: "the seal",
+                ..
+            })
+        ));
         let pdf = sealer
-            .apply(
+            .apply_unchecked(
                 &blank_pdf(),
                 &pki.police.0,
                 PLACE,
@@ -405,8 +417,20 @@ mod sealed {
             &[pki.police.1.clone(), pki.mid.clone()],
         )
         .unwrap();
+        assert!(matches!(
+            sealer.apply(
+                &blank_pdf(),
+                &pki.police.0,
+                PLACE,
+                at("2029-01-01T00:00:00Z")
+            ),
+            Err(SealPdfError::NotValidAt {
+                what: "the signer's certificate",
+                ..
+            })
+        ));
         let pdf = sealer
-            .apply(
+            .apply_unchecked(
                 &blank_pdf(),
                 &pki.police.0,
                 PLACE,

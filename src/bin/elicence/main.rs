@@ -316,7 +316,9 @@ struct VerifyArgs {
     /// Read a raw COSE_Sign1 envelope from this file.
     #[arg(long, value_name = "FILE")]
     cose: Option<PathBuf>,
-    /// Read the envelope embedded in a licence PDF (as `render --pdf` writes it).
+    /// Read the envelope embedded in a licence PDF (as `render --pdf` writes it); if the PDF
+    /// is sealed, its seals are checked against --roots too, and their certificates may
+    /// supply the licence's signer.
     #[arg(long, value_name = "FILE.pdf")]
     pdf: Option<PathBuf>,
     /// Verify every QR text in this file (one a line; blank lines skipped) and print a JSON summary line.

@@ -10,6 +10,7 @@ use core::ops::Range;
 use thiserror::Error;
 
 use crate::cbor::{self, CborError, Encoder, MapEntry, Value};
+use crate::cose::{self, sig_structure};
 use crate::date::{Date, UnixTime};
 use crate::ident::Uscc;
 use crate::keys::{KeyId, PublicKey, SignError, Signer};
@@ -22,8 +23,7 @@ use crate::licence::{
 /// so nothing legitimate comes near this.
 pub const MAX_ENVELOPE_LEN: usize = 4096;
 
-/// CBOR tag of COSE_Sign1.
-pub const COSE_SIGN1_TAG: u64 = 18;
+pub use crate::cose::COSE_SIGN1_TAG;
 /// COSE algorithm EdDSA.
 pub const ALG_EDDSA: i64 = -8;
 /// The only payload format version this crate reads and writes.
@@ -140,6 +140,16 @@ pub enum EnvelopeError {
     Licence(#[from] LicenceError),
 }
 
+impl From<cose::Sign1Error> for EnvelopeError {
+    fn from(e: cose::Sign1Error) -> Self {
+        match e {
+            cose::Sign1Error::Cbor(e) => EnvelopeError::Cbor(e),
+            cose::Sign1Error::NotCoseSign1 { found } => EnvelopeError::NotCoseSign1 { found },
+            cose::Sign1Error::Structure(what) => EnvelopeError::Structure(what),
+        }
+    }
+}
+
 /// Why a licence could not be signed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -190,11 +200,7 @@ impl SignedLicence {
             .bytes(&key_id.0);
         let protected = protected.into_bytes();
         let payload = encode_claims(&licence, issued_at);
-        // Tag, array head, the three byte strings and the empty map.
-        let len = 3
-            + cbor::byte_string_len(protected.len())
-            + cbor::byte_string_len(payload.len())
-            + cbor::byte_string_len(64);
+        let len = cose::encoded_len(protected.len(), payload.len());
         if len > MAX_ENVELOPE_LEN {
             return Err(IssueError::TooLarge {
                 len,
@@ -203,15 +209,11 @@ impl SignedLicence {
         }
         let signature = signer.sign(&sig_structure(&protected, &payload))?;
 
-        let mut e = Encoder::with_capacity(protected.len() + payload.len() + 80);
-        e.tag(COSE_SIGN1_TAG).array(4).bytes(&protected);
-        let protected_range = e.len() - protected.len()..e.len();
-        e.map_header(0).bytes(&payload);
-        let payload_range = e.len() - payload.len()..e.len();
-        e.bytes(&signature);
-        debug_assert_eq!(e.len(), len);
+        let (bytes, protected_range, payload_range) =
+            cose::encode(&protected, &payload, &signature);
+        debug_assert_eq!(bytes.len(), len);
         Ok(SignedLicence {
-            bytes: e.into_bytes(),
+            bytes,
             protected: protected_range,
             payload: payload_range,
             signature,
@@ -230,44 +232,8 @@ impl SignedLicence {
                 max: MAX_ENVELOPE_LEN,
             });
         }
-        let (protected, payload, signature) = match cbor::decode(bytes)? {
-            Value::Tag(COSE_SIGN1_TAG, inner) => match *inner {
-                Value::Array(items) => match <[Value; 4]>::try_from(items) {
-                    Ok(
-                        [
-                            Value::Bytes(p),
-                            Value::Map(u),
-                            Value::Bytes(pl),
-                            Value::Bytes(s),
-                        ],
-                    ) => {
-                        if !u.is_empty() {
-                            return Err(EnvelopeError::Structure(
-                                "unprotected header must be empty",
-                            ));
-                        }
-                        (p, pl, s)
-                    }
-                    Ok(_) => {
-                        return Err(EnvelopeError::Structure(
-                            "expected [protected bstr, unprotected map, payload bstr, signature bstr]",
-                        ));
-                    }
-                    Err(_) => return Err(EnvelopeError::Structure("expected an array of 4")),
-                },
-                _ => return Err(EnvelopeError::Structure("expected an array of 4")),
-            },
-            Value::Tag(tag, _) => {
-                return Err(EnvelopeError::NotCoseSign1 {
-                    found: format!("tag {tag}"),
-                });
-            }
-            other => {
-                return Err(EnvelopeError::NotCoseSign1 {
-                    found: other.kind().to_owned(),
-                });
-            }
-        };
+        let sign1 = cose::decode(bytes)?;
+        let (protected, payload, signature) = (sign1.protected, sign1.payload, sign1.signature);
         let key_id = decode_protected(protected)?;
         let signature: [u8; 64] =
             signature
@@ -276,9 +242,10 @@ impl SignedLicence {
                     len: signature.len(),
                 })?;
         let (licence, issued_at) = decode_claims(payload)?;
+        let (protected, payload) = sign1.ranges_in(bytes);
         Ok(SignedLicence {
-            protected: range_within(bytes, protected),
-            payload: range_within(bytes, payload),
+            protected,
+            payload,
             bytes: bytes.to_vec(),
             signature,
             key_id,
@@ -354,22 +321,6 @@ pub enum SignatureFailure {
     /// The signature does not verify under `verify_strict`.
     #[error("signature does not verify")]
     Invalid,
-}
-
-/// Where `inner`, a subslice of `outer`, sits in it.
-fn range_within(outer: &[u8], inner: &[u8]) -> Range<usize> {
-    let start = (inner.as_ptr() as usize).wrapping_sub(outer.as_ptr() as usize);
-    start..start + inner.len()
-}
-
-pub(crate) fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
-    let mut e = Encoder::with_capacity(protected.len() + payload.len() + 16);
-    e.array(4)
-        .text("Signature1")
-        .bytes(protected)
-        .bytes(&[])
-        .bytes(payload);
-    e.into_bytes()
 }
 
 fn expiry(until: ValidUntil) -> Option<UnixTime> {

@@ -60,6 +60,7 @@
 )]
 
 mod cbor;
+mod cose;
 pub mod date;
 pub mod envelope;
 pub mod ident;

@@ -17,8 +17,9 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::cbor::{self, CborError, Encoder, MapEntry, Value};
+use crate::cose::{self, sig_structure};
 use crate::date::UnixTime;
-use crate::envelope::{ALG_EDDSA, COSE_SIGN1_TAG, sig_structure};
+use crate::envelope::ALG_EDDSA;
 use crate::ident::{IdentError, Uscc};
 use crate::keys::{KeyId, SignError, Signer};
 use crate::trust::{CertError, Certificate, TrustFailure, TrustStore};
@@ -334,6 +335,16 @@ pub enum SealError {
     /// The signer failed.
     #[error(transparent)]
     Signer(#[from] SignError),
+}
+
+impl From<cose::Sign1Error> for SealError {
+    fn from(e: cose::Sign1Error) -> Self {
+        match e {
+            cose::Sign1Error::Cbor(e) => SealError::Cbor(e),
+            cose::Sign1Error::NotCoseSign1 { found } => SealError::NotCoseSign1 { found },
+            cose::Sign1Error::Structure(what) => SealError::Structure(what),
+        }
+    }
 }
 
 impl SealError {
@@ -871,11 +882,7 @@ impl SignedSeal {
         }
         let protected = encode_protected(maker_chain);
         let payload = encode_payload(&info);
-        // Tag, array head, the three byte strings and the empty map.
-        let len = 3
-            + cbor::byte_string_len(protected.len())
-            + cbor::byte_string_len(payload.len())
-            + cbor::byte_string_len(64);
+        let len = cose::encoded_len(protected.len(), payload.len());
         if len > MAX_SEAL_LEN {
             return Err(SealError::TooLarge {
                 len,
@@ -884,15 +891,11 @@ impl SignedSeal {
         }
         let signature = maker.sign(&sig_structure(&protected, &payload))?;
 
-        let mut e = Encoder::with_capacity(len);
-        e.tag(COSE_SIGN1_TAG).array(4).bytes(&protected);
-        let protected_range = e.len() - protected.len()..e.len();
-        e.map_header(0).bytes(&payload);
-        let payload_range = e.len() - payload.len()..e.len();
-        e.bytes(&signature);
-        debug_assert_eq!(e.len(), len);
+        let (bytes, protected_range, payload_range) =
+            cose::encode(&protected, &payload, &signature);
+        debug_assert_eq!(bytes.len(), len);
         Ok(SignedSeal {
-            bytes: e.into_bytes(),
+            bytes,
             protected: protected_range,
             payload: payload_range,
             signature,
@@ -915,39 +918,8 @@ impl SignedSeal {
                 max: MAX_SEAL_LEN,
             });
         }
-        let shape = "expected [protected bstr, unprotected map, payload bstr, signature bstr]";
-        let (protected, payload, signature) = match cbor::decode(bytes)? {
-            Value::Tag(COSE_SIGN1_TAG, inner) => match *inner {
-                Value::Array(items) => match <[Value; 4]>::try_from(items) {
-                    Ok(
-                        [
-                            Value::Bytes(p),
-                            Value::Map(u),
-                            Value::Bytes(pl),
-                            Value::Bytes(s),
-                        ],
-                    ) => {
-                        if !u.is_empty() {
-                            return Err(SealError::Structure("unprotected header must be empty"));
-                        }
-                        (p, pl, s)
-                    }
-                    Ok(_) => return Err(SealError::Structure(shape)),
-                    Err(_) => return Err(SealError::Structure("expected an array of 4")),
-                },
-                _ => return Err(SealError::Structure("expected an array of 4")),
-            },
-            Value::Tag(tag, _) => {
-                return Err(SealError::NotCoseSign1 {
-                    found: format!("tag {tag}"),
-                });
-            }
-            other => {
-                return Err(SealError::NotCoseSign1 {
-                    found: other.kind().to_owned(),
-                });
-            }
-        };
+        let sign1 = cose::decode(bytes)?;
+        let (protected, payload, signature) = (sign1.protected, sign1.payload, sign1.signature);
         let chain = decode_protected(protected)?;
         let signature: [u8; 64] = signature
             .try_into()
@@ -959,9 +931,10 @@ impl SignedSeal {
             .first()
             .cloned()
             .ok_or(SealError::ChainLength { len: 0 })?;
+        let (protected, payload) = sign1.ranges_in(bytes);
         Ok(SignedSeal {
-            protected: range_within(bytes, protected),
-            payload: range_within(bytes, payload),
+            protected,
+            payload,
             bytes: bytes.to_vec(),
             signature,
             info,
@@ -1027,12 +1000,6 @@ impl SignedSeal {
         }
         Ok(())
     }
-}
-
-/// Where `inner`, a subslice of `outer`, sits in it.
-fn range_within(outer: &[u8], inner: &[u8]) -> Range<usize> {
-    let start = (inner.as_ptr() as usize).wrapping_sub(outer.as_ptr() as usize);
-    start..start + inner.len()
 }
 
 /// `{1: -8, 3: content type, 33: [certificates]}`, keys in deterministic order.

@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::cbor::Encoder;
-use crate::envelope::sig_structure;
+use crate::cose::sig_structure;
 use crate::keys::{Signer, SigningKey};
 use crate::qr::{QrBase, to_qr_text};
 

@@ -67,6 +67,14 @@ pub enum SealPdfError {
         /// How many there are.
         pages: usize,
     },
+    /// The seal's centre is not on the page.
+    #[error("the seal's centre ({cx} mm, {cy} mm) is not on the page")]
+    OffPage {
+        /// From the left edge.
+        cx: f32,
+        /// From the top edge.
+        cy: f32,
+    },
     /// More signature fields than [`MAX_SEALS`].
     #[error("{count} signature fields; at most {MAX_SEALS} are checked or written")]
     TooManySeals {
@@ -249,6 +257,13 @@ impl PdfSealer {
         }))
         .map_err(|_| SealPdfError::Parse("the PDF parser failed".into()))?;
         let (page_id, media_box, existing) = located?;
+        let on_page = |v: f32, max: f32| v.is_finite() && (0.0..=max).contains(&v);
+        if !on_page(place.cx, media_box.width_mm()) || !on_page(place.cy, media_box.height_mm()) {
+            return Err(SealPdfError::OffPage {
+                cx: place.cx,
+                cy: place.cy,
+            });
+        }
         if existing >= MAX_SEALS {
             return Err(SealPdfError::TooManySeals {
                 count: existing + 1,

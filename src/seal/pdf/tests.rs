@@ -484,6 +484,22 @@ mod sealed {
             ),
             Err(SealPdfError::NoSuchPage { page: 2, pages: 1 })
         ));
+        for (cx, cy) in [
+            (f32::NAN, 100.0),
+            (100.0, f32::INFINITY),
+            (-1.0, 100.0),
+            (100.0, 300.0),
+        ] {
+            assert!(matches!(
+                sealer.apply(
+                    &blank_pdf(),
+                    &pki.regulator.0,
+                    Placement { page: 1, cx, cy },
+                    at("2025-03-01T10:00:00Z")
+                ),
+                Err(SealPdfError::OffPage { .. })
+            ));
+        }
     }
 
     #[test]

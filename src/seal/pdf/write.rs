@@ -101,6 +101,7 @@ fn deflate(bytes: &[u8]) -> Result<Vec<u8>, SealPdfError> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MediaBox {
     pub x0: f32,
+    pub y0: f32,
     pub x1: f32,
     pub y1: f32,
 }
@@ -108,6 +109,10 @@ pub(crate) struct MediaBox {
 impl MediaBox {
     pub(crate) fn width_mm(self) -> f32 {
         (self.x1 - self.x0) / PT_PER_MM
+    }
+
+    pub(crate) fn height_mm(self) -> f32 {
+        (self.y1 - self.y0) / PT_PER_MM
     }
 }
 
@@ -135,7 +140,7 @@ pub(crate) fn media_box(doc: &lopdf::Document, page: ObjectId) -> Result<MediaBo
         {
             let values: Option<Vec<f32>> = array.iter().map(number).collect();
             return match values.as_deref() {
-                Some(&[x0, _, x1, y1]) if x1 > x0 => Ok(MediaBox { x0, x1, y1 }),
+                Some(&[x0, y0, x1, y1]) if x1 > x0 && y1 > y0 => Ok(MediaBox { x0, y0, x1, y1 }),
                 _ => Err(SealPdfError::Parse("unusable /MediaBox".into())),
             };
         }

@@ -96,7 +96,8 @@ struct SealMakeArgs {
     /// The seal's picture (PNG with transparency); drawn from the name and purpose if absent.
     #[arg(long, value_name = "PNG")]
     picture: Option<PathBuf>,
-    /// The picture's size in millimetres (default 40 with a purpose, 42 without).
+    /// The picture's width in millimetres. A drawn seal: 40 with a purpose, 42 without. A
+    /// supplied picture: 40, its height keeping the picture's aspect ratio.
     #[arg(long, value_name = "MM", value_parser = clap::value_parser!(u16).range(10..=100))]
     size_mm: Option<u16>,
     /// A certificate allowed to apply the seal (PEM); repeat for several.

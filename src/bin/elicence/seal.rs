@@ -44,8 +44,13 @@ pub fn make(args: &SealMakeArgs) -> CliResult {
     let picture = match &args.picture {
         Some(path) => {
             let png = read_bytes(path)?;
-            let size = args.size_mm.unwrap_or(40);
-            SealPicture::from_png(png, size, size)
+            let width = args.size_mm.unwrap_or(40);
+            // The height keeps the picture's aspect ratio.
+            SealPicture::from_png(png.clone(), width, width).and_then(|square| {
+                let ratio = square.height_px() as f32 / square.width_px().max(1) as f32;
+                let height = (f32::from(width) * ratio).round().clamp(10.0, 100.0) as u16;
+                SealPicture::from_png(png, width, height)
+            })
         }
         None => {
             let mut spec = StampSpec::new(args.name.clone(), args.purpose.as_deref());

@@ -519,6 +519,12 @@ pub enum SealCheckFailure {
         /// The signer.
         subject: String,
     },
+    /// A later revision changes more than adding seals does.
+    #[error("changed after sealing: {detail}")]
+    ChangedAfterSealing {
+        /// What changed.
+        detail: String,
+    },
     /// The signer belongs to another organisation than the seal's owner.
     #[error("the signer's authority {signer} is not the seal's owner {owner}")]
     OwnerMismatch {
@@ -549,6 +555,7 @@ impl SealCheckFailure {
             SealCheckFailure::SealNotValidAtSigning { .. } => "seal_not_valid_at_signing",
             SealCheckFailure::SignerNotAllowed { .. } => "signer_not_allowed",
             SealCheckFailure::OwnerMismatch { .. } => "owner_mismatch",
+            SealCheckFailure::ChangedAfterSealing { .. } => "changed_after_sealing",
         }
     }
 }
@@ -622,6 +629,22 @@ pub fn check_sealed_pdf(pdf: &[u8], store: &TrustStore) -> Result<SealedPdf, Sea
         .map(|field| check_one(pdf, &revision_ends, field, store))
         .collect();
     seals.sort_by_key(|s| s.covered_len);
+    // A seal that others followed: what the later revisions changed must be
+    // only what adding seals changes.
+    for seal in seals
+        .iter_mut()
+        .filter(|s| s.status.is_ok() && s.covered_len < pdf.len())
+    {
+        let earlier = pdf.get(..seal.covered_len).unwrap_or_default();
+        let verdict = catch_unwind(AssertUnwindSafe(|| {
+            let earlier = lopdf::Document::load_mem(earlier).map_err(|e| e.to_string())?;
+            later_changes(&earlier, &doc)
+        }))
+        .unwrap_or_else(|_| Err("the PDF parser failed on its revision".to_owned()));
+        if let Err(detail) = verdict {
+            seal.status = Err(SealCheckFailure::ChangedAfterSealing { detail });
+        }
+    }
     let covered = seals
         .iter()
         .filter(|s| {
@@ -638,6 +661,82 @@ pub fn check_sealed_pdf(pdf: &[u8], store: &TrustStore) -> Result<SealedPdf, Sea
         file_len: pdf.len(),
         unsealed_tail: pdf.len().saturating_sub(covered),
     })
+}
+
+/// Checks that `latest` differs from `earlier` only as sealing makes it
+/// differ: new signature dictionaries, signature widgets and their
+/// appearance streams; pages changed only in /Annots, the catalog only in
+/// /AcroForm, the form only in /Fields and /SigFlags; annotation and field
+/// arrays only appended to. Nothing removed. (pyHanko calls this level
+/// FORM_FILLING; anything else would let a later signer change what an
+/// earlier seal sealed.)
+fn later_changes(earlier: &lopdf::Document, latest: &lopdf::Document) -> Result<(), String> {
+    let type_of = |d: &Dictionary, key: &[u8]| {
+        d.get(key)
+            .ok()
+            .and_then(|o| o.as_name().ok())
+            .map(<[u8]>::to_vec)
+    };
+    for id in earlier.objects.keys() {
+        if !latest.objects.contains_key(id) {
+            return Err(format!("object {} {} was removed", id.0, id.1));
+        }
+    }
+    for (id, object) in &latest.objects {
+        let what = |kind: &str| format!("object {} {} ({kind})", id.0, id.1);
+        match (earlier.objects.get(id), object) {
+            (Some(old), new) if old == new => {}
+            (None, Object::Dictionary(d)) => {
+                let sig = type_of(d, b"Type").as_deref() == Some(b"Sig".as_slice());
+                let widget = type_of(d, b"Subtype").as_deref() == Some(b"Widget".as_slice())
+                    && type_of(d, b"FT").as_deref() == Some(b"Sig".as_slice());
+                if !sig && !widget {
+                    return Err(format!("{} was added", what("a dictionary")));
+                }
+            }
+            (None, Object::Stream(stream)) => {
+                let kind =
+                    type_of(&stream.dict, b"Subtype").or_else(|| type_of(&stream.dict, b"Type"));
+                if !matches!(kind.as_deref(), Some(b"Form" | b"Image" | b"XRef")) {
+                    return Err(format!("{} was added", what("a stream")));
+                }
+            }
+            (None, _) => return Err(format!("{} was added", what("an object"))),
+            (Some(Object::Dictionary(old)), Object::Dictionary(new)) => {
+                let allowed: &[&[u8]] = match type_of(new, b"Type").as_deref() {
+                    Some(b"Page") => &[b"Annots"],
+                    Some(b"Catalog") => &[b"AcroForm"],
+                    _ if new.has(b"Fields") => &[b"Fields", b"SigFlags"],
+                    _ => &[],
+                };
+                let keys = old.iter().map(|(k, _)| k).chain(new.iter().map(|(k, _)| k));
+                for key in keys {
+                    let changed = old.get(key).ok() != new.get(key).ok();
+                    if changed && !allowed.contains(&key.as_slice()) {
+                        return Err(format!(
+                            "{}: /{} changed",
+                            what("a dictionary"),
+                            String::from_utf8_lossy(key)
+                        ));
+                    }
+                    let appended = match (old.get(key).ok(), new.get(key).ok()) {
+                        (Some(Object::Array(a)), Some(Object::Array(b))) => b.starts_with(a),
+                        _ => true,
+                    };
+                    if changed && !appended {
+                        return Err(format!(
+                            "{}: /{} changed, not only appended to",
+                            what("a dictionary"),
+                            String::from_utf8_lossy(key)
+                        ));
+                    }
+                }
+            }
+            (Some(Object::Array(old)), Object::Array(new)) if new.starts_with(old) => {}
+            (Some(_), _) => return Err(format!("{} changed", what("an object"))),
+        }
+    }
+    Ok(())
 }
 
 /// Offsets just past each `%%EOF` marker and its end-of-line: where a

@@ -248,10 +248,9 @@ mod sealed {
         assert!(!checked.is_intact());
     }
 
-    #[test]
-    fn a_signature_dictionary_redefined_later_is_refused() {
-        let pki = pki();
-        let pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+    /// The first object in `pdf` that contains `marker`: its id and its
+    /// bytes from `N 0 obj` to `endobj`.
+    fn object_starting(pdf: &[u8], marker: &[u8]) -> (usize, Vec<u8>) {
         let find = |from: usize, what: &[u8]| {
             pdf[from..]
                 .windows(what.len())
@@ -259,44 +258,89 @@ mod sealed {
                 .unwrap()
                 + from
         };
-        let rfind = |what: &[u8]| pdf.windows(what.len()).rposition(|w| w == what).unwrap();
-        let number = |at: usize| -> usize {
-            let digits: Vec<u8> = pdf[at..]
-                .iter()
-                .copied()
-                .take_while(u8::is_ascii_digit)
-                .collect();
-            String::from_utf8(digits).unwrap().parse().unwrap()
-        };
-        // The signature dictionary again, in an appended revision, with
-        // another signing time: everything else, hole included, the same.
-        let start = find(0, b" 0 obj\n<</Type/Sig");
-        let id_start = pdf[..start].iter().rposition(|&b| b == b'\n').unwrap() + 1;
-        let id = number(id_start);
+        let start = find(0, marker);
+        let header = pdf[..start].windows(4).rposition(|w| w == b" obj").unwrap();
+        let id_start = pdf[..header].iter().rposition(|&b| b == b'\n').unwrap() + 1;
         let end = find(start, b"endobj") + 6;
-        let mut object = pdf[id_start..end].to_vec();
-        let at = object.windows(6).position(|w| w == b"(D:202").unwrap();
-        object[at + 6] = b'4';
-        let prev = number(rfind(b"startxref\n") + 10);
-        let root = number(rfind(b"/Root ") + 6);
-        let mut updated = pdf.clone();
+        (number_at(pdf, id_start), pdf[id_start..end].to_vec())
+    }
+
+    fn number_at(pdf: &[u8], at: usize) -> usize {
+        let digits: Vec<u8> = pdf[at..]
+            .iter()
+            .copied()
+            .take_while(u8::is_ascii_digit)
+            .collect();
+        String::from_utf8(digits).unwrap().parse().unwrap()
+    }
+
+    /// `pdf` with a revision appended that redefines object `id` as `object`.
+    fn redefined(pdf: &[u8], id: usize, object: &[u8]) -> Vec<u8> {
+        let rfind = |what: &[u8]| pdf.windows(what.len()).rposition(|w| w == what).unwrap();
+        let prev = number_at(pdf, rfind(b"startxref\n") + 10);
+        let root = number_at(pdf, rfind(b"/Root ") + 6);
+        let size = number_at(pdf, rfind(b"/Size ") + 6);
+        let mut updated = pdf.to_vec();
         let offset = updated.len();
-        updated.extend_from_slice(&object);
+        updated.extend_from_slice(object);
         updated.push(b'\n');
         let xref = updated.len();
         updated.extend_from_slice(
             format!(
-                "xref\n{id} 1\n{offset:010} 00000 n\r\ntrailer\n<</Size {}/Root {root} 0 R/Prev {prev}>>\nstartxref\n{xref}\n%%EOF\n",
-                id + 10
+                "xref\n{id} 1\n{offset:010} 00000 n\r\ntrailer\n<</Size {size}/Root {root} 0 R/Prev {prev}>>\nstartxref\n{xref}\n%%EOF\n"
             )
             .as_bytes(),
         );
+        updated
+    }
+
+    #[test]
+    fn a_signature_dictionary_redefined_later_is_refused() {
+        let pki = pki();
+        let pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        // The signature dictionary again, in an appended revision, with
+        // another signing time: everything else, hole included, the same.
+        let (id, mut object) = object_starting(&pdf, b"<</Type/Sig");
+        let at = object.windows(6).position(|w| w == b"(D:202").unwrap();
+        object[at + 6] = b'4';
+        let updated = redefined(&pdf, id, &object);
         let checked = check_sealed_pdf(&updated, &roots(&pki)).unwrap();
         assert_eq!(checked.seals.len(), 1);
         assert_eq!(
             checked.seals[0].status.as_ref().unwrap_err().code(),
             "bad_signature_dictionary"
         );
+        assert!(!checked.is_intact());
+    }
+
+    #[test]
+    fn a_later_seal_does_not_cover_a_changed_page() {
+        let pki = pki();
+        let pdf = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        // The page's text changed in a revision of its own, then sealed over
+        // by another authority: the second seal holds, the first does not.
+        let (id, object) = object_starting(&pdf, b"stream\nBT /F1 12 Tf");
+        let text = String::from_utf8(object)
+            .unwrap()
+            .replace("(licence)", "(LICENCE)");
+        let changed = redefined(&pdf, id, text.as_bytes());
+        let seal = seal(&pki, REGULATOR, &pki.regulator.1, SEAL_VALIDITY);
+        let sealer = PdfSealer::new(seal, &[pki.regulator.1.clone(), pki.mid.clone()]).unwrap();
+        let both = sealer
+            .apply(
+                &changed,
+                &pki.regulator.0,
+                PLACE,
+                at("2025-03-01T11:00:00Z"),
+            )
+            .unwrap();
+        let checked = check_sealed_pdf(&both, &roots(&pki)).unwrap();
+        assert_eq!(checked.unsealed_tail, 0);
+        assert_eq!(
+            checked.seals[0].status.as_ref().unwrap_err().code(),
+            "changed_after_sealing"
+        );
+        assert_eq!(checked.seals[1].status, Ok(()));
         assert!(!checked.is_intact());
     }
 

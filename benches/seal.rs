@@ -86,6 +86,8 @@ fn seal_benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("seal");
     group.measurement_time(Duration::from_secs(4));
+    // The sealer of the licence before, for a joint (second) seal.
+    let mut previous: Option<(PdfSealer, SigningKey)> = None;
     for (i, (name, json)) in EXAMPLES.iter().enumerate() {
         let licence = Licence::from_json(json).unwrap();
         let issuer = licence.issuer().clone();
@@ -128,6 +130,15 @@ fn seal_benches(c: &mut Criterion) {
         group.bench_function(format!("check/{name}"), |b| {
             b.iter(|| check_sealed_pdf(black_box(&sealed), &store).unwrap())
         });
+        if let (Some((joint, joint_key)), "health-permit") = (&previous, *name) {
+            let later = at("2025-01-01T11:00:00+08:00");
+            let twice = joint.apply(&sealed, joint_key, place, later).unwrap();
+            assert!(check_sealed_pdf(&twice, &store).unwrap().is_intact());
+            group.bench_function(format!("check/{name}-two-seals"), |b| {
+                b.iter(|| check_sealed_pdf(black_box(&twice), &store).unwrap())
+            });
+        }
+        previous = Some((sealer, key));
     }
     group.finish();
 }

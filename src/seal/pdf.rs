@@ -171,7 +171,7 @@ impl PdfSealer {
         if !seal.info().allows(&signer) {
             return Err(SealPdfError::SignerNotAllowed {
                 seal_id: seal.info().id().to_owned(),
-                subject: display_name(&signer),
+                subject: signer.display_name(),
             });
         }
         let chain = chain
@@ -291,7 +291,7 @@ impl PdfSealer {
             page_id,
             rect,
             field_name: &field_name,
-            signer_name: &display_name(&self.signer),
+            signer_name: &self.signer.display_name(),
             reason: &reason,
             signed_at: at,
             record: self.seal.as_bytes(),
@@ -328,13 +328,6 @@ fn row_position(cx: f32, width: f32, n: usize, page_width: f32) -> f32 {
     } else {
         cx
     }
-}
-
-fn display_name(cert: &Certificate) -> String {
-    cert.common_name()
-        .map(str::to_owned)
-        .or_else(|| cert.authority_code().map(ToString::to_string))
-        .unwrap_or_else(|| "(unnamed)".to_owned())
 }
 
 /// lopdf is a general parser of a complex format: a panic in it on hostile
@@ -874,7 +867,7 @@ fn check_steps(
     }
     if !info.allows(&checked.signer) {
         return Err(SealCheckFailure::SignerNotAllowed {
-            subject: display_name(&checked.signer),
+            subject: checked.signer.display_name(),
         });
     }
     let authority = checked.signer.authority_code();

@@ -262,6 +262,14 @@ impl Certificate {
         self.common_name.as_deref()
     }
 
+    /// A name for messages: the commonName, else the authority code.
+    pub fn display_name(&self) -> String {
+        self.common_name()
+            .map(str::to_owned)
+            .or_else(|| self.authority_code().map(ToString::to_string))
+            .unwrap_or_else(|| "(unnamed certificate)".to_owned())
+    }
+
     /// The subject's organizationName, if any.
     pub fn organization(&self) -> Option<&str> {
         self.organization.as_deref()

@@ -171,14 +171,6 @@ pub struct TrustStore {
     signers: Vec<Certificate>,
 }
 
-/// A display name for messages: the commonName, else the authority code.
-fn name(cert: &Certificate) -> String {
-    cert.common_name()
-        .map(str::to_owned)
-        .or_else(|| cert.authority_code().map(ToString::to_string))
-        .unwrap_or_else(|| "(unnamed certificate)".to_owned())
-}
-
 impl TrustStore {
     /// An empty store.
     pub fn new() -> TrustStore {
@@ -289,13 +281,13 @@ impl TrustStore {
     fn chains(&self, signer: &Certificate) -> Result<Vec<Chain>, TrustFailure> {
         if signer.is_ca() {
             return Err(TrustFailure::WrongKeyUsage {
-                subject: name(signer),
+                subject: signer.display_name(),
                 needed: "signing licences (it is a CA certificate)",
             });
         }
         if !signer.key_usage().is_some_and(|k| k.digital_signature) {
             return Err(TrustFailure::WrongKeyUsage {
-                subject: name(signer),
+                subject: signer.display_name(),
                 needed: "digitalSignature",
             });
         }
@@ -304,7 +296,7 @@ impl TrustStore {
                 .authority_code()
                 .cloned()
                 .ok_or_else(|| TrustFailure::NoAuthorityCode {
-                    subject: name(signer),
+                    subject: signer.display_name(),
                 })?;
         let mut search = Search {
             store: self,
@@ -315,7 +307,7 @@ impl TrustStore {
         search.extend(signer, 1, 0, (signer.not_before(), signer.not_after()));
         if search.found.is_empty() {
             return Err(search.first_failure.unwrap_or(TrustFailure::UntrustedRoot {
-                subject: name(signer),
+                subject: signer.display_name(),
                 issuer: issuer_name(signer),
             }));
         }
@@ -377,7 +369,7 @@ impl Search<'_> {
     ) {
         if len >= MAX_CHAIN_LEN {
             self.fail(TrustFailure::ChainTooLong {
-                subject: name(cert),
+                subject: cert.display_name(),
             });
             return;
         }
@@ -387,7 +379,7 @@ impl Search<'_> {
             any_named = true;
             if self.budget == 0 {
                 self.fail(TrustFailure::ChainTooLong {
-                    subject: name(cert),
+                    subject: cert.display_name(),
                 });
                 return;
             }
@@ -398,13 +390,13 @@ impl Search<'_> {
             any_signed = true;
             if !issuer.is_ca() {
                 self.fail(TrustFailure::NotCa {
-                    subject: name(issuer),
+                    subject: issuer.display_name(),
                 });
                 continue;
             }
             if issuer.key_usage().is_some_and(|k| !k.key_cert_sign) {
                 self.fail(TrustFailure::WrongKeyUsage {
-                    subject: name(issuer),
+                    subject: issuer.display_name(),
                     needed: "keyCertSign",
                 });
                 continue;
@@ -414,7 +406,7 @@ impl Search<'_> {
                 .is_some_and(|limit| intermediates_below > limit)
             {
                 self.fail(TrustFailure::ChainTooLong {
-                    subject: name(issuer),
+                    subject: issuer.display_name(),
                 });
                 continue;
             }
@@ -433,12 +425,12 @@ impl Search<'_> {
         if !any_signed {
             self.fail(if any_named {
                 TrustFailure::BrokenChain {
-                    subject: name(cert),
+                    subject: cert.display_name(),
                     issuer: issuer_name(cert),
                 }
             } else {
                 TrustFailure::UntrustedRoot {
-                    subject: name(cert),
+                    subject: cert.display_name(),
                     issuer: issuer_name(cert),
                 }
             });

@@ -639,11 +639,7 @@ pub fn envelope_from_pdf(pdf: &[u8]) -> Result<Vec<u8>, PdfError> {
     if pdf.len() > MAX_PDF_LEN {
         return Err(PdfError::TooLarge { len: pdf.len() });
     }
-    // lopdf is a general parser of a complex format; a panic in it on hostile
-    // input must be an error here, not a crash of the scan service.
-    let doc = std::panic::catch_unwind(|| lopdf::Document::load_mem(pdf))
-        .map_err(|_| PdfError::Parse("the PDF parser failed".into()))?
-        .map_err(|e| PdfError::Parse(e.to_string()))?;
+    let doc = load(pdf).map_err(PdfError::Parse)?;
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| find_envelope(&doc)))
         .map_err(|_| PdfError::Parse("the PDF parser failed".into()))?
 }
@@ -700,14 +696,28 @@ fn find_envelope(doc: &lopdf::Document) -> Result<Vec<u8>, PdfError> {
     Ok(bytes)
 }
 
-fn resolve<'a>(doc: &'a lopdf::Document, object: Option<&'a Object>) -> Option<&'a Object> {
+/// Parses a PDF with lopdf. lopdf is a general parser of a complex format;
+/// a panic in it on hostile input must be an error here, not a crash of the
+/// scan service.
+pub(crate) fn load(pdf: &[u8]) -> Result<lopdf::Document, String> {
+    std::panic::catch_unwind(|| lopdf::Document::load_mem(pdf))
+        .map_err(|_| "the PDF parser failed".to_owned())?
+        .map_err(|e| e.to_string())
+}
+
+/// The object, or the one it refers to.
+pub(crate) fn resolve<'a>(
+    doc: &'a lopdf::Document,
+    object: Option<&'a Object>,
+) -> Option<&'a Object> {
     match object? {
         Object::Reference(id) => doc.get_object(*id).ok(),
         other => Some(other),
     }
 }
 
-fn resolve_dict<'a>(
+/// The dictionary the object is or refers to.
+pub(crate) fn resolve_dict<'a>(
     doc: &'a lopdf::Document,
     object: Option<&'a Object>,
 ) -> Option<&'a Dictionary> {

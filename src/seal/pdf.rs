@@ -28,6 +28,7 @@ use thiserror::Error;
 use super::record::{SealFailure, SignedSeal};
 use crate::date::UnixTime;
 use crate::keys::Signer;
+use crate::render::pdf::{resolve, resolve_dict};
 use crate::trust::{Certificate, TrustFailure, TrustStore};
 
 /// Largest PDF sealed or checked.
@@ -330,23 +331,10 @@ fn row_position(cx: f32, width: f32, n: usize, page_width: f32) -> f32 {
     }
 }
 
-/// lopdf is a general parser of a complex format: a panic in it on hostile
-/// input is an error here, not a crash of the scan service.
 fn load(pdf: &[u8]) -> Result<lopdf::Document, SealPdfError> {
-    catch_unwind(|| lopdf::Document::load_mem(pdf))
-        .map_err(|_| SealPdfError::Parse("the PDF parser failed".into()))?
-        .map_err(|e| SealPdfError::Parse(e.to_string()))
+    crate::render::pdf::load(pdf).map_err(SealPdfError::Parse)
 }
 
-fn resolve<'a>(doc: &'a lopdf::Document, object: &'a Object) -> Option<&'a Object> {
-    match object {
-        Object::Reference(id) => doc.get_object(*id).ok(),
-        other => Some(other),
-    }
-}
-
-/// The top-level signature fields with a value: (field name, signature
-/// dictionary). Only the flat /Fields array is read, as we write it.
 /// A signature field found in the PDF's form.
 struct SignatureField<'a> {
     name: String,
@@ -357,21 +345,18 @@ struct SignatureField<'a> {
     offset: Option<usize>,
 }
 
+/// The top-level signature fields with a value. Only the flat /Fields array
+/// is read, as we write it.
 fn signature_fields(doc: &lopdf::Document) -> Vec<SignatureField<'_>> {
     let Ok(catalog) = doc.catalog() else {
         return Vec::new();
     };
-    let fields = catalog
-        .get(b"AcroForm")
-        .ok()
-        .and_then(|o| resolve(doc, o))
-        .and_then(|o| o.as_dict().ok())
-        .and_then(|form| form.get(b"Fields").ok())
-        .and_then(|o| resolve(doc, o))
+    let fields = resolve_dict(doc, catalog.get(b"AcroForm").ok())
+        .and_then(|form| resolve(doc, form.get(b"Fields").ok()))
         .and_then(|o| o.as_array().ok());
     let mut found = Vec::new();
     for field in fields.into_iter().flatten() {
-        let Some(field) = resolve(doc, field).and_then(|o| o.as_dict().ok()) else {
+        let Some(field) = resolve_dict(doc, Some(field)) else {
             continue;
         };
         if field.get(b"FT").ok().and_then(|o| o.as_name().ok()) != Some(b"Sig".as_slice()) {
@@ -380,7 +365,7 @@ fn signature_fields(doc: &lopdf::Document) -> Vec<SignatureField<'_>> {
         let Some(reference) = field.get(b"V").ok() else {
             continue;
         };
-        let Some(value) = resolve(doc, reference).and_then(|o| o.as_dict().ok()) else {
+        let Some(value) = resolve_dict(doc, Some(reference)) else {
             continue;
         };
         let offset = match reference {

@@ -132,11 +132,8 @@ pub(crate) fn media_box(doc: &lopdf::Document, page: ObjectId) -> Result<MediaBo
         let dict = doc
             .get_dictionary(id)
             .map_err(|e| SealPdfError::Parse(e.to_string()))?;
-        if let Some(array) = dict
-            .get(b"MediaBox")
-            .ok()
-            .and_then(|o| resolve(doc, o))
-            .and_then(|o| o.as_array().ok())
+        if let Some(array) =
+            resolve(doc, dict.get(b"MediaBox").ok()).and_then(|o| o.as_array().ok())
         {
             let values: Option<Vec<f32>> = array.iter().map(number).collect();
             return match values.as_deref() {

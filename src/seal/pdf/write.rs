@@ -6,7 +6,6 @@
 //! handful of objects, so it is serialised here, where the offsets of
 //! `/ByteRange` and `/Contents` are known as they are written.
 
-use std::fmt::Write as _;
 use std::ops::Range;
 
 use lopdf::{Dictionary, Object, ObjectId, Stream};
@@ -484,19 +483,19 @@ fn write_signature_object(
     seal: &SealObjects<'_>,
 ) -> ((usize, usize), Range<usize>) {
     let start = out.len();
-    let mut head = format!(
-        "{} {} obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M({})",
-        id.0,
-        id.1,
-        pdf_date(seal.signed_at)
+    out.extend_from_slice(
+        format!(
+            "{} {} obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M({})/Name",
+            id.0,
+            id.1,
+            pdf_date(seal.signed_at)
+        )
+        .as_bytes(),
     );
-    head.push_str("/Name");
-    push_text_hex(&mut head, seal.signer_name);
-    head.push_str("/Reason");
-    push_text_hex(&mut head, seal.reason);
-    head.push('/');
-    head.push_str(&String::from_utf8_lossy(SEAL_KEY));
-    out.extend_from_slice(head.as_bytes());
+    write_object(out, &text_string(seal.signer_name));
+    out.extend_from_slice(b"/Reason");
+    write_object(out, &text_string(seal.reason));
+    write_name(out, SEAL_KEY);
     write_literal_string(out, seal.record);
     out.extend_from_slice(b"/ByteRange[0 ");
     let byte_range_at = out.len();
@@ -559,14 +558,6 @@ fn text_string(text: &str) -> Object {
         bytes.extend_from_slice(&unit.to_be_bytes());
     }
     Object::String(bytes, lopdf::StringFormat::Hexadecimal)
-}
-
-fn push_text_hex(out: &mut String, text: &str) {
-    out.push_str("<FEFF");
-    for unit in text.encode_utf16() {
-        let _ = write!(out, "{unit:04X}");
-    }
-    out.push('>');
 }
 
 /// Serialises an object. Strings are always written in hex, which needs no

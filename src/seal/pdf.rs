@@ -579,6 +579,16 @@ impl SealedPdf {
             && self.unsealed_tail == 0
             && self.seals.iter().all(|s| s.status.is_ok())
     }
+
+    /// The certificates that the seals which hold carry. Added to a trust
+    /// store (where they are chain-checked like any other), they let the
+    /// licence inside verify against roots alone.
+    pub fn certificates_of_valid_seals(&self) -> impl Iterator<Item = &Certificate> {
+        self.seals
+            .iter()
+            .filter(|s| s.status.is_ok())
+            .flat_map(|s| &s.certificates)
+    }
 }
 
 /// Checks every seal on `pdf` against the roots (and intermediates) in

@@ -282,12 +282,7 @@ pub fn check_pdf_seals(
         })
         .collect();
     let intact = checked.is_intact();
-    let carried = checked
-        .seals
-        .iter()
-        .filter(|s| s.status.is_ok())
-        .flat_map(|s| s.certificates.iter().cloned())
-        .collect();
+    let carried = checked.certificates_of_valid_seals().cloned().collect();
     Ok((
         json!({
             "seals": seals,

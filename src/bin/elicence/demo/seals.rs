@@ -314,11 +314,9 @@ fn check_pdf(
         };
         let when = seal.signed_at.map(|t| t.to_string()).unwrap_or_default();
         lines.push(format!("{}: {what}, sealed {when}: {status}", seal.field));
-        if seal.status.is_ok() {
-            for cert in &seal.certificates {
-                store.add_certificate(cert.clone());
-            }
-        }
+    }
+    for cert in checked.certificates_of_valid_seals() {
+        store.add_certificate(cert.clone());
     }
     if checked.unsealed_tail > 0 {
         lines.push(format!(

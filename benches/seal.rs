@@ -19,9 +19,8 @@ use elicence::render::{FontSet, Renderer};
 use elicence::seal::pdf::{PdfSealer, Placement, check_sealed_pdf};
 use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
 use elicence::seal::stamp::{StampSpec, stamp_png};
-use elicence::trust::ca::{CertificateRequest, Role, issue, self_signed};
-use elicence::trust::{Certificate, TrustStore};
-use elicence::{Licence, SignedLicence, Signer, SigningKey, UnixTime};
+use elicence::trust::TrustStore;
+use elicence::{Licence, SignedLicence, SigningKey, UnixTime};
 
 const EXAMPLES: [(&str, &str); 3] = [
     (
@@ -43,40 +42,17 @@ fn at(s: &str) -> UnixTime {
     UnixTime::parse_rfc3339(s).unwrap()
 }
 
-fn request(name: &str, code: Option<&str>, role: Role, serial: u8) -> CertificateRequest {
-    CertificateRequest {
-        common_name: name.into(),
-        organization: Some(name.into()),
-        authority_code: code.map(|c| c.parse().unwrap()),
-        not_before: at("2024-01-01T00:00:00Z"),
-        not_after: at("2030-01-01T00:00:00Z"),
-        role,
-        serial: [serial; 16],
-    }
+mod test_pki {
+    use elicence::trust::Certificate;
+    use elicence::trust::ca::{CertificateRequest, Role, issue, self_signed};
+    use elicence::{Signer, SigningKey, UnixTime};
+    include!("../tests/support/test_pki.rs");
 }
 
 fn seal_benches(c: &mut Criterion) {
-    let root_key = SigningKey::from_seed(&[1; 32]);
-    let mid_key = SigningKey::from_seed(&[2; 32]);
-    let root = self_signed(&request("root", None, Role::Root, 1), &root_key).unwrap();
-    let mid = issue(
-        &request("mid", None, Role::Intermediate { path_len: Some(0) }, 2),
-        &mid_key.public_key(),
-        &root,
-        &root_key,
-    )
-    .unwrap();
-    let leaf = |seed: u8, name: &str, code: &str| -> (SigningKey, Certificate) {
-        let key = SigningKey::from_seed(&[seed; 32]);
-        let cert = issue(
-            &request(name, Some(code), Role::DocumentSigner, seed),
-            &key.public_key(),
-            &mid,
-            &mid_key,
-        )
-        .unwrap();
-        (key, cert)
-    };
+    let pki = test_pki::TestPki::new();
+    let (root, mid) = (pki.root.clone(), pki.mid.clone());
+    let leaf = |seed: u8, name: &str, code: &str| pki.signer(seed, name, code);
     let (maker_key, maker) = leaf(3, "印章制作中心", "91110000600037341L");
     let fonts = FontSet::embedded().unwrap();
     let mut renderer = Renderer::new(fonts.clone());

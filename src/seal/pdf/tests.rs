@@ -79,7 +79,7 @@ mod sealed {
     use super::*;
     use crate::keys::SigningKey;
     use crate::seal::record::{SealInfo, SealPicture};
-    use crate::trust::ca::{CertificateRequest, Role, issue, self_signed};
+    use crate::trust::ca::{Role, issue, self_signed};
 
     fn at(s: &str) -> UnixTime {
         UnixTime::parse_rfc3339(s).unwrap()
@@ -87,6 +87,14 @@ mod sealed {
 
     const POLICE: &str = "111100000000213452";
     const REGULATOR: &str = "11110108MB1234567C";
+
+    mod test_pki {
+        use crate::date::UnixTime;
+        use crate::keys::{Signer, SigningKey};
+        use crate::trust::Certificate;
+        use crate::trust::ca::{CertificateRequest, Role, issue, self_signed};
+        include!("../../../tests/support/test_pki.rs");
+    }
 
     struct Pki {
         root: Certificate,
@@ -96,46 +104,14 @@ mod sealed {
         regulator: (SigningKey, Certificate),
     }
 
-    fn request(name: &str, code: Option<&str>, role: Role, serial: u8) -> CertificateRequest {
-        CertificateRequest {
-            common_name: name.into(),
-            organization: Some(name.into()),
-            authority_code: code.map(|c| c.parse().unwrap()),
-            not_before: at("2024-01-01T00:00:00Z"),
-            not_after: at("2028-01-01T00:00:00Z"),
-            role,
-            serial: [serial; 16],
-        }
-    }
-
     fn pki() -> Pki {
-        let root_key = SigningKey::from_seed(&[1; 32]);
-        let mid_key = SigningKey::from_seed(&[2; 32]);
-        let root = self_signed(&request("root", None, Role::Root, 1), &root_key).unwrap();
-        let mid = issue(
-            &request("mid", None, Role::Intermediate { path_len: Some(0) }, 2),
-            &mid_key.public_key(),
-            &root,
-            &root_key,
-        )
-        .unwrap();
-        let leaf = |seed: u8, name: &str, code: &str| {
-            let key = SigningKey::from_seed(&[seed; 32]);
-            let cert = issue(
-                &request(name, Some(code), Role::DocumentSigner, seed),
-                &key.public_key(),
-                &mid,
-                &mid_key,
-            )
-            .unwrap();
-            (key, cert)
-        };
+        let pki = test_pki::TestPki::new();
         Pki {
-            maker: leaf(3, "印章制作中心", "91110000600037341L"),
-            police: leaf(4, "北京市公安局公安交通管理局", POLICE),
-            regulator: leaf(5, "北京市海淀区市场监督管理局", REGULATOR),
-            root,
-            mid,
+            maker: pki.signer(3, "印章制作中心", "91110000600037341L"),
+            police: pki.signer(4, "北京市公安局公安交通管理局", POLICE),
+            regulator: pki.signer(5, "北京市海淀区市场监督管理局", REGULATOR),
+            root: pki.root,
+            mid: pki.mid,
         }
     }
 
@@ -550,10 +526,11 @@ mod sealed {
     fn a_seal_by_an_untrusted_maker_is_refused() {
         let pki = pki();
         let rogue_key = SigningKey::from_seed(&[9; 32]);
-        let rogue_root = self_signed(&request("rogue", None, Role::Root, 9), &rogue_key).unwrap();
+        let rogue_root =
+            self_signed(&test_pki::request("rogue", None, Role::Root, 9), &rogue_key).unwrap();
         let rogue_maker_key = SigningKey::from_seed(&[10; 32]);
         let rogue_maker = issue(
-            &request(
+            &test_pki::request(
                 "印章制作中心",
                 Some("91110000600037341L"),
                 Role::DocumentSigner,

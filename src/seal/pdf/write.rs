@@ -307,28 +307,17 @@ impl<'a> Update<'a> {
         let mut offsets: Vec<(ObjectId, usize)> = Vec::new();
         let mut objects = std::mem::take(&mut self.objects);
         objects.sort_by_key(|(id, _)| *id);
-        let mut byte_range_at = 0;
-        let mut hole = 0..0;
-        let mut written_signature = false;
         for (id, object) in &objects {
-            if *id > signature_id && !written_signature {
-                let (br, h) = write_signature_object(&mut out, signature_id, &seal);
-                offsets.push((signature_id, br.0));
-                byte_range_at = br.1;
-                hole = h;
-                written_signature = true;
-            }
             offsets.push((*id, out.len()));
             out.extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
             write_object(&mut out, object);
             out.extend_from_slice(b"\nendobj\n");
         }
-        if !written_signature {
-            let (br, h) = write_signature_object(&mut out, signature_id, &seal);
-            offsets.push((signature_id, br.0));
-            byte_range_at = br.1;
-            hole = h;
-        }
+        // The signature dictionary last: the cross-reference section gives
+        // each object's place, so order in the file does not matter.
+        let ((signature_at, byte_range_at), hole) =
+            write_signature_object(&mut out, signature_id, &seal);
+        offsets.push((signature_id, signature_at));
         offsets.sort_by_key(|(id, _)| *id);
 
         // The update's cross-reference section is of the kind the file

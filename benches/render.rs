@@ -18,21 +18,9 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use elicence::render::{EcLevel, FontSet, QrImage, Renderer};
 use elicence::{Licence, QrBase, SignedLicence, SigningKey, UnixTime, qr};
 
-const EXAMPLES: [(&str, &str); 3] = [
-    (
-        "driving-licence",
-        include_str!("../examples/licences/driving-licence.json"),
-    ),
-    (
-        "business-licence",
-        include_str!("../examples/licences/business-licence.json"),
-    ),
-    (
-        "health-permit",
-        include_str!("../examples/licences/health-permit.json"),
-    ),
-];
-const PHOTO: &[u8] = include_bytes!("../examples/photos/health-permit.png");
+#[path = "support/examples.rs"]
+mod examples;
+use examples::{EXAMPLES, PHOTO};
 
 fn render_benches(c: &mut Criterion) {
     let key = SigningKey::from_seed(&[9; 32]);

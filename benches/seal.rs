@@ -22,21 +22,9 @@ use elicence::seal::stamp::{StampSpec, stamp_png};
 use elicence::trust::TrustStore;
 use elicence::{Licence, SignedLicence, SigningKey, UnixTime};
 
-const EXAMPLES: [(&str, &str); 3] = [
-    (
-        "driving-licence",
-        include_str!("../examples/licences/driving-licence.json"),
-    ),
-    (
-        "business-licence",
-        include_str!("../examples/licences/business-licence.json"),
-    ),
-    (
-        "health-permit",
-        include_str!("../examples/licences/health-permit.json"),
-    ),
-];
-const PHOTO: &[u8] = include_bytes!("../examples/photos/health-permit.png");
+#[path = "support/examples.rs"]
+mod examples;
+use examples::{EXAMPLES, PHOTO};
 
 fn at(s: &str) -> UnixTime {
     UnixTime::parse_rfc3339(s).unwrap()

@@ -1,0 +1,21 @@
+//! The example licences and the health permit's photo, embedded for the
+//! render and seal benches (`#[path]`-included by each).
+
+/// Each example's name and JSON.
+pub const EXAMPLES: [(&str, &str); 3] = [
+    (
+        "driving-licence",
+        include_str!("../../examples/licences/driving-licence.json"),
+    ),
+    (
+        "business-licence",
+        include_str!("../../examples/licences/business-licence.json"),
+    ),
+    (
+        "health-permit",
+        include_str!("../../examples/licences/health-permit.json"),
+    ),
+];
+
+/// The health permit's photo (its `photo_sha256` is this file's).
+pub const PHOTO: &[u8] = include_bytes!("../../examples/photos/health-permit.png");

@@ -15,10 +15,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use elicence::render::stamp::{StampSpec, stamp_png};
 use elicence::render::{FontSet, Renderer};
 use elicence::seal::pdf::{PdfSealer, Placement, check_sealed_pdf};
 use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
-use elicence::seal::stamp::{StampSpec, stamp_png};
 use elicence::trust::TrustStore;
 use elicence::{Licence, SignedLicence, SigningKey, UnixTime};
 

@@ -362,16 +362,15 @@ pub fn template(data: &[u8]) {
     }
 }
 
-/// `pdf_envelope`: PDF bytes → `render::envelope_from_pdf`.
+/// `pdf_envelope`: PDF bytes → `pdf::envelope_from_pdf` (the strict reader).
 ///
-/// Never panics (lopdf's own panics are caught inside and are errors); bytes
+/// Never panics and never aborts on an allocation; bytes
 /// it returns are at most `MAX_ENVELOPE_LEN` long, and go through the
 /// `envelope` checks: decoding and verifying them is as safe as for any
 /// other envelope.
-#[cfg(feature = "render")]
+#[cfg(feature = "pdf")]
 pub fn pdf_envelope(data: &[u8]) {
-    use elicence::render::pdf::MAX_PDF_LEN;
-    use elicence::render::{PdfError, envelope_from_pdf};
+    use elicence::pdf::{MAX_PDF_LEN, PdfError, PdfReadError, envelope_from_pdf};
 
     match envelope_from_pdf(data) {
         Ok(bytes) => {
@@ -380,10 +379,8 @@ pub fn pdf_envelope(data: &[u8]) {
         }
         Err(e) => {
             let _ = e.to_string();
-            match e {
-                PdfError::TooLarge { len } => assert!(len > MAX_PDF_LEN && len == data.len()),
-                PdfError::EnvelopeTooLarge { len } => assert!(len > MAX_ENVELOPE_LEN),
-                _ => {}
+            if let PdfError::Read(PdfReadError::TooLarge { len, .. }) = e {
+                assert!(len > MAX_PDF_LEN && len == data.len());
             }
         }
     }

@@ -16,7 +16,7 @@ use crate::ident::Uscc;
 use crate::keys::{KeyId, PublicKey, SignError, Signer};
 use crate::licence::{
     DocumentKind, FaceField, Field, Holder, IdentityDocument, Issuer, Licence, LicenceError,
-    ValidUntil,
+    MAX_CO_ISSUERS, ValidUntil,
 };
 
 /// Largest envelope accepted, in bytes. A QR code holds at most 2,953 bytes,
@@ -56,6 +56,7 @@ mod key {
     pub const FACE: i64 = 9;
     pub const PHOTO_SHA256: i64 = 10;
     pub const STATUS_INDEX: i64 = 11;
+    pub const CO_ISSUERS: i64 = 12;
 }
 
 /// Why bytes are not a well-formed licence envelope.
@@ -371,7 +372,7 @@ fn decode_protected(bytes: &[u8]) -> Result<KeyId, EnvelopeError> {
 
 /// Writes the claims with their keys in deterministic order, which the
 /// order of the statements below is: 1, 4, 5, 6, -65537; inside the licence
-/// map, 0 to 11.
+/// map, 0 to 12.
 fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
     let exp = expiry(licence.valid_until);
     let mut e = Encoder::with_capacity(256);
@@ -389,6 +390,7 @@ fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
         !licence.face.is_empty(),
         licence.photo_sha256.is_some(),
         licence.status_index.is_some(),
+        !licence.co_issuers.is_empty(),
     ];
     e.int(claim::LICENCE)
         .map_header(8 + optional.iter().filter(|&&present| present).count());
@@ -420,6 +422,12 @@ fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
     }
     if let Some(index) = licence.status_index {
         e.int(key::STATUS_INDEX).int(i64::from(index));
+    }
+    if !licence.co_issuers.is_empty() {
+        e.int(key::CO_ISSUERS).array(licence.co_issuers.len());
+        for co in &licence.co_issuers {
+            e.array(2).text(co.name()).text(co.code().as_str());
+        }
     }
     let bytes = e.into_bytes();
     debug_assert!(
@@ -520,6 +528,33 @@ fn decode_claims(payload: &[u8]) -> Result<(Licence, UnixTime), EnvelopeError> {
                 .ok_or(bad("licence.status_index", "an integer from 0 to 2^32-1"))?,
         ),
     };
+    let co_issuers = match l.optional(key::CO_ISSUERS) {
+        None => Vec::new(),
+        Some(Value::Array(entries)) if !entries.is_empty() => {
+            // Refused before any is read, with the builder's error.
+            if entries.len() > MAX_CO_ISSUERS {
+                return Err(LicenceError::TooManyCoIssuers {
+                    max: MAX_CO_ISSUERS,
+                    found: entries.len(),
+                }
+                .into());
+            }
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, entry)| match entry {
+                    Value::Array(pair) => match pair.as_slice() {
+                        [Value::Text(name), Value::Text(code)] => {
+                            Ok(Issuer::co_issuer(i, name, code)?)
+                        }
+                        _ => Err(bad("licence.co_issuers", "[name text, code text] pairs")),
+                    },
+                    _ => Err(bad("licence.co_issuers", "[name text, code text] pairs")),
+                })
+                .collect::<Result<_, EnvelopeError>>()?
+        }
+        Some(_) => return Err(bad("licence.co_issuers", "a non-empty array")),
+    };
     l.finish()?;
 
     let issuer_code: Uscc = iss.parse().map_err(|source| LicenceError::Ident {
@@ -545,6 +580,7 @@ fn decode_claims(payload: &[u8]) -> Result<(Licence, UnixTime), EnvelopeError> {
             IdentityDocument::new(kind, id_number)?,
         )?)
         .issuer(Issuer::new(issuer_name, issuer_code)?)
+        .co_issuers(co_issuers)
         .issue_date(issue_date)
         .validity(valid_from, valid_until)
         .face_fields(face);

@@ -66,6 +66,8 @@ pub mod envelope;
 pub mod ident;
 pub mod keys;
 pub mod licence;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod qr;
 #[cfg(feature = "render")]
 pub mod render;

@@ -25,6 +25,8 @@ pub const MAX_FACE_FIELDS: usize = 64;
 pub const MAX_LABEL_CHARS: usize = 32;
 /// Most characters in a face-field value.
 pub const MAX_VALUE_CHARS: usize = 512;
+/// Most co-issuing authorities (联合发证机关) on one licence.
+pub const MAX_CO_ISSUERS: usize = 8;
 
 /// Which part of a licence an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,10 @@ pub enum Field {
     FaceValue(usize),
     /// The photo digest.
     PhotoDigest,
+    /// The name of the co-issuer at this position (from 0).
+    CoIssuerName(usize),
+    /// The unified social credit code of the co-issuer at this position (from 0).
+    CoIssuerCode(usize),
 }
 
 impl fmt::Display for Field {
@@ -74,6 +80,8 @@ impl fmt::Display for Field {
             Field::FaceLabel(i) => write!(f, "label of face field {i}"),
             Field::FaceValue(i) => write!(f, "value of face field {i}"),
             Field::PhotoDigest => f.write_str("photo digest"),
+            Field::CoIssuerName(i) => write!(f, "name of co-issuer {i}"),
+            Field::CoIssuerCode(i) => write!(f, "code of co-issuer {i}"),
         }
     }
 }
@@ -150,6 +158,32 @@ pub enum LicenceError {
         max: usize,
         /// How many were given.
         found: usize,
+    },
+    /// More co-issuers than the format allows.
+    #[error("{found} co-issuers; at most {max} are allowed")]
+    TooManyCoIssuers {
+        /// The limit, [`MAX_CO_ISSUERS`].
+        max: usize,
+        /// How many were given.
+        found: usize,
+    },
+    /// A co-issuer with the code of the licence's own issuer.
+    #[error("co-issuer {index} has the issuer's own code {code}")]
+    CoIssuerIsIssuer {
+        /// Its position among the co-issuers, from 0.
+        index: usize,
+        /// The code.
+        code: Uscc,
+    },
+    /// Two co-issuers with the same code.
+    #[error("co-issuer {index} has the same code {code} as co-issuer {first}")]
+    DuplicateCoIssuer {
+        /// The position of the later one, from 0.
+        index: usize,
+        /// The position of the first with that code, from 0.
+        first: usize,
+        /// The code.
+        code: Uscc,
     },
     /// A photo digest that is not 64 hexadecimal digits.
     #[error("photo digest must be 64 hexadecimal digits (SHA-256)")]
@@ -361,6 +395,17 @@ impl Issuer {
         })
     }
 
+    /// The co-issuer at `index` from its name and code as text (JSON or
+    /// envelope), with errors naming that co-issuer.
+    pub(crate) fn co_issuer(index: usize, name: &str, code: &str) -> Result<Self, LicenceError> {
+        check_text(Field::CoIssuerName(index), name, MAX_AUTHORITY_CHARS)?;
+        let code = code.parse().map_err(|source| LicenceError::Ident {
+            field: Field::CoIssuerCode(index),
+            source,
+        })?;
+        Issuer::new(name, code)
+    }
+
     /// The authority's name (发证机关).
     pub fn name(&self) -> &str {
         &self.name
@@ -411,6 +456,7 @@ pub struct Licence {
     pub(crate) identifier: Option<LicenceIdentifier>,
     pub(crate) holder: Holder,
     pub(crate) issuer: Issuer,
+    pub(crate) co_issuers: Vec<Issuer>,
     pub(crate) issue_date: Date,
     pub(crate) valid_from: Date,
     pub(crate) valid_until: ValidUntil,
@@ -428,6 +474,7 @@ impl Licence {
             identifier: None,
             holder: None,
             issuer: None,
+            co_issuers: Vec::new(),
             issue_date: None,
             valid_from: None,
             valid_until: None,
@@ -456,6 +503,13 @@ impl Licence {
     /// The issuing authority.
     pub fn issuer(&self) -> &Issuer {
         &self.issuer
+    }
+    /// The authorities that issue the licence jointly with [`Licence::issuer`]
+    /// (联合发证机关), in the order given; empty for most licences. They are
+    /// signed as part of the licence but do not sign it: the signer answers
+    /// for the issuer alone.
+    pub fn co_issuers(&self) -> &[Issuer] {
+        &self.co_issuers
     }
     /// The issue date (发证日期).
     pub fn issue_date(&self) -> Date {
@@ -514,6 +568,7 @@ pub struct LicenceBuilder {
     identifier: Option<(String, String)>,
     holder: Option<Holder>,
     issuer: Option<Issuer>,
+    co_issuers: Vec<Issuer>,
     issue_date: Option<Date>,
     valid_from: Option<Date>,
     valid_until: Option<ValidUntil>,
@@ -537,6 +592,18 @@ impl LicenceBuilder {
     /// Sets the issuing authority.
     pub fn issuer(mut self, issuer: Issuer) -> Self {
         self.issuer = Some(issuer);
+        self
+    }
+    /// Adds a co-issuing authority after those already added. Each must
+    /// have a code of its own, unlike the issuer's and the other co-issuers';
+    /// at most [`MAX_CO_ISSUERS`].
+    pub fn co_issuer(mut self, issuer: Issuer) -> Self {
+        self.co_issuers.push(issuer);
+        self
+    }
+    /// Replaces the co-issuing authorities with these, in order.
+    pub fn co_issuers(mut self, issuers: Vec<Issuer>) -> Self {
+        self.co_issuers = issuers;
         self
     }
     /// Sets the issue date.
@@ -606,6 +673,7 @@ impl LicenceBuilder {
                 source,
             })?;
         }
+        check_co_issuers(&issuer, &self.co_issuers)?;
         if self.face.len() > MAX_FACE_FIELDS {
             return Err(LicenceError::TooManyFaceFields {
                 max: MAX_FACE_FIELDS,
@@ -637,6 +705,7 @@ impl LicenceBuilder {
             identifier,
             holder,
             issuer,
+            co_issuers: self.co_issuers,
             issue_date,
             valid_from,
             valid_until,
@@ -645,6 +714,36 @@ impl LicenceBuilder {
             status_index: self.status_index,
         })
     }
+}
+
+/// At most [`MAX_CO_ISSUERS`] co-issuers, each with a code of its own.
+fn check_co_issuers(issuer: &Issuer, co_issuers: &[Issuer]) -> Result<(), LicenceError> {
+    if co_issuers.len() > MAX_CO_ISSUERS {
+        return Err(LicenceError::TooManyCoIssuers {
+            max: MAX_CO_ISSUERS,
+            found: co_issuers.len(),
+        });
+    }
+    for (index, co) in co_issuers.iter().enumerate() {
+        if co.code == issuer.code {
+            return Err(LicenceError::CoIssuerIsIssuer {
+                index,
+                code: co.code.clone(),
+            });
+        }
+        if let Some(first) = co_issuers
+            .iter()
+            .take(index)
+            .position(|earlier| earlier.code == co.code)
+        {
+            return Err(LicenceError::DuplicateCoIssuer {
+                index,
+                first,
+                code: co.code.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Free text on a licence: present, bounded, printable, and trimmed, so that
@@ -690,6 +789,8 @@ struct LicenceJson {
     identifier: Option<IdentifierJson>,
     holder: HolderJson,
     issuer: IssuerJson,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    co_issuers: Vec<IssuerJson>,
     issue_date: String,
     valid_from: String,
     valid_until: String,
@@ -756,7 +857,13 @@ impl LicenceJson {
             .issuer(Issuer::new(&self.issuer.name, issuer_code)?)
             .issue_date(parse_date(Field::IssueDate, &self.issue_date)?)
             .validity(parse_date(Field::ValidFrom, &self.valid_from)?, valid_until);
-        builder = builder.face_fields(self.face);
+        let co_issuers = self
+            .co_issuers
+            .iter()
+            .enumerate()
+            .map(|(i, co)| Issuer::co_issuer(i, &co.name, &co.code))
+            .collect::<Result<_, _>>()?;
+        builder = builder.co_issuers(co_issuers).face_fields(self.face);
         if let Some(id) = self.identifier {
             builder = builder.identifier(&id.serial, &id.version);
         }
@@ -803,6 +910,14 @@ impl From<&Licence> for LicenceJson {
                 name: l.issuer.name.clone(),
                 code: l.issuer.code.to_string(),
             },
+            co_issuers: l
+                .co_issuers
+                .iter()
+                .map(|co| IssuerJson {
+                    name: co.name.clone(),
+                    code: co.code.to_string(),
+                })
+                .collect(),
             issue_date: l.issue_date.to_string(),
             valid_from: l.valid_from.to_string(),
             valid_until: l.valid_until.to_string(),

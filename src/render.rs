@@ -40,16 +40,17 @@ pub mod pdf;
 pub mod qr_image;
 mod raster;
 mod scene;
+pub mod stamp;
 pub mod template;
 
 use thiserror::Error;
 
 use crate::envelope::SignedLicence;
 use crate::qr::{QrBase, to_qr_text};
-use crate::seal::stamp::{StampError, StampSpec, load_stamp_png};
+use crate::render::stamp::{StampError, StampSpec, load_stamp_png};
 
+pub use crate::pdf::{ENVELOPE_FILE_NAME, PdfError, envelope_from_pdf};
 pub use font::{Font, FontError, FontSet, FontSource, MissingGlyph};
-pub use pdf::{PdfError, envelope_from_pdf};
 pub use qr_image::{EcLevel, QrImage, QrImageError};
 pub use template::{Template, TemplateError, TemplateSet};
 

@@ -1,5 +1,4 @@
-//! Seals (印章): the registered seal record, and the issuing authority's
-//! stamp as it appears on a licence.
+//! Seals (印章): the registered seal record, and sealing licence PDFs with it.
 //!
 //! `record` is the electronic seal itself (电子印章数据, modelled on GB/T 38540
 //! but Ed25519 over our own COSE): who owns it, its name, purpose, picture
@@ -9,14 +8,12 @@
 //! `pdf` (feature `seal-pdf`) applies a seal to a licence PDF as a PAdES
 //! signature whose appearance is the seal's picture, and checks sealed PDFs.
 //!
-//! `stamp` (feature `render`) draws the red round seal of a Chinese official
-//! body from its name and purpose, or takes a PNG the authority supplies.
+//! The red round seal's drawing (from its owner's name and purpose) is
+//! rendering: `render::stamp` (feature `render`).
 
 #[cfg(feature = "seal-pdf")]
 pub mod pdf;
 pub mod record;
-#[cfg(feature = "render")]
-pub mod stamp;
 
 pub use record::{
     MAX_SEAL_LEN, SealBuilder, SealError, SealFailure, SealInfo, SealKind, SealPicture, SignedSeal,

@@ -314,6 +314,12 @@ impl Verifier {
         self
     }
 
+    /// Also trusts `key`.
+    pub fn with_trusted_key(mut self, key: TrustedKey) -> Self {
+        self.trust(key);
+        self
+    }
+
     /// Sets how many seconds `iat` may lie after the verification time.
     pub fn with_clock_skew(mut self, secs: u32) -> Self {
         self.clock_skew_secs = i64::from(secs);

@@ -551,7 +551,9 @@ fn demo_writes_files_and_verifies() {
         assert!(png.starts_with(b"\x89PNG"));
         let pdf = out_dir.join(format!("{name}.pdf"));
         let out = run(&["verify", "--pub", s(&public), "--at", VALID_AT, s(&pdf)]);
-        assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
+        assert_eq!(code(&out), 1, "{name}: {}", stdout(&out));
+        assert_eq!(field(&json(&out), "/licence_valid"), true, "{name}");
+        assert_eq!(field(&json(&out), "/pdf_reasons/0/code"), "not_sealed");
     }
 
     demo_trust_output(&out_dir, &printed);
@@ -1184,11 +1186,16 @@ fn render_writes_a_png_and_a_pdf_that_verifies() {
     ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // An unsealed licence PDF: the licence inside verifies, but its page is
+    // sealed by no one, so the PDF as a whole is not valid.
     for args in [vec![s(&pdf)], vec!["--pdf", s(&pdf)]] {
         let mut full = vec!["verify", "--pub", s(&public), "--at", VALID_AT];
         full.extend(args);
         let out = run(&full);
-        assert_eq!(code(&out), 0, "{}", stdout(&out));
+        assert_eq!(code(&out), 1, "{}", stdout(&out));
+        let verdict = json(&out);
+        assert_eq!(field(&verdict, "/licence_valid"), true, "{verdict}");
+        assert_eq!(field(&verdict, "/pdf_reasons/0/code"), "not_sealed");
     }
 
     // Another template by path: the generic layout.
@@ -1564,10 +1571,16 @@ fn seal_make_inspect_apply_and_verify_a_sealed_pdf() {
         &twice,
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // Both seals hold, but the licence does not name the health authority
+    // as a co-issuer: its seal does not belong on this licence.
     let out = verify_pdf_with_roots(&setup.roots, &twice);
-    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
     let verdict = json(&out);
     assert_eq!(field(&verdict, "/sealed_intact"), true);
+    assert_eq!(
+        field(&verdict, "/pdf_reasons/0/code"),
+        "seal_owner_not_named"
+    );
     let seals = field(&verdict, "/seals").as_array().unwrap();
     assert_eq!(seals.len(), 2, "{verdict}");
     for (seal, owner) in seals.iter().zip([MARKET, HEALTH]) {
@@ -1579,7 +1592,7 @@ fn seal_make_inspect_apply_and_verify_a_sealed_pdf() {
         sealed_bytes.len() as u64
     );
 
-    // A sealed PDF needs roots to check its seals, even with --pub.
+    // Without roots no seal can be trusted, even with --pub: refused.
     let out = run(&[
         "verify",
         "--pub",
@@ -1588,9 +1601,10 @@ fn seal_make_inspect_apply_and_verify_a_sealed_pdf() {
         VALID_AT,
         s(&sealed),
     ]);
-    assert_eq!(code(&out), 2, "{}", stdout(&out));
-    assert!(stderr(&out).contains("--roots"), "{}", stderr(&out));
-    assert!(stdout(&out).is_empty());
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let verdict = json(&out);
+    assert_eq!(field(&verdict, "/seals/0/status"), "signer_untrusted");
+    assert_eq!(field(&verdict, "/valid"), false);
 }
 
 #[test]

@@ -971,8 +971,8 @@ fn generate() -> Json {
     });
     claim_case(
         "unknown-licence-field",
-        "an extra key 12 in the licence map",
-        &|c| c.entry(-65537).entries().push((C::Int(12), C::Int(0))),
+        "an extra key 13 in the licence map",
+        &|c| c.entry(-65537).entries().push((C::Int(13), C::Int(0))),
     );
     claim_case("version-2", "payload format version 2", &|c| {
         *c.entry(-65537).entry(0) = C::Int(2)

@@ -299,3 +299,201 @@ fn an_oversized_licence_is_refused_before_signing() {
     }
     panic!("64 face fields of 512 characters should not fit");
 }
+
+const MARKET_NAME: &str = "北京市海淀区市场监督管理局";
+const MARKET_CODE: &str = "11110108MB1234567C";
+
+fn co(name: &str, code: &str) -> Issuer {
+    Issuer::new(name, code.parse().unwrap()).unwrap()
+}
+
+/// The health permit issued jointly with these co-issuers.
+fn joint(co_issuers: Vec<Issuer>) -> Licence {
+    let l = Licence::from_json(HEALTH).unwrap();
+    let mut builder = Licence::builder(l.type_code().clone(), l.number())
+        .holder(l.holder().clone())
+        .issuer(l.issuer().clone())
+        .co_issuers(co_issuers)
+        .issue_date(l.issue_date())
+        .validity(l.valid_from(), l.valid_until())
+        .face_fields(l.face_fields().to_vec())
+        .photo_sha256(*l.photo_sha256().unwrap())
+        .status_index(l.status_index().unwrap());
+    if let Some(id) = l.identifier() {
+        builder = builder.identifier(id.serial().as_str(), &id.version().to_string());
+    }
+    builder.build().unwrap()
+}
+
+fn authority(i: u8) -> Issuer {
+    let code = Uscc::with_computed_check(&format!("1111010{i}MB123456{i}")).unwrap();
+    Issuer::new(&format!("示例联合发证机关{i}"), code).unwrap()
+}
+
+/// The health permit's claims with `entry` (already encoded) appended to the
+/// licence map under key 12: the licence map is the payload's last item.
+fn health_with_key_12(entry: &[u8]) -> Vec<u8> {
+    let mut claims = encode_claims(&Licence::from_json(HEALTH).unwrap(), at());
+    let licence_key = [0x3a, 0x00, 0x01, 0x00, 0x00];
+    let pos = claims.windows(5).position(|w| w == licence_key).unwrap();
+    claims[pos + 5] += 1;
+    claims.push(0x0c);
+    claims.extend_from_slice(entry);
+    claims
+}
+
+fn co_issuers_cbor(pairs: &[(&str, &str)]) -> Vec<u8> {
+    let mut e = Encoder::new();
+    e.array(pairs.len());
+    for (name, code) in pairs {
+        e.array(2).text(name).text(code);
+    }
+    e.into_bytes()
+}
+
+#[test]
+fn co_issuers_are_signed_in_order_and_decode() {
+    let second = authority(3);
+    let licence = joint(vec![co(MARKET_NAME, MARKET_CODE), second.clone()]);
+    let s = SignedLicence::sign(licence.clone(), &key(), at()).unwrap();
+    let back = SignedLicence::from_slice(s.as_bytes()).unwrap();
+    assert_eq!(back, s);
+    assert_eq!(back.licence(), &licence);
+    assert_eq!(
+        back.licence().co_issuers(),
+        [co(MARKET_NAME, MARKET_CODE), second.clone()]
+    );
+    back.verify_signature(&key().public_key()).unwrap();
+    // Key 12 comes last in the licence map, as the builder ordered them.
+    let expected = co_issuers_cbor(&[
+        (MARKET_NAME, MARKET_CODE),
+        (second.name(), second.code().as_str()),
+    ]);
+    assert_eq!(encode_claims(&licence, at()), health_with_key_12(&expected));
+    // Another order is another licence, with other bytes.
+    let swapped = joint(vec![second, co(MARKET_NAME, MARKET_CODE)]);
+    assert_ne!(swapped, licence);
+    assert_ne!(encode_claims(&swapped, at()), encode_claims(&licence, at()));
+    // Without co-issuers there is no key 12.
+    let plain = Licence::from_json(HEALTH).unwrap();
+    assert_eq!(joint(Vec::new()), plain);
+    assert_eq!(
+        SignedLicence::from_slice(&with_payload(&encode_claims(&plain, at())))
+            .unwrap()
+            .licence()
+            .co_issuers(),
+        []
+    );
+}
+
+#[test]
+fn co_issuer_rules_hold_inside_a_signed_payload() {
+    let decode =
+        |entry: &[u8]| SignedLicence::from_slice(&with_payload(&health_with_key_12(entry)));
+    assert!(decode(&co_issuers_cbor(&[(MARKET_NAME, MARKET_CODE)])).is_ok());
+    // Never an empty array.
+    assert_eq!(
+        decode(&[0x80]),
+        Err(EnvelopeError::BadClaim {
+            claim: "licence.co_issuers",
+            expected: "a non-empty array"
+        })
+    );
+    for shape in [
+        vec![0xa0],                                                   // a map
+        co_issuers_cbor(&[(MARKET_NAME, MARKET_CODE)])[1..].to_vec(), // a bare pair
+    ] {
+        assert!(
+            matches!(
+                decode(&shape),
+                Err(EnvelopeError::BadClaim {
+                    claim: "licence.co_issuers",
+                    ..
+                })
+            ),
+            "{shape:02x?}"
+        );
+    }
+    // Pairs of two texts only.
+    let mut e = Encoder::new();
+    e.array(1)
+        .array(3)
+        .text(MARKET_NAME)
+        .text(MARKET_CODE)
+        .text("x");
+    let mut f = Encoder::new();
+    f.array(1)
+        .array(2)
+        .text(MARKET_NAME)
+        .bytes(MARKET_CODE.as_bytes());
+    for entry in [e.into_bytes(), f.into_bytes(), vec![0x81, 0x01]] {
+        assert_eq!(
+            decode(&entry),
+            Err(EnvelopeError::BadClaim {
+                claim: "licence.co_issuers",
+                expected: "[name text, code text] pairs"
+            })
+        );
+    }
+    // A bad check character, and a name that is not trimmed.
+    assert!(matches!(
+        decode(&co_issuers_cbor(&[(MARKET_NAME, "11110108MB1234567D")])),
+        Err(EnvelopeError::Licence(LicenceError::Ident {
+            field: Field::CoIssuerCode(0),
+            ..
+        }))
+    ));
+    assert_eq!(
+        decode(&co_issuers_cbor(&[
+            (MARKET_NAME, MARKET_CODE),
+            ("局 ", "11110105MB0234567T")
+        ])),
+        Err(EnvelopeError::Licence(LicenceError::BadCharacter {
+            field: Field::CoIssuerName(1),
+            position: 1
+        }))
+    );
+    // The issuer itself (iss), and one code twice.
+    assert!(matches!(
+        decode(&co_issuers_cbor(&[
+            (MARKET_NAME, MARKET_CODE),
+            ("卫健委", "11110105MB0234567T")
+        ])),
+        Err(EnvelopeError::Licence(LicenceError::CoIssuerIsIssuer {
+            index: 1,
+            ..
+        }))
+    ));
+    assert!(matches!(
+        decode(&co_issuers_cbor(&[
+            (MARKET_NAME, MARKET_CODE),
+            ("市场监管局", MARKET_CODE)
+        ])),
+        Err(EnvelopeError::Licence(LicenceError::DuplicateCoIssuer {
+            index: 1,
+            first: 0,
+            ..
+        }))
+    ));
+    // Eight are allowed, nine are not.
+    let codes: Vec<(String, String)> = (0..=MAX_CO_ISSUERS as u8)
+        .map(authority)
+        .map(|a| (a.name().to_owned(), a.code().to_string()))
+        .collect();
+    let pairs: Vec<(&str, &str)> = codes
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_str()))
+        .collect();
+    assert!(decode(&co_issuers_cbor(&pairs[..MAX_CO_ISSUERS])).is_ok());
+    assert_eq!(
+        decode(&co_issuers_cbor(&pairs)),
+        Err(EnvelopeError::Licence(LicenceError::TooManyCoIssuers {
+            max: MAX_CO_ISSUERS,
+            found: MAX_CO_ISSUERS + 1
+        }))
+    );
+    // Not in the shortest form: a one-entry array with a one-byte length.
+    let mut long_head = co_issuers_cbor(&[(MARKET_NAME, MARKET_CODE)]);
+    long_head.splice(0..1, [0x98, 0x01]);
+    assert!(matches!(decode(&long_head), Err(EnvelopeError::Cbor(_))));
+}

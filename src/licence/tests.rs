@@ -184,3 +184,179 @@ fn json_errors_are_typed_and_located() {
         );
     }
 }
+
+/// The market regulator of the demo, and another authority.
+fn market() -> Issuer {
+    Issuer::new(
+        "北京市海淀区市场监督管理局",
+        "11110108MB1234567C".parse().unwrap(),
+    )
+    .unwrap()
+}
+
+fn other_authority(i: u8) -> Issuer {
+    let code = Uscc::with_computed_check(&format!("1111010{i}MB123456{i}")).unwrap();
+    Issuer::new(&format!("示例联合发证机关{i}"), code).unwrap()
+}
+
+fn health_builder() -> LicenceBuilder {
+    let l = Licence::from_json(EXAMPLES[2]).unwrap();
+    Licence::builder(l.type_code().clone(), l.number())
+        .holder(l.holder().clone())
+        .issuer(l.issuer().clone())
+        .issue_date(l.issue_date())
+        .validity(l.valid_from(), l.valid_until())
+}
+
+#[test]
+fn co_issuers_keep_their_order_and_are_absent_by_default() {
+    assert!(driving().co_issuers().is_empty());
+    let l = health_builder()
+        .co_issuer(other_authority(3))
+        .co_issuer(market())
+        .build()
+        .unwrap();
+    assert_eq!(l.co_issuers(), [other_authority(3), market()]);
+    let replaced = health_builder()
+        .co_issuer(other_authority(3))
+        .co_issuers(vec![market()])
+        .build()
+        .unwrap();
+    assert_eq!(replaced.co_issuers(), [market()]);
+    let eight = (0..MAX_CO_ISSUERS as u8).map(other_authority).collect();
+    let l = health_builder().co_issuers(eight).build().unwrap();
+    assert_eq!(l.co_issuers().len(), MAX_CO_ISSUERS);
+}
+
+#[test]
+fn co_issuers_are_refused_when_repeated_the_issuer_or_too_many() {
+    let issuer = Licence::from_json(EXAMPLES[2]).unwrap().issuer().clone();
+    assert_eq!(
+        health_builder().co_issuer(issuer.clone()).build(),
+        Err(LicenceError::CoIssuerIsIssuer {
+            index: 0,
+            code: issuer.code().clone()
+        })
+    );
+    // Same code under another name is still the issuer.
+    let renamed = Issuer::new("另一个名称", issuer.code().clone()).unwrap();
+    assert!(matches!(
+        health_builder()
+            .co_issuer(market())
+            .co_issuer(renamed)
+            .build(),
+        Err(LicenceError::CoIssuerIsIssuer { index: 1, .. })
+    ));
+    let renamed_market = Issuer::new("海淀区市场监管局", market().code().clone()).unwrap();
+    assert_eq!(
+        health_builder()
+            .co_issuer(market())
+            .co_issuer(other_authority(1))
+            .co_issuer(renamed_market)
+            .build(),
+        Err(LicenceError::DuplicateCoIssuer {
+            index: 2,
+            first: 0,
+            code: market().code().clone()
+        })
+    );
+    let nine = (0..=MAX_CO_ISSUERS as u8).map(other_authority).collect();
+    assert_eq!(
+        health_builder().co_issuers(nine).build(),
+        Err(LicenceError::TooManyCoIssuers {
+            max: MAX_CO_ISSUERS,
+            found: MAX_CO_ISSUERS + 1
+        })
+    );
+}
+
+/// The health permit example with `co_issuers` added after the issuer.
+fn health_json_with(co_issuers: &str) -> String {
+    EXAMPLES[2].replacen(
+        "\n  \"issue_date\"",
+        &format!("\n  \"co_issuers\": {co_issuers},\n  \"issue_date\""),
+        1,
+    )
+}
+
+#[test]
+fn co_issuers_round_trip_through_json() {
+    let json = health_json_with(
+        r#"[{ "name": "北京市海淀区市场监督管理局", "code": "11110108MB1234567C" },
+            { "name": "示例联合发证机关3", "code": "CODE" }]"#
+            .replace("CODE", other_authority(3).code().as_str())
+            .as_str(),
+    );
+    let l = Licence::from_json(&json).unwrap();
+    assert_eq!(l.co_issuers(), [market(), other_authority(3)]);
+    assert_eq!(Licence::from_json(&l.to_json()).unwrap(), l);
+    assert_eq!(
+        l.to_json_value()["co_issuers"],
+        serde_json::json!([
+            { "name": "北京市海淀区市场监督管理局", "code": "11110108MB1234567C" },
+            { "name": "示例联合发证机关3", "code": other_authority(3).code().as_str() },
+        ])
+    );
+    // Printed after the issuer, in the order given.
+    let printed = l.to_json();
+    let at = |needle: &str| printed.find(needle).unwrap();
+    assert!(at("\"issuer\"") < at("\"co_issuers\""));
+    assert!(at("11110108MB1234567C") < at(other_authority(3).code().as_str()));
+    // None: the key is left out, and an empty array reads as none.
+    assert!(!driving().to_json().contains("co_issuers"));
+    assert!(driving().to_json_value().get("co_issuers").is_none());
+    let empty = Licence::from_json(&health_json_with("[]")).unwrap();
+    assert_eq!(empty, Licence::from_json(EXAMPLES[2]).unwrap());
+}
+
+#[test]
+fn co_issuer_json_errors_name_the_co_issuer() {
+    let one = |name: &str, code: &str| {
+        Licence::from_json(&health_json_with(&format!(
+            r#"[{{ "name": "{name}", "code": "{code}" }}]"#
+        )))
+    };
+    assert!(one(market().name(), market().code().as_str()).is_ok());
+    assert!(matches!(
+        one(market().name(), "11110108MB1234567D"),
+        Err(LicenceError::Ident {
+            field: Field::CoIssuerCode(0),
+            ..
+        })
+    ));
+    assert!(matches!(
+        one(market().name(), "1111"),
+        Err(LicenceError::Ident {
+            field: Field::CoIssuerCode(0),
+            ..
+        })
+    ));
+    assert_eq!(
+        one("", market().code().as_str()),
+        Err(LicenceError::Empty {
+            field: Field::CoIssuerName(0)
+        })
+    );
+    assert_eq!(
+        one(
+            &"局".repeat(MAX_AUTHORITY_CHARS + 1),
+            market().code().as_str()
+        ),
+        Err(LicenceError::TooLong {
+            field: Field::CoIssuerName(0),
+            max: MAX_AUTHORITY_CHARS,
+            found: MAX_AUTHORITY_CHARS + 1
+        })
+    );
+    assert!(matches!(
+        one(market().name(), "11110105MB0234567T"),
+        Err(LicenceError::CoIssuerIsIssuer { index: 0, .. })
+    ));
+    let unknown_key =
+        health_json_with(r#"[{ "name": "局", "code": "11110108MB1234567C", "x": 1 }]"#);
+    assert!(matches!(
+        Licence::from_json(&unknown_key),
+        Err(LicenceError::Json { .. })
+    ));
+    assert_eq!(Field::CoIssuerCode(2).to_string(), "code of co-issuer 2");
+}

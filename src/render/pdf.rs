@@ -16,49 +16,17 @@ use printpdf::{
     SeperableBlendMode, TextItem, WindingOrder, XObjectId, XObjectTransform,
 };
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 use super::scene::{Item, Line};
 use super::template::{Colour, Rect};
 use super::{Page, RenderError};
-use crate::envelope::{MAX_ENVELOPE_LEN, SignedLicence};
-use crate::seal::stamp::{StampShape, stamp_shapes};
-
-/// Name of the embedded file that carries the envelope.
-pub const ENVELOPE_FILE_NAME: &str = "licence.cose";
-/// Largest PDF [`envelope_from_pdf`] reads.
-pub const MAX_PDF_LEN: usize = 32 * 1024 * 1024;
+use crate::envelope::SignedLicence;
+use crate::pdf::ENVELOPE_FILE_NAME;
+use crate::render::stamp::{StampShape, stamp_shapes};
 
 const PT_PER_MM: f32 = 72.0 / 25.4;
 /// China Standard Time, UTC+8, all year.
 const CHINA_OFFSET_SECS: i64 = 8 * 3600;
-
-/// Why the envelope could not be taken from a PDF.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum PdfError {
-    /// The file is larger than [`MAX_PDF_LEN`].
-    #[error("PDF is {len} bytes, more than the {MAX_PDF_LEN} read")]
-    TooLarge {
-        /// Its length.
-        len: usize,
-    },
-    /// Not a PDF that can be parsed.
-    #[error("not a readable PDF: {0}")]
-    Parse(String),
-    /// The PDF has no embedded file named [`ENVELOPE_FILE_NAME`].
-    #[error("the PDF carries no embedded {ENVELOPE_FILE_NAME}")]
-    NoEnvelope,
-    /// The embedded file is there but its structure is broken.
-    #[error("the embedded {ENVELOPE_FILE_NAME} is malformed: {0}")]
-    Malformed(&'static str),
-    /// The embedded file is larger than any envelope.
-    #[error("the embedded {ENVELOPE_FILE_NAME} is {len} bytes, more than {MAX_ENVELOPE_LEN}")]
-    EnvelopeTooLarge {
-        /// Its length.
-        len: usize,
-    },
-}
 
 pub(crate) fn render_pdf(page: &Page<'_>, signed: &SignedLicence) -> Result<Vec<u8>, RenderError> {
     let scene = &page.scene;
@@ -626,100 +594,4 @@ fn pdf_date(at: crate::date::UnixTime) -> String {
         seconds / 60 % 60,
         seconds % 60
     )
-}
-
-/// Takes the envelope bytes out of a licence PDF made by
-/// [`Renderer::render_pdf`](super::Renderer::render_pdf)
-/// (the embedded file [`ENVELOPE_FILE_NAME`]). The bytes still have to be
-/// verified: this only finds them.
-///
-/// # Errors
-/// [`PdfError`] if the file is not a readable PDF or carries no envelope.
-pub fn envelope_from_pdf(pdf: &[u8]) -> Result<Vec<u8>, PdfError> {
-    if pdf.len() > MAX_PDF_LEN {
-        return Err(PdfError::TooLarge { len: pdf.len() });
-    }
-    let doc = load(pdf).map_err(PdfError::Parse)?;
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| find_envelope(&doc)))
-        .map_err(|_| PdfError::Parse("the PDF parser failed".into()))?
-}
-
-fn find_envelope(doc: &lopdf::Document) -> Result<Vec<u8>, PdfError> {
-    let catalog = doc.catalog().map_err(|e| PdfError::Parse(e.to_string()))?;
-    let names = resolve_dict(doc, catalog.get(b"Names").ok()).ok_or(PdfError::NoEnvelope)?;
-    let files = resolve_dict(doc, names.get(b"EmbeddedFiles").ok()).ok_or(PdfError::NoEnvelope)?;
-    // Only a flat name tree is read: that is what we write, and following
-    // /Kids of a hostile file invites cycles.
-    let entries = resolve(doc, files.get(b"Names").ok())
-        .and_then(|o| o.as_array().ok())
-        .ok_or(PdfError::NoEnvelope)?;
-    let mut pairs = entries.chunks_exact(2);
-    let spec = pairs
-        .find_map(|pair| match pair {
-            [Object::String(name, _), spec] if name.as_slice() == ENVELOPE_FILE_NAME.as_bytes() => {
-                Some(spec)
-            }
-            _ => None,
-        })
-        .ok_or(PdfError::NoEnvelope)?;
-    let spec = resolve_dict(doc, Some(spec)).ok_or(PdfError::Malformed(
-        "file specification is not a dictionary",
-    ))?;
-    let ef = resolve_dict(doc, spec.get(b"EF").ok()).ok_or(PdfError::Malformed("no /EF"))?;
-    let stream = resolve(doc, ef.get(b"F").ok())
-        .and_then(|o| o.as_stream().ok())
-        .ok_or(PdfError::Malformed("/EF /F is not a stream"))?;
-    if stream.content.len() > MAX_ENVELOPE_LEN {
-        return Err(PdfError::EnvelopeTooLarge {
-            len: stream.content.len(),
-        });
-    }
-    // A chain of filters can expand without bound (a zip bomb): decode
-    // with a limit, never in full first.
-    let bytes = if stream.dict.get(b"Filter").is_ok() {
-        stream
-            .decompressed_content_with_limit(MAX_ENVELOPE_LEN)
-            .map_err(|e| match e {
-                lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
-                    ..
-                }) => PdfError::EnvelopeTooLarge {
-                    len: MAX_ENVELOPE_LEN + 1,
-                },
-                _ => PdfError::Malformed("stream does not decompress"),
-            })?
-    } else {
-        stream.content.clone()
-    };
-    if bytes.len() > MAX_ENVELOPE_LEN {
-        return Err(PdfError::EnvelopeTooLarge { len: bytes.len() });
-    }
-    Ok(bytes)
-}
-
-/// Parses a PDF with lopdf. lopdf is a general parser of a complex format;
-/// a panic in it on hostile input must be an error here, not a crash of the
-/// scan service.
-pub(crate) fn load(pdf: &[u8]) -> Result<lopdf::Document, String> {
-    std::panic::catch_unwind(|| lopdf::Document::load_mem(pdf))
-        .map_err(|_| "the PDF parser failed".to_owned())?
-        .map_err(|e| e.to_string())
-}
-
-/// The object, or the one it refers to.
-pub(crate) fn resolve<'a>(
-    doc: &'a lopdf::Document,
-    object: Option<&'a Object>,
-) -> Option<&'a Object> {
-    match object? {
-        Object::Reference(id) => doc.get_object(*id).ok(),
-        other => Some(other),
-    }
-}
-
-/// The dictionary the object is or refers to.
-pub(crate) fn resolve_dict<'a>(
-    doc: &'a lopdf::Document,
-    object: Option<&'a Object>,
-) -> Option<&'a Dictionary> {
-    resolve(doc, object)?.as_dict().ok()
 }

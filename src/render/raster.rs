@@ -11,7 +11,7 @@ use super::scene::{Item, Line, Scene};
 use super::template::{Align, Colour, MM_PER_PT, Rect};
 use super::{Page, RenderError};
 use crate::licence::ValidUntil;
-use crate::seal::stamp::render_stamp;
+use crate::render::stamp::render_stamp;
 
 /// The panel's QR code takes at most this fraction of the width.
 const PANEL_QR_FRACTION: f32 = 0.62;

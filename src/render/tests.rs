@@ -267,9 +267,9 @@ mod with_font {
 
     #[test]
     fn a_supplied_seal_picture_replaces_the_generated_one() {
-        let spec = crate::seal::stamp::StampSpec::new("示例公司", None);
+        let spec = crate::render::stamp::StampSpec::new("示例公司", None);
         let png =
-            crate::seal::stamp::stamp_png(&spec, &FontSet::embedded().unwrap(), 10.0).unwrap();
+            crate::render::stamp::stamp_png(&spec, &FontSet::embedded().unwrap(), 10.0).unwrap();
         let mut r = renderer();
         let generated = r.render_png(&sign(DRIVING), None).unwrap();
         r.set_seal_png(&png).unwrap();
@@ -296,20 +296,21 @@ mod with_font {
 fn envelope_from_pdf_refuses_what_is_not_a_licence_pdf() {
     assert!(matches!(
         envelope_from_pdf(b"not a pdf"),
-        Err(PdfError::Parse(_))
+        Err(PdfError::Read(crate::pdf::PdfReadError::NotPdf))
     ));
     let empty = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
     let err = envelope_from_pdf(empty).unwrap_err();
     assert!(
-        matches!(err, PdfError::NoEnvelope | PdfError::Parse(_)),
+        matches!(err, PdfError::NoEnvelope | PdfError::Read(_)),
         "{err}"
     );
-    let huge = vec![b' '; pdf::MAX_PDF_LEN + 1];
+    let huge = vec![b' '; crate::pdf::MAX_PDF_LEN + 1];
     assert_eq!(
         envelope_from_pdf(&huge).unwrap_err(),
-        PdfError::TooLarge {
-            len: pdf::MAX_PDF_LEN + 1
-        }
+        PdfError::Read(crate::pdf::PdfReadError::TooLarge {
+            len: crate::pdf::MAX_PDF_LEN + 1,
+            max: crate::pdf::MAX_PDF_LEN,
+        })
     );
 }
 

@@ -17,22 +17,23 @@
 //! anything was added after the last seal.
 
 mod cms;
+mod revision;
+mod verdict;
 mod write;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+pub use verdict::{LicencePdfReason, LicencePdfVerdict, PdfVerifier, verify_licence_pdf};
 
-use lopdf::{Dictionary, Object};
 use sha2::{Digest, Sha512};
 use thiserror::Error;
 
 use super::record::{SealFailure, SignedSeal};
 use crate::date::UnixTime;
 use crate::keys::Signer;
-use crate::render::pdf::{resolve, resolve_dict};
+use crate::pdf::{Document, Object, PdfReadError};
 use crate::trust::{Certificate, TrustFailure, TrustStore};
 
 /// Largest PDF sealed or checked.
-pub const MAX_PDF_LEN: usize = 16 * 1024 * 1024;
+pub const MAX_PDF_LEN: usize = crate::pdf::MAX_PDF_LEN;
 /// Bytes reserved for the CMS signature in each seal's `/Contents` hole.
 pub const CONTENTS_LEN: usize = 8192;
 /// Most signatures a checked PDF may carry.
@@ -57,6 +58,9 @@ pub enum SealPdfError {
     /// The PDF could not be parsed.
     #[error("cannot read the PDF: {0}")]
     Parse(String),
+    /// The strict reader refused the PDF.
+    #[error("cannot read the PDF: {0}")]
+    Read(#[from] PdfReadError),
     /// The PDF uses something this sealer does not write updates for.
     #[error("cannot seal this PDF: {0}")]
     Unsupported(&'static str),
@@ -122,6 +126,15 @@ pub enum SealPdfError {
     /// The signature could not be encoded.
     #[error("CMS encoding failed: {0}")]
     Encoding(String),
+}
+
+impl SealPdfError {
+    fn from_read(e: PdfReadError) -> SealPdfError {
+        match e {
+            PdfReadError::TooLarge { len, .. } => SealPdfError::TooLarge { len },
+            other => SealPdfError::Read(other),
+        }
+    }
 }
 
 /// Where a seal goes: a page (from 1) and the seal's centre in millimetres
@@ -242,22 +255,29 @@ impl PdfSealer {
         if pdf.len() > MAX_PDF_LEN {
             return Err(SealPdfError::TooLarge { len: pdf.len() });
         }
-        let doc = load(pdf)?;
+        let doc = Document::read(pdf).map_err(SealPdfError::from_read)?;
+        // What is sealed must be what the checker reads: the whole file,
+        // strictly, with nothing after its last revision.
+        let bodies = doc
+            .bodies()
+            .map_err(|e| SealPdfError::Parse(e.to_string()))?;
+        if !doc.tail_is_white() {
+            return Err(SealPdfError::Unsupported("bytes after the last %%EOF"));
+        }
+        let existing = bodies
+            .iter()
+            .filter(|body| body.iter().any(|o| is_signature_like(&o.object)))
+            .count();
         let mut update = write::Update::new(pdf, &doc)?;
-        // Page-tree walks on hostile input must be errors, not panics.
-        let located = catch_unwind(AssertUnwindSafe(|| -> Result<_, SealPdfError> {
-            let pages = doc.get_pages();
-            let page_id = *pages
-                .get(&u32::try_from(place.page).unwrap_or(u32::MAX))
-                .ok_or(SealPdfError::NoSuchPage {
-                    page: place.page,
-                    pages: pages.len(),
-                })?;
-            let media_box = write::media_box(&doc, page_id)?;
-            Ok((page_id, media_box, signature_fields(&doc).len()))
-        }))
-        .map_err(|_| SealPdfError::Parse("the PDF parser failed".into()))?;
-        let (page_id, media_box, existing) = located?;
+        let view = doc.latest();
+        let pages = write::pages(&doc, view)?;
+        let page_id = *pages
+            .get(place.page.wrapping_sub(1))
+            .ok_or(SealPdfError::NoSuchPage {
+                page: place.page,
+                pages: pages.len(),
+            })?;
+        let media_box = write::media_box(&doc, view, page_id)?;
         let on_page = |v: f32, max: f32| v.is_finite() && (0.0..=max).contains(&v);
         if !on_page(place.cx, media_box.width_mm()) || !on_page(place.cy, media_box.height_mm()) {
             return Err(SealPdfError::OffPage {
@@ -276,12 +296,13 @@ impl PdfSealer {
             f32::from(picture.height_mm()),
         );
         let cx = row_position(place.cx, w, existing, media_box.width_mm());
-        let rect = [
-            media_box.x0 + (cx - w / 2.0) * PT_PER_MM,
-            media_box.y1 - (place.cy + h / 2.0) * PT_PER_MM,
-            media_box.x0 + (cx + w / 2.0) * PT_PER_MM,
-            media_box.y1 - (place.cy - h / 2.0) * PT_PER_MM,
-        ];
+        let (x0, y1) = (media_box.x0 as f32, media_box.y1 as f32);
+        let rect = write::round_rect([
+            x0 + (cx - w / 2.0) * PT_PER_MM,
+            y1 - (place.cy + h / 2.0) * PT_PER_MM,
+            x0 + (cx + w / 2.0) * PT_PER_MM,
+            y1 - (place.cy - h / 2.0) * PT_PER_MM,
+        ]);
         let field_name = format!("Seal{}", existing + 1);
         let info = self.seal.info();
         let reason = match info.purpose() {
@@ -328,81 +349,6 @@ fn row_position(cx: f32, width: f32, n: usize, page_width: f32) -> f32 {
         right
     } else {
         cx
-    }
-}
-
-fn load(pdf: &[u8]) -> Result<lopdf::Document, SealPdfError> {
-    crate::render::pdf::load(pdf).map_err(SealPdfError::Parse)
-}
-
-/// A signature field found in the PDF's form.
-struct SignatureField<'a> {
-    name: String,
-    /// The signature dictionary (the field's /V), as the latest revision has it.
-    value: &'a Dictionary,
-    /// Where that dictionary's latest definition starts in the file, if it is
-    /// an indirect object stored plainly (not in an object stream).
-    offset: Option<usize>,
-}
-
-/// The top-level signature fields with a value. Only the flat /Fields array
-/// is read, as we write it.
-fn signature_fields(doc: &lopdf::Document) -> Vec<SignatureField<'_>> {
-    let Ok(catalog) = doc.catalog() else {
-        return Vec::new();
-    };
-    let fields = resolve_dict(doc, catalog.get(b"AcroForm").ok())
-        .and_then(|form| resolve(doc, form.get(b"Fields").ok()))
-        .and_then(|o| o.as_array().ok());
-    let mut found = Vec::new();
-    for field in fields.into_iter().flatten() {
-        let Some(field) = resolve_dict(doc, Some(field)) else {
-            continue;
-        };
-        if field.get(b"FT").ok().and_then(|o| o.as_name().ok()) != Some(b"Sig".as_slice()) {
-            continue;
-        }
-        let Some(reference) = field.get(b"V").ok() else {
-            continue;
-        };
-        let Some(value) = resolve_dict(doc, Some(reference)) else {
-            continue;
-        };
-        let offset = match reference {
-            Object::Reference(id) => match doc.reference_table.get(id.0) {
-                Some(lopdf::xref::XrefEntry::Normal { offset, .. }) => {
-                    usize::try_from(*offset).ok()
-                }
-                _ => None,
-            },
-            _ => None,
-        };
-        let name = match field.get(b"T") {
-            Ok(Object::String(bytes, _)) => text_from_pdf(bytes),
-            _ => String::new(),
-        };
-        found.push(SignatureField {
-            name,
-            value,
-            offset,
-        });
-    }
-    found
-}
-
-/// A PDF text string: UTF-16BE after a byte order mark, else (for names we
-/// only display) bytes as Latin-1.
-fn text_from_pdf(bytes: &[u8]) -> String {
-    match bytes {
-        [0xFE, 0xFF, rest @ ..] => char::decode_utf16(rest.chunks_exact(2).map(|pair| {
-            u16::from_be_bytes([
-                pair.first().copied().unwrap_or(0),
-                pair.get(1).copied().unwrap_or(0),
-            ])
-        }))
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect(),
-        _ => bytes.iter().map(|&b| char::from(b)).collect(),
     }
 }
 
@@ -503,6 +449,18 @@ pub enum SealCheckFailure {
         /// What changed.
         detail: String,
     },
+    /// The seal's own revision is not what a sealer writes (named object).
+    #[error("the seal's revision is not a seal's: {detail}")]
+    MalformedSealRevision {
+        /// What is wrong.
+        detail: String,
+    },
+    /// The seal's appearance is not its registered picture.
+    #[error("the seal's appearance is not its picture: {detail}")]
+    AppearanceMismatch {
+        /// What differs.
+        detail: String,
+    },
     /// The signer belongs to another organisation than the seal's owner.
     #[error("the signer's authority {signer} is not the seal's owner {owner}")]
     OwnerMismatch {
@@ -534,6 +492,8 @@ impl SealCheckFailure {
             SealCheckFailure::SignerNotAllowed { .. } => "signer_not_allowed",
             SealCheckFailure::OwnerMismatch { .. } => "owner_mismatch",
             SealCheckFailure::ChangedAfterSealing { .. } => "changed_after_sealing",
+            SealCheckFailure::MalformedSealRevision { .. } => "malformed_seal_revision",
+            SealCheckFailure::AppearanceMismatch { .. } => "appearance_mismatch",
         }
     }
 }
@@ -543,6 +503,8 @@ impl SealCheckFailure {
 pub struct AppliedSeal {
     /// The signature field's name.
     pub field: String,
+    /// The revision (from 0) that holds it.
+    pub revision: usize,
     /// Bytes of the file this signature covers (its revision's end).
     pub covered_len: usize,
     /// The signing time the signature dictionary states (/M), if readable.
@@ -591,54 +553,103 @@ impl SealedPdf {
     }
 }
 
+/// Whether an object is, or holds, anything of a signature: a signature
+/// or time-stamp dictionary, a signature field, or a byte range. Every such
+/// object must belong to a seal that is checked, or the file is refused.
+pub(crate) fn is_signature_like(object: &Object) -> bool {
+    let mut found = false;
+    object.walk(&mut |o| {
+        if let Object::Dictionary(d) = o {
+            found |= matches!(d.name(b"Type"), Some(b"Sig" | b"DocTimeStamp"))
+                || d.name(b"FT") == Some(b"Sig")
+                || d.has(b"ByteRange");
+        }
+    });
+    if let Object::Stream(s) = object {
+        found |= s.dict.has(b"ByteRange") || s.dict.name(b"FT") == Some(b"Sig");
+    }
+    found
+}
+
 /// Checks every seal on `pdf` against the roots (and intermediates) in
-/// `store`. The licence envelope inside is not judged here: read it with
-/// [`crate::render::pdf::envelope_from_pdf`] and give it to a
-/// [`crate::Verifier`].
+/// `store`: every revision that holds anything of a signature is a seal,
+/// checked in full (see the module's policy). The licence envelope inside
+/// is not judged here: [`PdfVerifier`] judges the licence and its seals
+/// together.
 ///
 /// # Errors
 /// [`SealPdfError`] only if the file cannot be read as a PDF at all; a seal
 /// that does not hold is an [`AppliedSeal::status`].
 pub fn check_sealed_pdf(pdf: &[u8], store: &TrustStore) -> Result<SealedPdf, SealPdfError> {
-    if pdf.len() > MAX_PDF_LEN {
-        return Err(SealPdfError::TooLarge { len: pdf.len() });
-    }
-    let doc = load(pdf)?;
-    let revision_ends = revision_ends(pdf);
-    let fields = catch_unwind(AssertUnwindSafe(|| signature_fields(&doc)))
-        .map_err(|_| SealPdfError::Parse("the PDF parser failed".into()))?;
-    if fields.len() > MAX_SEALS {
+    let doc = Document::read(pdf).map_err(SealPdfError::from_read)?;
+    check_document(&doc, store)
+}
+
+fn check_document(doc: &Document<'_>, store: &TrustStore) -> Result<SealedPdf, SealPdfError> {
+    let pdf = doc.bytes();
+    let bodies = doc.bodies().map_err(SealPdfError::from_read)?;
+    let seal_revisions: Vec<usize> = bodies
+        .iter()
+        .enumerate()
+        .filter(|(_, body)| body.iter().any(|o| is_signature_like(&o.object)))
+        .map(|(i, _)| i)
+        .collect();
+    if seal_revisions.len() > MAX_SEALS {
         return Err(SealPdfError::TooManySeals {
-            count: fields.len(),
+            count: seal_revisions.len(),
         });
     }
-    let mut seals: Vec<AppliedSeal> = fields
-        .into_iter()
-        .map(|field| check_one(pdf, &revision_ends, field, store))
+    let structures: Vec<Result<revision::SealRevision, SealCheckFailure>> = seal_revisions
+        .iter()
+        .map(|&r| revision::check(doc, bodies.get(r).map_or(&[], Vec::as_slice), r))
         .collect();
-    seals.sort_by_key(|s| s.covered_len);
-    // A seal that others followed: what the later revisions changed must be
-    // only what adding seals changes.
-    for seal in seals
-        .iter_mut()
-        .filter(|s| s.status.is_ok() && s.covered_len < pdf.len())
-    {
-        let earlier = pdf.get(..seal.covered_len).unwrap_or_default();
-        let verdict = catch_unwind(AssertUnwindSafe(|| {
-            let earlier = lopdf::Document::load_mem(earlier).map_err(|e| e.to_string())?;
-            later_changes(&earlier, &doc)
-        }))
-        .unwrap_or_else(|_| Err("the PDF parser failed on its revision".to_owned()));
-        if let Err(detail) = verdict {
-            seal.status = Err(SealCheckFailure::ChangedAfterSealing { detail });
+    let last = seal_revisions.last().copied().unwrap_or(0);
+    let mut seals = Vec::with_capacity(seal_revisions.len());
+    for (&r, structure) in seal_revisions.iter().zip(&structures) {
+        let mut seal = AppliedSeal {
+            field: String::new(),
+            revision: r,
+            covered_len: 0,
+            signed_at: None,
+            seal: None,
+            signer: None,
+            certificates: Vec::new(),
+            status: Ok(()),
+        };
+        seal.status = match structure {
+            Err(failure) => Err(failure.clone()),
+            Ok(structure) => {
+                seal.field = crate::pdf::text_from_pdf(&structure.field_name);
+                check_steps(doc, r, structure, store, &mut seal)
+            }
+        };
+        // A seal that others follow: every later revision up to the last
+        // seal must itself be a well-formed seal revision.
+        if seal.status.is_ok() {
+            for q in r + 1..=last {
+                let detail = match seal_revisions.iter().position(|&x| x == q) {
+                    None => Some(format!("revision {q} is not a seal")),
+                    Some(k) => match structures.get(k) {
+                        Some(Err(failure)) => Some(format!("revision {q}: {failure}")),
+                        _ => None,
+                    },
+                };
+                if let Some(detail) = detail {
+                    seal.status = Err(SealCheckFailure::ChangedAfterSealing { detail });
+                    break;
+                }
+            }
         }
+        seals.push(seal);
     }
     let covered = seals
         .iter()
         .filter(|s| {
             !matches!(
                 s.status,
-                Err(SealCheckFailure::ByteRange { .. } | SealCheckFailure::Dictionary { .. })
+                Err(SealCheckFailure::ByteRange { .. }
+                    | SealCheckFailure::Dictionary { .. }
+                    | SealCheckFailure::MalformedSealRevision { .. })
             )
         })
         .map(|s| s.covered_len)
@@ -651,168 +662,49 @@ pub fn check_sealed_pdf(pdf: &[u8], store: &TrustStore) -> Result<SealedPdf, Sea
     })
 }
 
-/// Checks that `latest` differs from `earlier` only as sealing makes it
-/// differ: new signature dictionaries, signature widgets and their
-/// appearance streams; pages changed only in /Annots, the catalog only in
-/// /AcroForm, the form only in /Fields and /SigFlags; annotation and field
-/// arrays only appended to. Nothing removed. (pyHanko calls this level
-/// FORM_FILLING; anything else would let a later signer change what an
-/// earlier seal sealed.)
-fn later_changes(earlier: &lopdf::Document, latest: &lopdf::Document) -> Result<(), String> {
-    let type_of = |d: &Dictionary, key: &[u8]| {
-        d.get(key)
-            .ok()
-            .and_then(|o| o.as_name().ok())
-            .map(<[u8]>::to_vec)
-    };
-    for id in earlier.objects.keys() {
-        if !latest.objects.contains_key(id) {
-            return Err(format!("object {} {} was removed", id.0, id.1));
-        }
-    }
-    for (id, object) in &latest.objects {
-        let what = |kind: &str| format!("object {} {} ({kind})", id.0, id.1);
-        match (earlier.objects.get(id), object) {
-            (Some(old), new) if old == new => {}
-            (None, Object::Dictionary(d)) => {
-                let sig = type_of(d, b"Type").as_deref() == Some(b"Sig".as_slice());
-                let widget = type_of(d, b"Subtype").as_deref() == Some(b"Widget".as_slice())
-                    && type_of(d, b"FT").as_deref() == Some(b"Sig".as_slice());
-                if !sig && !widget {
-                    return Err(format!("{} was added", what("a dictionary")));
-                }
-            }
-            (None, Object::Stream(stream)) => {
-                let kind =
-                    type_of(&stream.dict, b"Subtype").or_else(|| type_of(&stream.dict, b"Type"));
-                if !matches!(kind.as_deref(), Some(b"Form" | b"Image" | b"XRef")) {
-                    return Err(format!("{} was added", what("a stream")));
-                }
-            }
-            (None, _) => return Err(format!("{} was added", what("an object"))),
-            (Some(Object::Dictionary(old)), Object::Dictionary(new)) => {
-                let allowed: &[&[u8]] = match type_of(new, b"Type").as_deref() {
-                    Some(b"Page") => &[b"Annots"],
-                    Some(b"Catalog") => &[b"AcroForm"],
-                    _ if new.has(b"Fields") => &[b"Fields", b"SigFlags"],
-                    _ => &[],
-                };
-                let keys = old.iter().map(|(k, _)| k).chain(new.iter().map(|(k, _)| k));
-                for key in keys {
-                    let changed = old.get(key).ok() != new.get(key).ok();
-                    if changed && !allowed.contains(&key.as_slice()) {
-                        return Err(format!(
-                            "{}: /{} changed",
-                            what("a dictionary"),
-                            String::from_utf8_lossy(key)
-                        ));
-                    }
-                    let appended = match (old.get(key).ok(), new.get(key).ok()) {
-                        (Some(Object::Array(a)), Some(Object::Array(b))) => b.starts_with(a),
-                        _ => true,
-                    };
-                    if changed && !appended {
-                        return Err(format!(
-                            "{}: /{} changed, not only appended to",
-                            what("a dictionary"),
-                            String::from_utf8_lossy(key)
-                        ));
-                    }
-                }
-            }
-            (Some(Object::Array(old)), Object::Array(new)) if new.starts_with(old) => {}
-            (Some(_), _) => return Err(format!("{} changed", what("an object"))),
-        }
-    }
-    Ok(())
-}
-
-/// Offsets just past each `%%EOF` marker and its end-of-line: where a
-/// revision ends.
-fn revision_ends(pdf: &[u8]) -> Vec<usize> {
-    let mut ends = Vec::new();
-    let mut at = 0;
-    while let Some(found) = pdf
-        .get(at..)
-        .and_then(|rest| rest.windows(5).position(|w| w == b"%%EOF"))
-    {
-        let mut end = at + found + 5;
-        if pdf.get(end) == Some(&b'\r') {
-            end += 1;
-        }
-        if pdf.get(end) == Some(&b'\n') {
-            end += 1;
-        }
-        ends.push(end);
-        at = end;
-    }
-    ends
-}
-
-fn check_one(
-    pdf: &[u8],
-    revision_ends: &[usize],
-    field: SignatureField<'_>,
-    store: &TrustStore,
-) -> AppliedSeal {
-    let mut seal = AppliedSeal {
-        field: field.name.clone(),
-        covered_len: 0,
-        signed_at: None,
-        seal: None,
-        signer: None,
-        certificates: Vec::new(),
-        status: Ok(()),
-    };
-    seal.status = check_steps(pdf, revision_ends, &field, store, &mut seal);
-    seal
-}
-
 fn check_steps(
-    pdf: &[u8],
-    revision_ends: &[usize],
-    field: &SignatureField<'_>,
+    doc: &Document<'_>,
+    index: usize,
+    structure: &revision::SealRevision,
     store: &TrustStore,
     seal: &mut AppliedSeal,
 ) -> Result<(), SealCheckFailure> {
-    let dict = field.value;
+    let pdf = doc.bytes();
+    let dict = structure
+        .signature
+        .as_dict()
+        .ok_or(SealCheckFailure::Dictionary {
+            detail: "not a dictionary",
+        })?;
     let bad_dict = |detail| SealCheckFailure::Dictionary { detail };
-    if dict.get(b"SubFilter").ok().and_then(|o| o.as_name().ok())
-        != Some(b"ETSI.CAdES.detached".as_slice())
-    {
+    if dict.name(b"SubFilter") != Some(b"ETSI.CAdES.detached") {
         return Err(bad_dict("/SubFilter is not /ETSI.CAdES.detached"));
     }
     let byte_range: Vec<i64> = dict
         .get(b"ByteRange")
-        .ok()
-        .and_then(|o| o.as_array().ok())
+        .and_then(Object::as_array)
         .ok_or(bad_dict("no /ByteRange"))?
         .iter()
         .map(|o| o.as_i64().unwrap_or(-1))
         .collect();
-    let contents = match dict.get(b"Contents") {
-        Ok(Object::String(bytes, _)) => bytes.as_slice(),
-        _ => return Err(bad_dict("/Contents is not a string")),
+    let contents = dict
+        .get(b"Contents")
+        .and_then(Object::as_string)
+        .ok_or(bad_dict("/Contents is not a string"))?;
+    let revision = doc
+        .revisions()
+        .get(index)
+        .ok_or(bad_dict("no such revision"))?;
+    let own = OwnPlace {
+        object_start: structure.signature_offset,
+        section_start: revision.xref_offset,
+        revision_end: revision.end,
     };
-    let hole = check_byte_range(pdf, revision_ends, &byte_range, contents)?;
+    let hole = check_byte_range(pdf, own, &byte_range, contents)?;
     seal.covered_len = hole.2;
-    // What is read from the dictionary (/M, the seal record) must be what
-    // was signed: the dictionary's latest definition must be the object
-    // around the hole, not a later revision's replacement.
-    let around_hole = field
-        .offset
-        .filter(|&offset| offset < hole.0)
-        .and_then(|offset| pdf.get(offset..hole.0))
-        .is_some_and(|head| !head.windows(6).any(|w| w == b"endobj"));
-    if !around_hole {
-        return Err(bad_dict(
-            "the signature dictionary was redefined after signing, or is not stored plainly",
-        ));
-    }
     seal.signed_at = dict
         .get(b"M")
-        .ok()
-        .and_then(|o| o.as_str().ok())
+        .and_then(Object::as_string)
         .and_then(parse_pdf_date);
     let signed_at = seal
         .signed_at
@@ -828,15 +720,17 @@ fn check_steps(
     seal.signer = Some(checked.signer.clone());
     seal.certificates.clone_from(&checked.carried);
 
-    let Ok(Object::String(record, _)) = dict.get(SEAL_KEY) else {
-        return Err(SealCheckFailure::SealRecord {
+    let record = dict
+        .get(SEAL_KEY)
+        .and_then(Object::as_string)
+        .ok_or_else(|| SealCheckFailure::SealRecord {
             detail: "no /ElicenceSeal string in the signature dictionary".into(),
-        });
-    };
+        })?;
     let record = SignedSeal::from_slice(record).map_err(|e| SealCheckFailure::SealRecord {
         detail: e.to_string(),
     })?;
     seal.seal = Some(record.clone());
+    revision::check_picture(doc, index, structure, record.info().picture())?;
 
     let signer = store.certify(&checked.signer, &checked.carried);
     if let Some(failure) = signer.failure() {
@@ -875,12 +769,22 @@ fn check_steps(
     Ok(())
 }
 
+/// Where a signature dictionary stands: its object's start, its
+/// revision's cross-reference section and end.
+#[derive(Debug, Clone, Copy)]
+struct OwnPlace {
+    object_start: usize,
+    section_start: usize,
+    revision_end: usize,
+}
+
 /// Checks `[0, a, b, len]`: the range starts at 0, the hole between is
-/// exactly `<hex of contents>`, and it ends where a revision ends. Returns
-/// (hole start, hole end, covered end).
+/// exactly `<hex of contents>` inside the signature's own object, and it
+/// ends where the signature's own revision ends. Returns (hole start, hole
+/// end, covered end).
 fn check_byte_range(
     pdf: &[u8],
-    revision_ends: &[usize],
+    own: OwnPlace,
     byte_range: &[i64],
     contents: &[u8],
 ) -> Result<(usize, usize, usize), SealCheckFailure> {
@@ -921,8 +825,11 @@ fn check_byte_range(
     {
         return Err(fail("the hole is not exactly the /Contents hex string"));
     }
-    if !revision_ends.contains(&end) {
-        return Err(fail("does not end at the end of a revision"));
+    if end != own.revision_end {
+        return Err(fail("does not end where the signature's revision ends"));
+    }
+    if first_len <= own.object_start || second_start > own.section_start {
+        return Err(fail("the hole is not inside the signature dictionary"));
     }
     Ok((first_len, second_start, end))
 }

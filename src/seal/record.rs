@@ -52,7 +52,7 @@ pub const MAX_ID_LEN: usize = 64;
 /// Most characters in a vendor id.
 pub const MAX_VENDOR_CHARS: usize = 64;
 /// Most characters in the name on the seal: what fits along a round seal's
-/// arc (the same limit as `seal::stamp`'s drawing).
+/// arc (the same limit as `render::stamp`'s drawing).
 pub const MAX_NAME_CHARS: usize = 24;
 /// Most characters in the purpose: one straight line under the star.
 pub const MAX_PURPOSE_CHARS: usize = 12;

@@ -48,6 +48,11 @@ const EXAMPLES: [(&str, &str); 3] = [
     ),
 ];
 
+/// Licences issued jointly (联合发证): the example, and the authorities
+/// (indexes into [`trust::AUTHORITIES`]) it names as co-issuers after its
+/// issuer. Their seals follow the issuer's on the sealed PDF (see [`seals`]).
+const CO_ISSUED: [(&str, &[usize]); 1] = [("health-permit", &[trust::MARKET_REGULATOR])];
+
 /// Holder photos for the examples that sign a photo digest: a neutral
 /// placeholder silhouette, not a person.
 const PHOTOS: [(&str, &[u8]); 1] = [(
@@ -137,10 +142,34 @@ fn announce(demo: &mut Demo) -> Result<(), CliError> {
     Ok(())
 }
 
+/// An example licence as the demo issues it: the JSON example, with the
+/// co-issuers [`CO_ISSUED`] gives it (the JSON files stay as they are, since
+/// the test vectors are made from them).
+fn example_licence(name: &str, json: &str) -> Result<Licence, CliError> {
+    let fail = |e: elicence::LicenceError| CliError::new(format!("example {name}: {e}"));
+    let licence = Licence::from_json(json).map_err(fail)?;
+    let Some((_, co_issuers)) = CO_ISSUED.iter().find(|(joint, _)| *joint == name) else {
+        return Ok(licence);
+    };
+    let co_issuers = co_issuers
+        .iter()
+        .map(|&i| {
+            trust::AUTHORITIES
+                .get(i)
+                .map(|a| serde_json::json!({ "name": a.name, "code": a.code }))
+                .ok_or_else(|| CliError::new("demo co-issuer names no authority"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut value = licence.to_json_value();
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert("co_issuers".to_owned(), co_issuers.into());
+    }
+    Licence::from_json(&value.to_string()).map_err(fail)
+}
+
 fn issue_examples(demo: &mut Demo) -> Result<(), CliError> {
     for (name, json) in EXAMPLES {
-        let licence =
-            Licence::from_json(json).map_err(|e| CliError::new(format!("example {name}: {e}")))?;
+        let licence = example_licence(name, json)?;
         let signed = SignedLicence::sign(licence, &demo.key, demo.issued_at)
             .map_err(|e| CliError::new(format!("example {name}: {e}")))?;
         let qr_text = qr::to_qr_text(&signed, &demo.base);

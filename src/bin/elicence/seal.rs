@@ -2,11 +2,10 @@
 
 use std::path::Path;
 
+use elicence::render::stamp::{StampSpec, stamp_png};
 use elicence::render::{FontSet, Template, TemplateSet, envelope_from_pdf};
 use elicence::seal::pdf::{PdfSealer, Placement};
 use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
-use elicence::seal::stamp::{StampSpec, stamp_png};
-use elicence::trust::TrustStore;
 use elicence::{Certificate, SignedLicence, Signer, SigningKey, UnixTime};
 use serde_json::{Value, json};
 
@@ -240,56 +239,4 @@ pub fn certificate_json(cert: &Certificate) -> Value {
 
 fn hex(bytes: &[u8; 32]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Checks every seal on a PDF: the JSON for the verdict, and whether the
-/// seals all hold with nothing added after the last one.
-pub fn check_pdf_seals(
-    pdf: &[u8],
-    store: &TrustStore,
-) -> Result<(Value, bool, Vec<Certificate>), CliError> {
-    let checked = elicence::seal::pdf::check_sealed_pdf(pdf, store)
-        .map_err(|e| CliError::with_code(e.to_string(), 1))?;
-    let seals: Vec<Value> = checked
-        .seals
-        .iter()
-        .map(|s| {
-            let mut v = json!({
-                "field": s.field,
-                "status": match &s.status {
-                    Ok(()) => "valid".to_owned(),
-                    Err(e) => e.code().to_owned(),
-                },
-                "signed_at": s.signed_at.map(|t| t.to_rfc3339_utc()),
-                "covers_bytes": s.covered_len,
-            });
-            if let Some(object) = v.as_object_mut() {
-                if let Err(e) = &s.status {
-                    object.insert("message".into(), json!(e.to_string()));
-                }
-                if let Some(seal) = &s.seal {
-                    let info = seal.info();
-                    object.insert("seal_id".into(), json!(info.id()));
-                    object.insert("name".into(), json!(info.name()));
-                    object.insert("owner".into(), json!(info.owner().to_string()));
-                    object.insert("purpose".into(), json!(info.purpose()));
-                }
-                if let Some(signer) = &s.signer {
-                    object.insert("signer".into(), certificate_json(signer));
-                }
-            }
-            v
-        })
-        .collect();
-    let intact = checked.is_intact();
-    let carried = checked.certificates_of_valid_seals().cloned().collect();
-    Ok((
-        json!({
-            "seals": seals,
-            "unsealed_bytes_after_last_seal": checked.unsealed_tail,
-            "sealed_intact": intact,
-        }),
-        intact,
-        carried,
-    ))
 }

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use elicence::render::envelope_from_pdf;
+use elicence::seal::pdf::{PdfVerifier, verify_licence_pdf};
 use elicence::trust::{LoadReport, TrustStore};
 use elicence::{TrustedKey, Verdict, Verifier};
 use serde_json::json;
@@ -61,13 +61,8 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     Ok(exit_for(verdict.is_valid()))
 }
 
-/// A licence PDF: the embedded envelope's verdict and, when the PDF carries
-/// seals, each seal's (checked against `--roots`). The certificates the seals
-/// carry join the store, so the licence's document signer need not be given
-/// separately; they are chain-checked like any other. A sealed PDF passes
-/// only if the licence is valid, every seal holds, and nothing was added
-/// after the last seal. A PDF with no seal is judged by its licence alone
-/// (`"seals": []` says so).
+/// A licence PDF: judged as a whole by the library (its licence, every
+/// seal, the binding between them, and nothing added after the last seal).
 fn verify_pdf(
     path: &Path,
     keys: Vec<elicence::PublicKey>,
@@ -75,47 +70,11 @@ fn verify_pdf(
     at: elicence::UnixTime,
 ) -> CliResult {
     let bytes = read_bytes(path)?;
-    let envelope = envelope_from_pdf(&bytes)
-        .map_err(|e| CliError::with_code(format!("{}: {e}", path.display()), 1))?;
-    // Every signature field is examined, not a byte pattern: a seal whose
-    // dictionary was altered must fail, not vanish.
-    let unchecked = TrustStore::new();
-    let (seals, intact, carried) =
-        crate::seal::check_pdf_seals(&bytes, store.as_ref().unwrap_or(&unchecked))?;
-    let sealed = seals
-        .get("seals")
-        .and_then(|s| s.as_array())
-        .is_some_and(|s| !s.is_empty());
-    let mut store = store;
-    if sealed {
-        let store = store.as_mut().ok_or_else(|| {
-            CliError::new(format!(
-                "{} is sealed: give --roots to check its seals",
-                path.display()
-            ))
-        })?;
-        for cert in carried {
-            store.add_certificate(cert);
-        }
-    }
-    let mut verifier = Verifier::new(keys.into_iter().map(TrustedKey::new));
-    if let Some(store) = &store {
-        verifier = verifier.with_trust_store(store);
-    }
-    let verdict = verifier.verify_bytes(&envelope, at);
-    let mut value = verdict.to_json_value();
-    // `valid` is the answer for the whole PDF: the licence, and its seals if
-    // it has any; `licence_valid` is the licence alone.
-    let valid = verdict.is_valid() && (!sealed || intact);
-    if let Some(object) = value.as_object_mut() {
-        object.insert("licence_valid".into(), json!(verdict.is_valid()));
-        object.insert("valid".into(), json!(valid));
-        if let Some(seals) = seals.as_object() {
-            object.extend(seals.clone());
-        }
-    }
-    outln!("{}", pretty(&value))?;
-    Ok(exit_for(valid))
+    let verifier = PdfVerifier::new(store.unwrap_or_default())
+        .with_keys(keys.into_iter().map(TrustedKey::new));
+    let verdict = verify_licence_pdf(&bytes, &verifier, at);
+    outln!("{}", pretty(&verdict.to_json_value()))?;
+    Ok(exit_for(verdict.is_valid()))
 }
 
 /// The roots and the signer and intermediate certificates from their files.

@@ -6,6 +6,7 @@
 )]
 
 use super::*;
+use crate::pdf::text_from_pdf;
 
 #[test]
 fn pdf_dates_round_trip_and_refuse_partial_forms() {
@@ -42,12 +43,6 @@ fn seals_in_a_row_go_left_then_right_and_stay_on_the_page() {
 }
 
 #[test]
-fn revision_ends_follow_each_eof_marker() {
-    let pdf = b"%PDF-1.7\n...%%EOF\nmore%%EOF\r\nlast%%EOF";
-    assert_eq!(revision_ends(pdf), vec![18, 29, pdf.len()]);
-}
-
-#[test]
 fn text_strings_decode_utf16_and_latin1() {
     assert_eq!(text_from_pdf(&[0xFE, 0xFF, 0x53, 0x70, 0x00, 0x41]), "印A");
     assert_eq!(text_from_pdf(b"Seal1"), "Seal1");
@@ -58,7 +53,7 @@ fn garbage_is_an_error_and_an_unsealed_pdf_has_no_seals() {
     let store = TrustStore::new();
     assert!(matches!(
         check_sealed_pdf(b"not a pdf", &store),
-        Err(SealPdfError::Parse(_))
+        Err(SealPdfError::Read(crate::pdf::PdfReadError::NotPdf))
     ));
     assert!(matches!(
         check_sealed_pdf(&vec![b' '; MAX_PDF_LEN + 1], &store),
@@ -281,10 +276,17 @@ mod sealed {
         object[at + 6] = b'4';
         let updated = redefined(&pdf, id, &object);
         let checked = check_sealed_pdf(&updated, &roots(&pki)).unwrap();
-        assert_eq!(checked.seals.len(), 1);
+        // The redefinition is a revision with a signature dictionary that is
+        // no seal's: it is a seal that fails, and the first seal is followed
+        // by something that is not a seal.
+        assert_eq!(checked.seals.len(), 2);
         assert_eq!(
             checked.seals[0].status.as_ref().unwrap_err().code(),
-            "bad_signature_dictionary"
+            "changed_after_sealing"
+        );
+        assert_eq!(
+            checked.seals[1].status.as_ref().unwrap_err().code(),
+            "malformed_seal_revision"
         );
         assert!(!checked.is_intact());
     }

@@ -1,21 +1,28 @@
 //! Writing one seal's incremental update.
 //!
-//! lopdf parses the PDF and holds the objects we change, but its incremental
-//! writer starts each update with a second `%PDF-` header and does not say
-//! where it put the bytes a signature needs to find again. The update is a
-//! handful of objects, so it is serialised here, where the offsets of
-//! `/ByteRange` and `/Contents` are known as they are written.
+//! The PDF is read with the strict reader ([`crate::pdf`]); the update is a
+//! handful of objects, serialised here, where the offsets of `/ByteRange`
+//! and `/Contents` are known as they are written. What it writes is exactly
+//! what the checker's seal-revision rule accepts (`revision.rs`): the two
+//! share [`appearance_objects`] and [`widget_dictionary`].
 
 use std::ops::Range;
 
-use lopdf::{Dictionary, Object, ObjectId, Stream};
-
-use super::{CONTENTS_LEN, PT_PER_MM, SEAL_KEY, SealPdfError, pdf_date, resolve};
+use super::{CONTENTS_LEN, PT_PER_MM, SEAL_KEY, SealPdfError, pdf_date};
 use crate::date::UnixTime;
+use crate::pdf::{Dictionary, Document, ObjRef, Object, XrefKind};
 use crate::seal::record::SealPicture;
 
-/// The seal picture as PDF image streams (colour and soft mask), deflated
-/// once per sealer.
+/// The seal picture as PDF image planes (colour and soft mask).
+#[derive(Debug, Clone)]
+pub(crate) struct Planes {
+    pub width_px: u32,
+    pub height_px: u32,
+    pub rgb: Vec<u8>,
+    pub alpha: Vec<u8>,
+}
+
+/// The planes deflated once per sealer.
 #[derive(Debug, Clone)]
 pub(crate) struct Appearance {
     width_px: u32,
@@ -24,12 +31,12 @@ pub(crate) struct Appearance {
     alpha: Vec<u8>,
 }
 
-impl Appearance {
+impl Planes {
     /// Decodes the picture without premultiplying: a seal drawn in one ink
-    /// (as [`crate::seal::stamp::stamp_png`] writes it, an indexed PNG) then
-    /// has one colour everywhere, and its colour plane deflates to almost
-    /// nothing; only the soft mask carries the drawing.
-    pub(crate) fn from_picture(picture: &SealPicture) -> Result<Appearance, SealPdfError> {
+    /// (as the stamp renderer writes it, an indexed PNG) then has one colour
+    /// everywhere, and its colour plane deflates to almost nothing; only the
+    /// soft mask carries the drawing.
+    pub(crate) fn from_picture(picture: &SealPicture) -> Result<Planes, SealPdfError> {
         let bad = |e: png::DecodingError| SealPdfError::Picture(e.to_string());
         // The record allows at most 2048 × 2048 pixels: 16 MiB as RGBA.
         let limits = png::Limits {
@@ -78,11 +85,23 @@ impl Appearance {
                 return Err(SealPdfError::Picture("palette not expanded".into()));
             }
         };
-        Ok(Appearance {
+        Ok(Planes {
             width_px: info.width,
             height_px: info.height,
-            rgb: deflate(&rgb)?,
-            alpha: deflate(&alpha)?,
+            rgb,
+            alpha,
+        })
+    }
+}
+
+impl Appearance {
+    pub(crate) fn from_picture(picture: &SealPicture) -> Result<Appearance, SealPdfError> {
+        let planes = Planes::from_picture(picture)?;
+        Ok(Appearance {
+            width_px: planes.width_px,
+            height_px: planes.height_px,
+            rgb: deflate(&planes.rgb)?,
+            alpha: deflate(&planes.alpha)?,
         })
     }
 }
@@ -99,42 +118,100 @@ fn deflate(bytes: &[u8]) -> Result<Vec<u8>, SealPdfError> {
 /// A page's /MediaBox in points.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MediaBox {
-    pub x0: f32,
-    pub y0: f32,
-    pub x1: f32,
-    pub y1: f32,
+    pub x0: f64,
+    pub y0: f64,
+    pub x1: f64,
+    pub y1: f64,
 }
 
 impl MediaBox {
     pub(crate) fn width_mm(self) -> f32 {
-        (self.x1 - self.x0) / PT_PER_MM
+        ((self.x1 - self.x0) / f64::from(PT_PER_MM)) as f32
     }
 
     pub(crate) fn height_mm(self) -> f32 {
-        (self.y1 - self.y0) / PT_PER_MM
+        ((self.y1 - self.y0) / f64::from(PT_PER_MM)) as f32
     }
 }
 
-fn number(object: &Object) -> Option<f32> {
-    match *object {
-        Object::Integer(n) => Some(n as f32),
-        Object::Real(r) if r.is_finite() => Some(r),
-        _ => None,
+fn parse_error(e: crate::pdf::PdfReadError) -> SealPdfError {
+    SealPdfError::Parse(e.to_string())
+}
+
+/// Most pages a sealed PDF's page tree may hold, and how deep it may nest.
+const MAX_PAGES: usize = 10_000;
+const MAX_PAGE_TREE_DEPTH: usize = 32;
+
+/// The pages in order, as revision `view` has them.
+pub(crate) fn pages(doc: &Document<'_>, view: usize) -> Result<Vec<ObjRef>, SealPdfError> {
+    let catalog = doc.catalog(view).map_err(parse_error)?;
+    let root = catalog
+        .as_dict()
+        .and_then(|c| c.get(b"Pages"))
+        .and_then(Object::as_reference)
+        .ok_or_else(|| SealPdfError::Parse("the catalog has no /Pages reference".into()))?;
+    let mut pages = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![(root, 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        if depth > MAX_PAGE_TREE_DEPTH || !seen.insert(node) || pages.len() > MAX_PAGES {
+            return Err(SealPdfError::Parse(
+                "the page tree is too deep, too large or has a cycle".into(),
+            ));
+        }
+        let object = doc
+            .get(view, node)
+            .map_err(parse_error)?
+            .ok_or_else(|| SealPdfError::Parse(format!("page tree node {node} is missing")))?;
+        let dict = object.as_dict().ok_or_else(|| {
+            SealPdfError::Parse(format!("page tree node {node} is not a dictionary"))
+        })?;
+        match dict.name(b"Type") {
+            Some(b"Page") => pages.push(node),
+            Some(b"Pages") => {
+                let kids = dict
+                    .get(b"Kids")
+                    .and_then(Object::as_array)
+                    .ok_or_else(|| SealPdfError::Parse("a /Pages node without /Kids".into()))?;
+                for kid in kids.iter().rev() {
+                    let kid = kid.as_reference().ok_or_else(|| {
+                        SealPdfError::Parse("a /Kids entry is not a reference".into())
+                    })?;
+                    stack.push((kid, depth + 1));
+                }
+            }
+            _ => {
+                return Err(SealPdfError::Parse(format!(
+                    "page tree node {node} is neither /Page nor /Pages"
+                )));
+            }
+        }
     }
+    Ok(pages)
 }
 
 /// The page's /MediaBox, inherited from its /Pages ancestors if need be.
-pub(crate) fn media_box(doc: &lopdf::Document, page: ObjectId) -> Result<MediaBox, SealPdfError> {
+pub(crate) fn media_box(
+    doc: &Document<'_>,
+    view: usize,
+    page: ObjRef,
+) -> Result<MediaBox, SealPdfError> {
     let mut id = page;
     // A page tree is shallow; a bound stops a /Parent cycle.
-    for _ in 0..16 {
-        let dict = doc
-            .get_dictionary(id)
-            .map_err(|e| SealPdfError::Parse(e.to_string()))?;
-        if let Some(array) =
-            resolve(doc, dict.get(b"MediaBox").ok()).and_then(|o| o.as_array().ok())
-        {
-            let values: Option<Vec<f32>> = array.iter().map(number).collect();
+    for _ in 0..MAX_PAGE_TREE_DEPTH {
+        let object = doc
+            .get(view, id)
+            .map_err(parse_error)?
+            .ok_or_else(|| SealPdfError::Parse("a page's /Parent is missing".into()))?;
+        let dict = object
+            .as_dict()
+            .ok_or_else(|| SealPdfError::Parse("a page is not a dictionary".into()))?;
+        if let Some(value) = dict.get(b"MediaBox") {
+            let array = doc.resolve(view, value).map_err(parse_error)?;
+            let values: Option<Vec<f64>> = array
+                .as_array()
+                .map(|a| a.iter().map(Object::as_f64).collect::<Option<Vec<f64>>>())
+                .unwrap_or(None);
             return match values.as_deref() {
                 Some(&[x0, y0, x1, y1]) if x1 > x0 && y1 > y0 => Ok(MediaBox { x0, y0, x1, y1 }),
                 _ => Err(SealPdfError::Parse("unusable /MediaBox".into())),
@@ -143,16 +220,22 @@ pub(crate) fn media_box(doc: &lopdf::Document, page: ObjectId) -> Result<MediaBo
         id = dict
             .get(b"Parent")
             .and_then(Object::as_reference)
-            .map_err(|_| SealPdfError::Parse("page without /MediaBox".into()))?;
+            .ok_or_else(|| SealPdfError::Parse("page without /MediaBox".into()))?;
     }
     Err(SealPdfError::Parse("page tree too deep".into()))
 }
 
+/// A new object of the update: a plain object, or a stream with its data.
+enum NewObject {
+    Plain(Object),
+    Stream(Dictionary, Vec<u8>),
+}
+
 /// What one seal adds to the document.
 pub(crate) struct SealObjects<'a> {
-    pub page_id: ObjectId,
+    pub page_id: ObjRef,
     /// The widget's rectangle in points: left, bottom, right, top.
-    pub rect: [f32; 4],
+    pub rect: [f64; 4],
     pub field_name: &'a str,
     pub signer_name: &'a str,
     pub reason: &'a str,
@@ -161,48 +244,183 @@ pub(crate) struct SealObjects<'a> {
     pub appearance: &'a Appearance,
 }
 
+/// The seal's widget annotation, which is also its signature field: print
+/// and locked (`/F 132`), its one normal appearance `appearance`.
+pub(crate) fn widget_dictionary(
+    field_name: Object,
+    signature: ObjRef,
+    rect: [f64; 4],
+    page: ObjRef,
+    appearance: ObjRef,
+) -> Dictionary {
+    Dictionary::from_entries([
+        (b"Type".as_slice(), name(b"Annot")),
+        (b"Subtype", name(b"Widget")),
+        (b"FT", name(b"Sig")),
+        (b"T", field_name),
+        (b"V", Object::Reference(signature)),
+        (
+            b"Rect",
+            Object::Array(rect.iter().map(|&v| Object::Real(v)).collect()),
+        ),
+        // Print and Locked: the seal is printed and cannot be moved.
+        (b"F", Object::Integer(132)),
+        (b"P", Object::Reference(page)),
+        (
+            b"AP",
+            Object::Dictionary(Dictionary::from_entries([(
+                b"N".as_slice(),
+                Object::Reference(appearance),
+            )])),
+        ),
+    ])
+}
+
+/// The appearance objects, without their data: the soft mask's and the
+/// image's dictionaries (the image's `/SMask` is `mask`), the form's
+/// dictionary (drawing `image`) and the form's content, for a widget of
+/// `width` × `height` points.
+pub(crate) struct AppearanceObjects {
+    pub mask: Dictionary,
+    pub image: Dictionary,
+    pub form: Dictionary,
+    pub content: Vec<u8>,
+}
+
+pub(crate) fn appearance_objects(
+    width_px: u32,
+    height_px: u32,
+    width: f64,
+    height: f64,
+    mask: ObjRef,
+    image: ObjRef,
+) -> AppearanceObjects {
+    let image_dict = |colour_space: &[u8]| {
+        Dictionary::from_entries([
+            (b"Type".as_slice(), name(b"XObject")),
+            (b"Subtype", name(b"Image")),
+            (b"Width", Object::Integer(i64::from(width_px))),
+            (b"Height", Object::Integer(i64::from(height_px))),
+            (b"ColorSpace", name(colour_space)),
+            (b"BitsPerComponent", Object::Integer(8)),
+            (b"Filter", name(b"FlateDecode")),
+        ])
+    };
+    let mut image_dict_rgb = image_dict(b"DeviceRGB");
+    image_dict_rgb.set(b"SMask", Object::Reference(mask));
+    // Multiply, as ink does: the text under the seal stays readable.
+    let ink = Dictionary::from_entries([
+        (b"Type".as_slice(), name(b"ExtGState")),
+        (b"BM", name(b"Multiply")),
+    ]);
+    let resources = Dictionary::from_entries([
+        (
+            b"XObject".as_slice(),
+            Object::Dictionary(Dictionary::from_entries([(
+                b"Seal".as_slice(),
+                Object::Reference(image),
+            )])),
+        ),
+        (
+            b"ExtGState",
+            Object::Dictionary(Dictionary::from_entries([(
+                b"Ink".as_slice(),
+                Object::Dictionary(ink),
+            )])),
+        ),
+    ]);
+    let form = Dictionary::from_entries([
+        (b"Type".as_slice(), name(b"XObject")),
+        (b"Subtype", name(b"Form")),
+        (
+            b"BBox",
+            Object::Array(vec![
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Real(width),
+                Object::Real(height),
+            ]),
+        ),
+        (b"Resources", Object::Dictionary(resources)),
+    ]);
+    AppearanceObjects {
+        mask: image_dict(b"DeviceGray"),
+        image: image_dict_rgb,
+        form,
+        content: format!("q /Ink gs {width:.3} 0 0 {height:.3} 0 0 cm /Seal Do Q").into_bytes(),
+    }
+}
+
+/// A widget rectangle's coordinates, rounded to what is written and read
+/// back exactly: hundredths of a point.
+pub(crate) fn round_rect(rect: [f32; 4]) -> [f64; 4] {
+    rect.map(|v| (f64::from(v) * 100.0).round() / 100.0)
+}
+
+fn name(bytes: &[u8]) -> Object {
+    Object::Name(bytes.to_vec())
+}
+
 /// An incremental update being built on a parsed PDF.
 pub(crate) struct Update<'a> {
     original: &'a [u8],
-    doc: &'a lopdf::Document,
+    doc: &'a Document<'a>,
+    view: usize,
     next_id: u32,
-    /// Objects to write, by id, with their generation.
-    objects: Vec<(ObjectId, Object)>,
+    /// Objects to write, by id.
+    objects: Vec<(ObjRef, NewObject)>,
 }
 
 impl<'a> Update<'a> {
-    pub(crate) fn new(original: &'a [u8], doc: &'a lopdf::Document) -> Result<Self, SealPdfError> {
-        if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
-            return Err(SealPdfError::Unsupported("the PDF is encrypted"));
-        }
+    pub(crate) fn new(original: &'a [u8], doc: &'a Document<'a>) -> Result<Self, SealPdfError> {
+        let view = doc.latest();
+        let size = doc
+            .trailer(view)
+            .and_then(|t| t.get(b"Size"))
+            .and_then(Object::as_i64)
+            .and_then(|s| u32::try_from(s).ok())
+            .ok_or_else(|| SealPdfError::Parse("the trailer has no /Size".into()))?;
         Ok(Update {
             original,
             doc,
-            next_id: doc.max_id.saturating_add(1),
+            view,
+            next_id: size,
             objects: Vec::new(),
         })
     }
 
-    fn add(&mut self, object: Object) -> ObjectId {
-        let id = (self.next_id, 0);
+    fn next(&mut self) -> ObjRef {
+        let id = ObjRef {
+            number: self.next_id,
+            generation: 0,
+        };
         self.next_id = self.next_id.saturating_add(1);
+        id
+    }
+
+    fn add(&mut self, object: NewObject) -> ObjRef {
+        let id = self.next();
         self.objects.push((id, object));
         id
     }
 
-    fn replace(&mut self, id: ObjectId, object: Object) {
+    fn replace(&mut self, id: ObjRef, object: Object) {
         self.objects.retain(|(i, _)| *i != id);
-        self.objects.push((id, object));
+        self.objects.push((id, NewObject::Plain(object)));
     }
 
-    fn dictionary(&self, id: ObjectId) -> Result<Dictionary, SealPdfError> {
-        if let Some((_, Object::Dictionary(d))) = self.objects.iter().find(|(i, _)| *i == id) {
+    fn dictionary(&self, id: ObjRef) -> Result<Dictionary, SealPdfError> {
+        if let Some((_, NewObject::Plain(Object::Dictionary(d)))) =
+            self.objects.iter().find(|(i, _)| *i == id)
+        {
             return Ok(d.clone());
         }
-        self.doc
-            .get_dictionary(id)
-            .cloned()
-            .map_err(|e| SealPdfError::Parse(e.to_string()))
+        match self.doc.get(self.view, id).map_err(parse_error)?.as_deref() {
+            Some(Object::Dictionary(d)) => Ok(d.clone()),
+            _ => Err(SealPdfError::Parse(format!(
+                "object {id} is not a dictionary"
+            ))),
+        }
     }
 
     /// Appends `item` to the array at `key` of the dictionary `owner` (an
@@ -214,19 +432,17 @@ impl<'a> Update<'a> {
         key: &[u8],
         item: Object,
     ) -> Result<(), SealPdfError> {
-        match owner.get(key).ok().cloned() {
+        match owner.get(key).cloned() {
             None => owner.set(key, Object::Array(vec![item])),
             Some(Object::Array(mut items)) => {
                 items.push(item);
                 owner.set(key, Object::Array(items));
             }
             Some(Object::Reference(id)) => {
-                let mut items = self
-                    .doc
-                    .get_object(id)
-                    .and_then(Object::as_array)
-                    .cloned()
-                    .map_err(|_| SealPdfError::Parse("indirect array is not an array".into()))?;
+                let mut items = match self.doc.get(self.view, id).map_err(parse_error)?.as_deref() {
+                    Some(Object::Array(items)) => items.clone(),
+                    _ => return Err(SealPdfError::Parse("indirect array is not an array".into())),
+                };
                 items.push(item);
                 self.replace(id, Object::Array(items));
             }
@@ -242,50 +458,65 @@ impl<'a> Update<'a> {
         &mut self,
         seal: SealObjects<'_>,
     ) -> Result<(Vec<u8>, Range<usize>), SealPdfError> {
-        let appearance = self.appearance(seal.appearance, seal.rect);
-        let signature_id = (self.next_id, 0);
-        self.next_id = self.next_id.saturating_add(1);
-
-        let mut widget = Dictionary::new();
-        widget.set("Type", Object::Name(b"Annot".to_vec()));
-        widget.set("Subtype", Object::Name(b"Widget".to_vec()));
-        widget.set("FT", Object::Name(b"Sig".to_vec()));
-        widget.set("T", text_string(seal.field_name));
-        widget.set("V", Object::Reference(signature_id));
-        widget.set(
-            "Rect",
-            Object::Array(seal.rect.iter().map(|&v| Object::Real(v)).collect()),
+        let appearance = seal.appearance;
+        let (width, height) = (seal.rect[2] - seal.rect[0], seal.rect[3] - seal.rect[1]);
+        let mask = self.next();
+        let image = self.next();
+        let parts = appearance_objects(
+            appearance.width_px,
+            appearance.height_px,
+            width,
+            height,
+            mask,
+            image,
         );
-        // Print and Locked: the seal is printed and cannot be moved.
-        widget.set("F", Object::Integer(132));
-        widget.set("P", Object::Reference(seal.page_id));
-        let mut ap = Dictionary::new();
-        ap.set("N", Object::Reference(appearance));
-        widget.set("AP", Object::Dictionary(ap));
-        let widget = self.add(Object::Dictionary(widget));
+        self.objects.push((
+            mask,
+            NewObject::Stream(parts.mask, appearance.alpha.clone()),
+        ));
+        self.objects.push((
+            image,
+            NewObject::Stream(parts.image, appearance.rgb.clone()),
+        ));
+        let form = self.add(NewObject::Stream(parts.form, parts.content));
+        let widget = self.next();
+        let signature_id = self.next();
+        self.objects.push((
+            widget,
+            NewObject::Plain(Object::Dictionary(widget_dictionary(
+                text_string(seal.field_name),
+                signature_id,
+                seal.rect,
+                seal.page_id,
+                form,
+            ))),
+        ));
 
         let mut page = self.dictionary(seal.page_id)?;
         self.push_to_array(&mut page, b"Annots", Object::Reference(widget))?;
         self.replace(seal.page_id, Object::Dictionary(page));
 
-        let root = self
+        let trailer = self
             .doc
-            .trailer
+            .trailer(self.view)
+            .ok_or_else(|| SealPdfError::Parse("no trailer".into()))?
+            .clone();
+        let root = trailer
             .get(b"Root")
             .and_then(Object::as_reference)
-            .map_err(|_| SealPdfError::Parse("no /Root".into()))?;
+            .ok_or_else(|| SealPdfError::Parse("no /Root".into()))?;
         let mut catalog = self.dictionary(root)?;
-        match catalog.get(b"AcroForm").ok().cloned() {
+        match catalog.get(b"AcroForm").cloned() {
             Some(Object::Reference(form_id)) => {
                 let mut form = self.dictionary(form_id)?;
                 self.push_to_array(&mut form, b"Fields", Object::Reference(widget))?;
-                form.set("SigFlags", Object::Integer(3));
+                form.set(b"SigFlags", Object::Integer(3));
                 self.replace(form_id, Object::Dictionary(form));
             }
             existing => {
                 let mut form = match existing {
                     Some(Object::Dictionary(d)) => d,
-                    None => Dictionary::new(),
+                    None => Dictionary::default(),
                     Some(_) => {
                         return Err(SealPdfError::Parse("/AcroForm is not a dictionary".into()));
                     }
@@ -293,8 +524,8 @@ impl<'a> Update<'a> {
                 self.push_to_array(&mut form, b"Fields", Object::Reference(widget))?;
                 // SignaturesExist and AppendOnly: later changes must be
                 // incremental, or they break the seal.
-                form.set("SigFlags", Object::Integer(3));
-                catalog.set("AcroForm", Object::Dictionary(form));
+                form.set(b"SigFlags", Object::Integer(3));
+                catalog.set(b"AcroForm", Object::Dictionary(form));
                 self.replace(root, Object::Dictionary(catalog));
             }
         }
@@ -304,90 +535,98 @@ impl<'a> Update<'a> {
         if !out.ends_with(b"\n") {
             out.push(b'\n');
         }
-        let mut offsets: Vec<(ObjectId, usize)> = Vec::new();
+        let mut offsets: Vec<(ObjRef, usize)> = Vec::new();
         let mut objects = std::mem::take(&mut self.objects);
         objects.sort_by_key(|(id, _)| *id);
         for (id, object) in &objects {
             offsets.push((*id, out.len()));
-            out.extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
-            write_object(&mut out, object);
+            out.extend_from_slice(format!("{} {} obj\n", id.number, id.generation).as_bytes());
+            match object {
+                NewObject::Plain(object) => write_object(&mut out, object)?,
+                NewObject::Stream(dict, data) => write_stream(&mut out, dict, data)?,
+            }
             out.extend_from_slice(b"\nendobj\n");
         }
         // The signature dictionary last: the cross-reference section gives
         // each object's place, so order in the file does not matter.
         let ((signature_at, byte_range_at), hole) =
-            write_signature_object(&mut out, signature_id, &seal);
+            write_signature_object(&mut out, signature_id, &seal)?;
         offsets.push((signature_id, signature_at));
         offsets.sort_by_key(|(id, _)| *id);
 
         // The update's cross-reference section is of the kind the file
         // already uses: a table after a table, a stream after a stream.
-        let as_stream = matches!(
-            self.doc.reference_table.cross_reference_type,
-            lopdf::xref::XrefType::CrossReferenceStream
-        );
-        let xref_id = (self.next_id, 0);
+        let latest = self
+            .doc
+            .revisions()
+            .get(self.view)
+            .ok_or_else(|| SealPdfError::Parse("no revision".into()))?;
+        let as_stream = latest.kind == XrefKind::Stream;
+        let xref_id = self.next();
         let xref_at = out.len();
         if as_stream {
             offsets.push((xref_id, xref_at));
         }
-        let mut trailer = Dictionary::new();
-        let size = self
-            .doc
-            .trailer
-            .get(b"Size")
-            .and_then(Object::as_i64)
-            .unwrap_or(0)
-            .max(i64::from(self.next_id) + i64::from(as_stream));
-        trailer.set("Size", Object::Integer(size));
+        let size = i64::from(self.next_id) - i64::from(!as_stream);
+        let mut new_trailer =
+            Dictionary::from_entries([(b"Size".as_slice(), Object::Integer(size))]);
         for key in [b"Root".as_slice(), b"Info", b"ID"] {
-            if let Ok(value) = self.doc.trailer.get(key) {
-                trailer.set(key, value.clone());
+            if let Some(value) = trailer.get(key) {
+                new_trailer.set(key, value.clone());
             }
         }
-        trailer.set("Prev", Object::Integer(self.doc.xref_start as i64));
-        let runs: Vec<&[(ObjectId, usize)]> = offsets.chunk_by(|a, b| b.0.0 == a.0.0 + 1).collect();
+        new_trailer.set(
+            b"Prev",
+            Object::Integer(i64::try_from(latest.xref_offset).unwrap_or(i64::MAX)),
+        );
+        let runs: Vec<&[(ObjRef, usize)]> = offsets
+            .chunk_by(|a, b| b.0.number == a.0.number + 1)
+            .collect();
         if as_stream {
             let mut index = Vec::new();
             let mut rows = Vec::new();
             for run in &runs {
-                if let Some(((first, _), _)) = run.first() {
-                    index.push(Object::Integer(i64::from(*first)));
+                if let Some((first, _)) = run.first() {
+                    index.push(Object::Integer(i64::from(first.number)));
                     index.push(Object::Integer(run.len() as i64));
                 }
-                for ((_, generation), offset) in *run {
+                for (id, offset) in *run {
                     rows.push(1u8);
                     rows.extend_from_slice(
                         &u32::try_from(*offset).unwrap_or(u32::MAX).to_be_bytes(),
                     );
-                    rows.extend_from_slice(&generation.to_be_bytes());
+                    rows.extend_from_slice(&id.generation.to_be_bytes());
                 }
             }
-            trailer.set("Type", Object::Name(b"XRef".to_vec()));
-            trailer.set(
-                "W",
+            new_trailer.set(b"Type", name(b"XRef"));
+            new_trailer.set(
+                b"W",
                 Object::Array(vec![
                     Object::Integer(1),
                     Object::Integer(4),
                     Object::Integer(2),
                 ]),
             );
-            trailer.set("Index", Object::Array(index));
-            out.extend_from_slice(format!("{} {} obj\n", xref_id.0, xref_id.1).as_bytes());
-            write_object(&mut out, &Object::Stream(Stream::new(trailer, rows)));
+            new_trailer.set(b"Index", Object::Array(index));
+            out.extend_from_slice(
+                format!("{} {} obj\n", xref_id.number, xref_id.generation).as_bytes(),
+            );
+            write_stream(&mut out, &new_trailer, &rows)?;
             out.extend_from_slice(b"\nendobj\n");
         } else {
             out.extend_from_slice(b"xref\n");
             for run in &runs {
-                if let Some(((first, _), _)) = run.first() {
-                    out.extend_from_slice(format!("{first} {}\n", run.len()).as_bytes());
+                if let Some((first, _)) = run.first() {
+                    out.extend_from_slice(format!("{} {}\n", first.number, run.len()).as_bytes());
                 }
-                for ((_, generation), offset) in *run {
-                    out.extend_from_slice(format!("{offset:010} {generation:05} n\r\n").as_bytes());
+                for (id, offset) in *run {
+                    out.extend_from_slice(
+                        format!("{offset:010} {:05} n\r\n", id.generation).as_bytes(),
+                    );
                 }
             }
             out.extend_from_slice(b"trailer\n");
-            write_object(&mut out, &Object::Dictionary(trailer));
+            write_object(&mut out, &Object::Dictionary(new_trailer))?;
             out.push(b'\n');
         }
         out.extend_from_slice(format!("startxref\n{xref_at}\n%%EOF\n").as_bytes());
@@ -402,56 +641,6 @@ impl<'a> Update<'a> {
             slot.copy_from_slice(byte_range.as_bytes());
         }
         Ok((out, hole))
-    }
-
-    /// The image, its soft mask and the form drawing it over the widget.
-    fn appearance(&mut self, appearance: &Appearance, rect: [f32; 4]) -> ObjectId {
-        let image_dict = |colour_space: &[u8]| {
-            let mut d = Dictionary::new();
-            d.set("Type", Object::Name(b"XObject".to_vec()));
-            d.set("Subtype", Object::Name(b"Image".to_vec()));
-            d.set("Width", Object::Integer(i64::from(appearance.width_px)));
-            d.set("Height", Object::Integer(i64::from(appearance.height_px)));
-            d.set("ColorSpace", Object::Name(colour_space.to_vec()));
-            d.set("BitsPerComponent", Object::Integer(8));
-            d.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-            d
-        };
-        let mask = self.add(Object::Stream(Stream::new(
-            image_dict(b"DeviceGray"),
-            appearance.alpha.clone(),
-        )));
-        let mut image = image_dict(b"DeviceRGB");
-        image.set("SMask", Object::Reference(mask));
-        let image = self.add(Object::Stream(Stream::new(image, appearance.rgb.clone())));
-
-        let (w, h) = (rect[2] - rect[0], rect[3] - rect[1]);
-        let mut ink = Dictionary::new();
-        ink.set("Type", Object::Name(b"ExtGState".to_vec()));
-        // Multiply, as ink does: the text under the seal stays readable.
-        ink.set("BM", Object::Name(b"Multiply".to_vec()));
-        let mut states = Dictionary::new();
-        states.set("Ink", Object::Dictionary(ink));
-        let mut xobjects = Dictionary::new();
-        xobjects.set("Seal", Object::Reference(image));
-        let mut resources = Dictionary::new();
-        resources.set("XObject", Object::Dictionary(xobjects));
-        resources.set("ExtGState", Object::Dictionary(states));
-        let mut form = Dictionary::new();
-        form.set("Type", Object::Name(b"XObject".to_vec()));
-        form.set("Subtype", Object::Name(b"Form".to_vec()));
-        form.set(
-            "BBox",
-            Object::Array(vec![
-                Object::Integer(0),
-                Object::Integer(0),
-                Object::Real(w),
-                Object::Real(h),
-            ]),
-        );
-        form.set("Resources", Object::Dictionary(resources));
-        let content = format!("q /Ink gs {w:.3} 0 0 {h:.3} 0 0 cm /Seal Do Q");
-        self.add(Object::Stream(Stream::new(form, content.into_bytes())))
     }
 }
 
@@ -468,22 +657,22 @@ pub(super) const BYTE_RANGE_SLOT: usize = 32;
 /// brings as an unexplained change to the seals before it.
 fn write_signature_object(
     out: &mut Vec<u8>,
-    id: ObjectId,
+    id: ObjRef,
     seal: &SealObjects<'_>,
-) -> ((usize, usize), Range<usize>) {
+) -> Result<((usize, usize), Range<usize>), SealPdfError> {
     let start = out.len();
     out.extend_from_slice(
         format!(
             "{} {} obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M({})/Name",
-            id.0,
-            id.1,
+            id.number,
+            id.generation,
             pdf_date(seal.signed_at)
         )
         .as_bytes(),
     );
-    write_object(out, &text_string(seal.signer_name));
+    write_object(out, &text_string(seal.signer_name))?;
     out.extend_from_slice(b"/Reason");
-    write_object(out, &text_string(seal.reason));
+    write_object(out, &text_string(seal.reason))?;
     write_name(out, SEAL_KEY);
     write_literal_string(out, seal.record);
     out.extend_from_slice(b"/ByteRange[0 ");
@@ -496,7 +685,7 @@ fn write_signature_object(
     out.push(b'>');
     let hole_end = out.len();
     out.extend_from_slice(b">>\nendobj\n");
-    ((start, byte_range_at), hole_start..hole_end)
+    Ok(((start, byte_range_at), hole_start..hole_end))
 }
 
 /// A literal string: binary bytes as they are, with `\\`, the parentheses
@@ -541,33 +730,36 @@ pub(crate) fn fill_hole(
 }
 
 /// A PDF text string: UTF-16BE with a byte order mark, so CJK survives.
-fn text_string(text: &str) -> Object {
+pub(crate) fn text_string(text: &str) -> Object {
     let mut bytes = vec![0xFE, 0xFF];
     for unit in text.encode_utf16() {
         bytes.extend_from_slice(&unit.to_be_bytes());
     }
-    Object::String(bytes, lopdf::StringFormat::Hexadecimal)
+    Object::String(bytes)
 }
 
-/// Serialises an object. Strings are always written in hex, which needs no
-/// escaping; reals without exponents, as PDF requires.
-fn write_object(out: &mut Vec<u8>, object: &Object) {
+/// Serialises an object so that the strict reader reads back the same
+/// object: strings in hex (no escaping), reals in their shortest exact
+/// decimal with a point (never an exponent, never read back as an integer).
+fn write_object(out: &mut Vec<u8>, object: &Object) -> Result<(), SealPdfError> {
     match object {
         Object::Null => out.extend_from_slice(b"null"),
-        Object::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Object::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Object::Integer(n) => out.extend_from_slice(n.to_string().as_bytes()),
         Object::Real(r) => {
-            let r = if r.is_finite() { *r } else { 0.0 };
-            let text = format!("{r:.4}");
-            let text = text.trim_end_matches('0').trim_end_matches('.');
-            out.extend_from_slice(if text.is_empty() || text == "-" {
-                b"0"
-            } else {
-                text.as_bytes()
-            });
+            if !r.is_finite() {
+                return Err(SealPdfError::Unsupported(
+                    "a real number that is not finite",
+                ));
+            }
+            let text = format!("{r}");
+            out.extend_from_slice(text.as_bytes());
+            if !text.contains('.') {
+                out.extend_from_slice(b".0");
+            }
         }
         Object::Name(name) => write_name(out, name),
-        Object::String(bytes, _) => {
+        Object::String(bytes) => {
             out.push(b'<');
             for byte in bytes {
                 out.extend_from_slice(format!("{byte:02X}").as_bytes());
@@ -580,31 +772,43 @@ fn write_object(out: &mut Vec<u8>, object: &Object) {
                 if i > 0 {
                     out.push(b' ');
                 }
-                write_object(out, item);
+                write_object(out, item)?;
             }
             out.push(b']');
         }
-        Object::Dictionary(dict) => write_dictionary(out, dict),
-        Object::Stream(stream) => {
-            let mut dict = stream.dict.clone();
-            dict.set("Length", Object::Integer(stream.content.len() as i64));
-            write_dictionary(out, &dict);
-            out.extend_from_slice(b"\nstream\n");
-            out.extend_from_slice(&stream.content);
-            out.extend_from_slice(b"\nendstream");
+        Object::Dictionary(dict) => write_dictionary(out, dict)?,
+        Object::Stream(_) => {
+            return Err(SealPdfError::Unsupported("rewriting an existing stream"));
         }
-        Object::Reference(id) => out.extend_from_slice(format!("{} {} R", id.0, id.1).as_bytes()),
+        Object::Reference(id) => {
+            out.extend_from_slice(format!("{} {} R", id.number, id.generation).as_bytes());
+        }
     }
+    Ok(())
 }
 
-fn write_dictionary(out: &mut Vec<u8>, dict: &Dictionary) {
+fn write_stream(out: &mut Vec<u8>, dict: &Dictionary, data: &[u8]) -> Result<(), SealPdfError> {
+    let mut dict = dict.clone();
+    dict.set(
+        b"Length",
+        Object::Integer(i64::try_from(data.len()).unwrap_or(i64::MAX)),
+    );
+    write_dictionary(out, &dict)?;
+    out.extend_from_slice(b"\nstream\n");
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\nendstream");
+    Ok(())
+}
+
+fn write_dictionary(out: &mut Vec<u8>, dict: &Dictionary) -> Result<(), SealPdfError> {
     out.extend_from_slice(b"<<");
-    for (key, value) in dict {
+    for (key, value) in dict.iter() {
         write_name(out, key);
         out.push(b' ');
-        write_object(out, value);
+        write_object(out, value)?;
     }
     out.extend_from_slice(b">>");
+    Ok(())
 }
 
 fn write_name(out: &mut Vec<u8>, name: &[u8]) {

@@ -9,13 +9,13 @@
 
 use std::path::{Path, PathBuf};
 
-use elicence::render::{FontSet, Renderer, envelope_from_pdf};
-use elicence::seal::pdf::{PdfSealer, Placement, check_sealed_pdf};
+use elicence::render::stamp::{StampSpec, stamp_png};
+use elicence::render::{FontSet, Renderer};
+use elicence::seal::pdf::{PdfSealer, PdfVerifier, Placement, verify_licence_pdf};
 use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
-use elicence::seal::stamp::{StampSpec, stamp_png};
 use elicence::trust::ca::{self, CertificateRequest, Role};
 use elicence::trust::{Certificate, TrustStore};
-use elicence::{Signer, SigningKey, UnixTime, Verifier};
+use elicence::{Signer, SigningKey, UnixTime};
 
 use super::trust::{
     AUTHORITIES, HEALTH_COMMISSION, MARKET_REGULATOR, TRAFFIC_POLICE, TRAFFIC_POLICE_NEW,
@@ -282,20 +282,15 @@ pub fn check(demo: &mut Demo) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Whether the PDF's seals all hold, nothing follows the last, and its
-/// licence verifies; with a line per seal.
+/// The library's verdict on a sealed licence PDF, with a line per seal.
 fn check_pdf(
     pdf: &[u8],
     store: &TrustStore,
     at: UnixTime,
 ) -> Result<(bool, Vec<String>), CliError> {
-    let checked = match check_sealed_pdf(pdf, store) {
-        Ok(checked) => checked,
-        Err(e) => return Ok((false, vec![format!("unreadable: {e}")])),
-    };
+    let verdict = verify_licence_pdf(pdf, &PdfVerifier::new(store.clone()), at);
     let mut lines = Vec::new();
-    let mut store = store.clone();
-    for seal in &checked.seals {
+    for seal in verdict.seals() {
         let what = seal.seal.as_ref().map_or_else(
             || "(no seal record)".to_owned(),
             |s| {
@@ -315,39 +310,22 @@ fn check_pdf(
         let when = seal.signed_at.map(|t| t.to_string()).unwrap_or_default();
         lines.push(format!("{}: {what}, sealed {when}: {status}", seal.field));
     }
-    for cert in checked.certificates_of_valid_seals() {
-        store.add_certificate(cert.clone());
-    }
-    if checked.unsealed_tail > 0 {
-        lines.push(format!(
-            "{} bytes were added after the last seal",
-            checked.unsealed_tail
-        ));
-    }
-    let envelope = match envelope_from_pdf(pdf) {
-        Ok(envelope) => envelope,
-        Err(e) => {
-            lines.push(format!("licence: {e}"));
-            return Ok((false, lines));
+    if let Some(licence) = verdict.licence().and_then(|v| v.licence()) {
+        let named = |i: &elicence::Issuer| format!("{} ({})", i.name(), i.code());
+        lines.push(format!("issuer: {}", named(licence.issuer())));
+        for co in licence.co_issuers() {
+            lines.push(format!("co-issuer: {}", named(co)));
         }
-    };
-    let verdict = Verifier::new([])
-        .with_trust_store(&store)
-        .verify_bytes(&envelope, at);
+    }
     lines.push(format!(
-        "licence: {}",
+        "licence PDF: {}",
         if verdict.is_valid() {
             "valid".to_owned()
         } else {
-            verdict
-                .reasons()
-                .iter()
-                .map(|r| r.code())
-                .collect::<Vec<_>>()
-                .join(", ")
+            verdict.codes().join(", ")
         }
     ));
-    Ok((checked.is_intact() && verdict.is_valid(), lines))
+    Ok((verdict.is_valid(), lines))
 }
 
 /// Prints the commands that repeat the seal checks with the CLI.

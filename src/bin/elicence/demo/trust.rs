@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use elicence::trust::ca::{self, CertificateRequest, Role};
 use elicence::trust::{Certificate, TrustStore};
-use elicence::{Licence, SignedLicence, Signer, SigningKey, UnixTime, Verifier, qr};
+use elicence::{SignedLicence, Signer, SigningKey, UnixTime, Verifier, qr};
 use sha2::{Digest, Sha256};
 
-use super::{Demo, EXAMPLES, cose_path, qr_path, shell_quote};
+use super::{Demo, EXAMPLES, cose_path, example_licence, qr_path, shell_quote};
 use crate::CliError;
 use crate::ca::SIGNER_CERT_FILE;
 use crate::files::{create_dir, write_atomic};
@@ -337,8 +337,7 @@ pub fn issue_certified(demo: &mut Demo) -> Result<(), CliError> {
             .map(time)
             .transpose()?
             .unwrap_or(demo.issued_at);
-        let licence =
-            Licence::from_json(json).map_err(|e| CliError::new(format!("example {name}: {e}")))?;
+        let licence = example_licence(name, json)?;
         let signed = SignedLicence::sign(licence, key, signed_at)
             .map_err(|e| CliError::new(format!("example {name}: {e}")))?;
         let qr_text = qr::to_qr_text(&signed, &demo.base);

@@ -566,7 +566,10 @@ pub fn sealed_pdf(data: &[u8]) {
             assert!(!e.to_string().is_empty(), "{e:?}");
             match e {
                 SealPdfError::TooLarge { len } => assert!(len > MAX_PDF_LEN && len == data.len()),
-                SealPdfError::Parse(_) => assert!(data.len() <= MAX_PDF_LEN),
+                SealPdfError::Read(_) | SealPdfError::Parse(_) => {
+                    assert!(data.len() <= MAX_PDF_LEN)
+                }
+                SealPdfError::TooManySeals { count } => assert!(count > MAX_SEALS),
                 // Checking reports a seal that does not hold in its status,
                 // never as an error for the whole file.
                 other => panic!("check_sealed_pdf refused the file with {other:?}"),
@@ -584,13 +587,15 @@ pub fn sealed_pdf(data: &[u8]) {
         checked
             .seals
             .windows(2)
-            .all(|w| w.first().map(|s| s.covered_len) <= w.get(1).map(|s| s.covered_len)),
-        "seals not in the order of what they cover"
+            .all(|w| w.first().map(|s| s.revision) < w.get(1).map(|s| s.revision)),
+        "seals not in the order of their revisions"
     );
     let sound_range = |s: &&AppliedSeal| {
         !matches!(
             s.status,
-            Err(SealCheckFailure::ByteRange { .. } | SealCheckFailure::Dictionary { .. })
+            Err(SealCheckFailure::ByteRange { .. }
+                | SealCheckFailure::Dictionary { .. }
+                | SealCheckFailure::MalformedSealRevision { .. })
         )
     };
     let covered = checked
@@ -637,5 +642,82 @@ pub fn sealed_pdf(data: &[u8]) {
         );
         assert_eq!(signer.authority_code(), Some(info.owner()));
         assert!(record.verify(seal_store()).is_ok());
+    }
+}
+
+/// `pdf_reader`: PDF bytes → the strict reader (`pdf::Document`): the
+/// revisions, every body, and every object of the newest view.
+///
+/// Never panics, never allocates past its limits (the fuzzer's `-rss_limit_mb`
+/// and `-malloc_limit_mb` catch it if it does); what it reads is consistent:
+/// revisions tile the file in order, each cross-reference section inside its
+/// revision, and every object the newest view lists either parses or is a
+/// typed error.
+#[cfg(feature = "pdf")]
+pub fn pdf_reader(data: &[u8]) {
+    use elicence::pdf::{Document, Entry, ObjRef};
+
+    let doc = match Document::read(data) {
+        Ok(doc) => doc,
+        Err(e) => {
+            assert!(!e.code().is_empty() && !e.to_string().is_empty());
+            return;
+        }
+    };
+    let mut start = 0;
+    for revision in doc.revisions() {
+        assert_eq!(revision.start, start);
+        assert!(revision.start <= revision.xref_offset && revision.xref_offset < revision.end);
+        assert!(revision.end <= data.len());
+        start = revision.end;
+    }
+    assert_eq!(doc.tail_len(), data.len() - start);
+    if let Err(e) = doc.bodies() {
+        assert!(!e.code().is_empty());
+    }
+    let view = doc.latest();
+    let entries: Vec<(u32, Entry)> = doc
+        .revisions()
+        .iter()
+        .flat_map(|r| r.entries.iter().map(|(n, e)| (*n, *e)))
+        .take(2_000)
+        .collect();
+    for (number, entry) in entries {
+        let generation = match entry {
+            Entry::InUse { generation, .. } | Entry::Free { generation } => generation,
+            Entry::Compressed { .. } => 0,
+        };
+        if let Ok(Some(object)) = doc.get(view, ObjRef { number, generation }) {
+            if let Some(stream) = object.as_stream() {
+                let _ = doc.decode(stream);
+            }
+        }
+    }
+    let _ = elicence::pdf::envelope_from_pdf(data);
+}
+
+/// `licence_pdf`: PDF bytes → `seal::pdf::verify_licence_pdf` against the
+/// seed root.
+///
+/// Never panics; a valid verdict means what the policy says: the licence
+/// verifies, there is a seal, every seal holds, nothing follows the last;
+/// an invalid one always names a reason.
+#[cfg(feature = "seal-pdf")]
+pub fn licence_pdf(data: &[u8]) {
+    use elicence::seal::pdf::{PdfVerifier, verify_licence_pdf};
+    use std::sync::OnceLock;
+
+    static VERIFIER: OnceLock<PdfVerifier> = OnceLock::new();
+    let verifier = VERIFIER.get_or_init(|| PdfVerifier::new(seal_store().clone()));
+    let verdict = verify_licence_pdf(data, verifier, ctx().at);
+    let _ = verdict.to_json_value().to_string();
+    if verdict.is_valid() {
+        assert!(verdict.codes().is_empty());
+        assert!(verdict.licence_is_valid());
+        assert!(!verdict.seals().is_empty());
+        assert!(verdict.seals().iter().all(|s| s.status.is_ok()));
+        assert_eq!(verdict.unsealed_tail(), 0);
+    } else {
+        assert!(!verdict.codes().is_empty(), "an invalid verdict names no reason");
     }
 }

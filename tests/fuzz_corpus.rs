@@ -41,18 +41,24 @@ const TARGETS: &[(&str, Check)] = &[
     ("seal_record", checks::seal_record),
     #[cfg(feature = "render")]
     ("template", checks::template),
-    #[cfg(feature = "render")]
+    #[cfg(feature = "pdf")]
     ("pdf_envelope", checks::pdf_envelope),
     #[cfg(feature = "seal-pdf")]
     ("sealed_pdf", checks::sealed_pdf),
+    #[cfg(feature = "pdf")]
+    ("pdf_reader", checks::pdf_reader),
+    #[cfg(feature = "seal-pdf")]
+    ("licence_pdf", checks::licence_pdf),
 ];
 
 /// Fuzz targets whose checks exist only with a feature, and whether this
 /// build has it.
-const GATED_TARGETS: [(&str, bool); 3] = [
+const GATED_TARGETS: [(&str, bool); 5] = [
     ("template", cfg!(feature = "render")),
-    ("pdf_envelope", cfg!(feature = "render")),
+    ("pdf_envelope", cfg!(feature = "pdf")),
     ("sealed_pdf", cfg!(feature = "seal-pdf")),
+    ("pdf_reader", cfg!(feature = "pdf")),
+    ("licence_pdf", cfg!(feature = "seal-pdf")),
 ];
 
 /// Whether `name` is a fuzz target: one with a check in this build, or one

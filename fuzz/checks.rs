@@ -718,6 +718,9 @@ pub fn licence_pdf(data: &[u8]) {
         assert!(verdict.seals().iter().all(|s| s.status.is_ok()));
         assert_eq!(verdict.unsealed_tail(), 0);
     } else {
-        assert!(!verdict.codes().is_empty(), "an invalid verdict names no reason");
+        assert!(
+            !verdict.codes().is_empty(),
+            "an invalid verdict names no reason"
+        );
     }
 }

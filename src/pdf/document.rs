@@ -611,7 +611,6 @@ impl<'a> Document<'a> {
         if let Some(found) = self.object_streams.borrow().get(&(view, offset)) {
             return Ok(found.clone());
         }
-        let bad = |what| PdfReadError::ObjectStream { number, what };
         let object = self
             .get(
                 view,
@@ -620,8 +619,28 @@ impl<'a> Document<'a> {
                     generation: 0,
                 },
             )?
-            .ok_or(bad("missing"))?;
-        let stream = object.as_stream().ok_or(bad("not a stream"))?;
+            .ok_or(PdfReadError::ObjectStream {
+                number,
+                what: "missing",
+            })?;
+        let stream = object.as_stream().ok_or(PdfReadError::ObjectStream {
+            number,
+            what: "not a stream",
+        })?;
+        self.object_stream_of(view, number, offset, stream)
+    }
+
+    fn object_stream_of(
+        &self,
+        view: usize,
+        number: u32,
+        offset: usize,
+        stream: &Stream,
+    ) -> Result<ObjectStreamContents, PdfReadError> {
+        if let Some(found) = self.object_streams.borrow().get(&(view, offset)) {
+            return Ok(found.clone());
+        }
+        let bad = |what| PdfReadError::ObjectStream { number, what };
         if stream.dict.name(b"Type") != Some(b"ObjStm") {
             return Err(bad("not /Type /ObjStm"));
         }
@@ -816,7 +835,7 @@ impl<'a> Document<'a> {
                 .or_insert_with(|| object.clone());
             let objects_inside = match &*object {
                 Object::Stream(s) if s.dict.name(b"Type") == Some(b"ObjStm") => {
-                    Some(self.object_stream(index, id.number, at)?)
+                    Some(self.object_stream_of(index, id.number, at, s)?)
                 }
                 _ => None,
             };

@@ -340,6 +340,8 @@ pub(crate) fn check(
         let id = object.id;
         let before = old(id)?;
         let ok = match (&*before, &*object.object) {
+            // Written again unchanged: nothing a viewer could see differs.
+            (b, a) if b == a && !matches!(a, Object::Stream(_)) => true,
             (Object::Dictionary(b), Object::Dictionary(a))
                 if id == page && annots_ref.is_none() =>
             {
@@ -354,21 +356,15 @@ pub(crate) fn check(
             (Object::Dictionary(b), Object::Dictionary(a))
                 if id == catalog_ref && form_ref.is_none() =>
             {
-                listed = true;
+                // With an indirect /Fields, the widget is listed when that
+                // array changes, whatever the order of the objects.
+                listed |= fields_ref.is_none();
                 a.same_except(b, &[b"AcroForm"])
-                    && match a.get(b"AcroForm") {
-                        Some(Object::Dictionary(new_form)) => {
-                            form_appended(old_form, new_form, widget.id)
-                                && (fields_ref.is_none() || {
-                                    listed = false;
-                                    true
-                                })
-                        }
-                        _ => false,
-                    }
+                    && matches!(a.get(b"AcroForm"), Some(Object::Dictionary(new_form))
+                        if form_appended(old_form, new_form, widget.id))
             }
             (Object::Dictionary(b), Object::Dictionary(a)) if Some(id) == form_ref => {
-                listed = fields_ref.is_none();
+                listed |= fields_ref.is_none();
                 form_appended(Some(b), a, widget.id)
             }
             (Object::Array(_), Object::Array(_)) if Some(id) == fields_ref => {

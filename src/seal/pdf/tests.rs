@@ -196,6 +196,71 @@ mod sealed {
         assert_eq!(checked.seals[1].covered_len, both.len());
     }
 
+    /// A page with an indirect /Annots and a catalog with an indirect form
+    /// whose /Fields is indirect too, as other tools write them; written
+    /// with a classic table, or (`modern`) with object and
+    /// cross-reference streams.
+    fn indirect_form_pdf(modern: bool) -> Vec<u8> {
+        use lopdf::{Document, Object, Stream, dictionary};
+        let mut doc = Document::with_version("1.7");
+        let pages_id = doc.new_object_id();
+        let content = doc.add_object(Stream::new(dictionary! {}, b"BT ET".to_vec()));
+        let annots = doc.add_object(Object::Array(vec![]));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.5.into(), 842.into()],
+            "Contents" => content,
+            "Annots" => annots,
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let fields = doc.add_object(Object::Array(vec![]));
+        let form = doc.add_object(dictionary! { "Fields" => fields });
+        let catalog = doc.add_object(
+            dictionary! { "Type" => "Catalog", "Pages" => pages_id, "AcroForm" => form },
+        );
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        if modern {
+            doc.save_modern(&mut out).unwrap();
+        } else {
+            doc.save_to(&mut out).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn indirect_forms_fields_and_annots_and_xref_streams_hold_two_seals() {
+        let pki = pki();
+        for modern in [false, true] {
+            let base = indirect_form_pdf(modern);
+            let police = PdfSealer::new(
+                seal(&pki, POLICE, &pki.police.1, SEAL_VALIDITY),
+                &[pki.police.1.clone(), pki.mid.clone()],
+            )
+            .unwrap();
+            let regulator = PdfSealer::new(
+                seal(&pki, REGULATOR, &pki.regulator.1, SEAL_VALIDITY),
+                &[pki.regulator.1.clone(), pki.mid.clone()],
+            )
+            .unwrap();
+            let once = police
+                .apply(&base, &pki.police.0, PLACE, at("2025-03-01T10:00:00Z"))
+                .unwrap();
+            let twice = regulator
+                .apply(&once, &pki.regulator.0, PLACE, at("2025-03-01T11:00:00Z"))
+                .unwrap();
+            let checked = check_sealed_pdf(&twice, &roots(&pki)).unwrap();
+            assert!(checked.is_intact(), "modern {modern}: {:?}", checked.seals);
+            assert_eq!(checked.seals.len(), 2);
+        }
+    }
+
     #[test]
     fn a_changed_byte_breaks_the_seal() {
         let pki = pki();

@@ -492,9 +492,12 @@ impl<'a> Update<'a> {
             ))),
         ));
 
-        let mut page = self.dictionary(seal.page_id)?;
+        let original_page = self.dictionary(seal.page_id)?;
+        let mut page = original_page.clone();
         self.push_to_array(&mut page, b"Annots", Object::Reference(widget))?;
-        self.replace(seal.page_id, Object::Dictionary(page));
+        if page != original_page {
+            self.replace(seal.page_id, Object::Dictionary(page));
+        }
 
         let trailer = self
             .doc

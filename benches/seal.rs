@@ -17,7 +17,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use elicence::render::stamp::{StampSpec, stamp_png};
 use elicence::render::{FontSet, Renderer};
-use elicence::seal::pdf::{PdfSealer, Placement, check_sealed_pdf};
+use elicence::seal::pdf::{PdfSealer, PdfVerifier, Placement, check_sealed_pdf};
 use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
 use elicence::trust::TrustStore;
 use elicence::{Licence, SignedLicence, SigningKey, UnixTime};
@@ -93,6 +93,16 @@ fn seal_benches(c: &mut Criterion) {
         });
         group.bench_function(format!("check/{name}"), |b| {
             b.iter(|| check_sealed_pdf(black_box(&sealed), &store).unwrap())
+        });
+        // The whole policy: the strict read, every seal, the licence and
+        // the binding between them, as `elicence verify` and a scan
+        // endpoint call it.
+        let verifier = PdfVerifier::new(store.clone());
+        let now = at("2026-06-01T00:00:00Z");
+        let verdict = verifier.verify(&sealed, now);
+        assert!(verdict.is_valid(), "{name}: {:?}", verdict.codes());
+        group.bench_function(format!("verify_licence_pdf/{name}"), |b| {
+            b.iter(|| verifier.verify(black_box(&sealed), now))
         });
         if let (Some((joint, joint_key)), "health-permit") = (&previous, *name) {
             let later = at("2025-01-01T11:00:00+08:00");

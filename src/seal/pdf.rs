@@ -11,10 +11,16 @@
 //! issuance, 联合发证) are several signatures, each in its own revision and
 //! covering the ones before.
 //!
-//! Checking follows [`check_sealed_pdf`]: byte range, digest, CMS signature,
-//! the signer's chain, the seal record and its maker, the seal's validity at
-//! signing time, and whether the seal allows this signer; then whether
-//! anything was added after the last seal.
+//! Every PDF is read by the strict reader ([`crate::pdf`]). [`PdfVerifier`]
+//! holds the whole policy for a licence PDF (its licence, every seal, and
+//! the binding between them); [`check_sealed_pdf`] is its seal part alone:
+//! every revision that holds anything of a signature is a seal whose
+//! revision must be exactly what [`PdfSealer`] writes (checked by structure,
+//! its appearance regenerated from the seal record), then byte range,
+//! digest, CMS signature, the signer's chain, the seal record and its maker,
+//! the seal's validity at signing time, whether the seal allows this signer,
+//! and whether later revisions are seals too. FORMAT.md §10 is the normative
+//! text.
 
 mod cms;
 mod revision;
@@ -513,9 +519,10 @@ pub struct AppliedSeal {
     pub seal: Option<SignedSeal>,
     /// The signer's certificate, if the CMS named one.
     pub signer: Option<Certificate>,
-    /// Every certificate the signature carries, the signer's among them: a
-    /// verifier can take the licence's document signer from here, so that
-    /// a sealed PDF verifies against roots alone.
+    /// Every certificate the signature carries, the signer's among them.
+    /// They only complete this seal's own chain: [`PdfVerifier`] lets the
+    /// signer of a valid seal of the licence's issuer sign the licence, and
+    /// no other carried certificate.
     pub certificates: Vec<Certificate>,
     /// `Ok` if every check passed, else the first that failed.
     pub status: Result<(), SealCheckFailure>,
@@ -540,16 +547,6 @@ impl SealedPdf {
         !self.seals.is_empty()
             && self.unsealed_tail == 0
             && self.seals.iter().all(|s| s.status.is_ok())
-    }
-
-    /// The certificates that the seals which hold carry. Added to a trust
-    /// store (where they are chain-checked like any other), they let the
-    /// licence inside verify against roots alone.
-    pub fn certificates_of_valid_seals(&self) -> impl Iterator<Item = &Certificate> {
-        self.seals
-            .iter()
-            .filter(|s| s.status.is_ok())
-            .flat_map(|s| &s.certificates)
     }
 }
 

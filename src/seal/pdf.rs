@@ -340,6 +340,55 @@ impl PdfSealer {
     }
 }
 
+impl PdfSealer {
+    /// Signs a revision written by hand, as an attacker holding this
+    /// sealer's key would: `pdf`'s last signature dictionary must hold
+    /// `/ByteRange[0 ` and 32 spaces `]` and a `/Contents` hole of zeros, as
+    /// the sealer writes them. Fills in the byte range and the CMS. For
+    /// attack corpora and tests only: a real seal is [`PdfSealer::apply`].
+    #[doc(hidden)]
+    pub fn sign_prepared(
+        &self,
+        mut pdf: Vec<u8>,
+        key: &dyn Signer,
+    ) -> Result<Vec<u8>, SealPdfError> {
+        let unprepared = SealPdfError::Unsupported("no prepared signature dictionary");
+        let slot = pdf
+            .windows(13)
+            .rposition(|w| w == b"/ByteRange[0 ")
+            .map(|at| at + 13)
+            .ok_or(unprepared)?;
+        let start = slot + write::BYTE_RANGE_SLOT + b"]/Contents".len();
+        let hole = start..start + 2 * CONTENTS_LEN + 2;
+        if pdf.get(hole.clone()).is_none() {
+            return Err(SealPdfError::Unsupported(
+                "no prepared signature dictionary",
+            ));
+        }
+        let byte_range = format!(
+            "{:<10} {:<10} {:<10}",
+            hole.start,
+            hole.end,
+            pdf.len() - hole.end
+        );
+        if let Some(slot) = pdf.get_mut(slot..slot + write::BYTE_RANGE_SLOT) {
+            slot.copy_from_slice(byte_range.as_bytes());
+        }
+        let digest: [u8; 64] = {
+            let mut h = Sha512::new();
+            h.update(pdf.get(..hole.start).unwrap_or_default());
+            h.update(pdf.get(hole.end..).unwrap_or_default());
+            h.finalize().into()
+        };
+        let signature = cms::sign(&digest, key, &self.chain).map_err(|e| match e {
+            cms::BuildError::Der(e) => SealPdfError::Encoding(e.to_string()),
+            cms::BuildError::Sign(e) => SealPdfError::Sign(e),
+        })?;
+        write::fill_hole(&mut pdf, hole, &signature)?;
+        Ok(pdf)
+    }
+}
+
 /// Where the `n`th seal (from 0) goes along the row through `cx`: to the
 /// left of the ones before while it fits on the page, then to the right.
 fn row_position(cx: f32, width: f32, n: usize, page_width: f32) -> f32 {

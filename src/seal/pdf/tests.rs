@@ -261,6 +261,115 @@ mod sealed {
         }
     }
 
+    /// `pdf` with its last seal's byte range and signature blanked again, as
+    /// the sealer left them before signing: a revision to edit and sign
+    /// with `PdfSealer::sign_prepared`, as a co-signer holding a valid key
+    /// could.
+    fn unsigned(mut pdf: Vec<u8>) -> Vec<u8> {
+        let slot = pdf
+            .windows(13)
+            .rposition(|w| w == b"/ByteRange[0 ")
+            .unwrap()
+            + 13;
+        pdf[slot..slot + BYTE_RANGE_SLOT].fill(b' ');
+        let hole = slot + BYTE_RANGE_SLOT + b"]/Contents<".len();
+        pdf[hole..hole + 2 * CONTENTS_LEN].fill(b'0');
+        pdf
+    }
+
+    /// Replaces the last `from` in the bytes after `after` with `to`, of the
+    /// same length, so that no offset moves.
+    fn replace_last(pdf: &mut [u8], after: usize, from: &[u8], to: &[u8]) {
+        assert_eq!(from.len(), to.len());
+        let at = after
+            + pdf[after..]
+                .windows(from.len())
+                .rposition(|w| w == from)
+                .unwrap();
+        pdf[at..at + to.len()].copy_from_slice(to);
+    }
+
+    #[test]
+    fn a_co_signer_cannot_change_anything_in_a_validly_signed_seal_revision() {
+        let pki = pki();
+        let first = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        let regulator = PdfSealer::new(
+            seal(&pki, REGULATOR, &pki.regulator.1, SEAL_VALIDITY),
+            &[pki.regulator.1.clone(), pki.mid.clone()],
+        )
+        .unwrap();
+        let honest = regulator
+            .apply(&first, &pki.regulator.0, PLACE, at("2025-03-01T11:00:00Z"))
+            .unwrap();
+        let root = {
+            let doc = crate::pdf::Document::read(&first).unwrap();
+            doc.trailer(doc.latest())
+                .unwrap()
+                .get(b"Root")
+                .unwrap()
+                .as_reference()
+                .unwrap()
+        };
+        let other = if root.number > 1 {
+            root.number - 1
+        } else {
+            root.number + 1
+        };
+        let root_text = format!("/Root {} 0 R", root.number);
+        let other_text = format!("/Root {other} 0 R");
+        // Each edit keeps every offset, and the edited revision is signed
+        // again with the co-signer's valid key: only structure can catch it.
+        let edits: Vec<(&str, Vec<u8>, Vec<u8>, &str)> = vec![
+            (
+                "trailer /Root swapped",
+                root_text.into_bytes(),
+                other_text.into_bytes(),
+                "malformed_seal_revision",
+            ),
+            (
+                "widget flags changed",
+                b"/F 132".to_vec(),
+                b"/F 100".to_vec(),
+                "malformed_seal_revision",
+            ),
+            (
+                "appearance draws something else",
+                b"/Seal Do Q".to_vec(),
+                b"0 0 m f  Q".to_vec(),
+                "appearance_mismatch",
+            ),
+            (
+                "appearance blend changed",
+                b"/BM /Multiply".to_vec(),
+                b"/BM /Screen  ".to_vec(),
+                "appearance_mismatch",
+            ),
+        ];
+        for (what, from, to, code) in edits {
+            let mut pdf = unsigned(honest.clone());
+            replace_last(&mut pdf, first.len(), &from, &to);
+            let attacked = regulator.sign_prepared(pdf, &pki.regulator.0).unwrap();
+            let checked = check_sealed_pdf(&attacked, &roots(&pki)).unwrap();
+            let codes: Vec<_> = checked
+                .seals
+                .iter()
+                .map(|s| s.status.as_ref().err().map(SealCheckFailure::code))
+                .collect();
+            assert_eq!(
+                codes,
+                [Some("changed_after_sealing"), Some(code)],
+                "{what}: {:?}",
+                checked.seals
+            );
+        }
+        // The honest revision, blanked and signed again, still holds: the
+        // edits above are what is refused.
+        let again = regulator
+            .sign_prepared(unsigned(honest), &pki.regulator.0)
+            .unwrap();
+        assert!(check_sealed_pdf(&again, &roots(&pki)).unwrap().is_intact());
+    }
+
     #[test]
     fn a_changed_byte_breaks_the_seal() {
         let pki = pki();

@@ -325,18 +325,24 @@ impl PdfSealer {
             record: self.seal.as_bytes(),
             appearance: &self.appearance,
         })?;
-        let digest: [u8; 64] = {
-            let mut h = Sha512::new();
-            h.update(out.get(..hole.start).unwrap_or_default());
-            h.update(out.get(hole.end..).unwrap_or_default());
-            h.finalize().into()
-        };
+        self.sign_hole(&mut out, hole, key)?;
+        Ok(out)
+    }
+
+    /// Signs the whole of `pdf` but the `/Contents` hole and writes the CMS
+    /// into the hole.
+    fn sign_hole(
+        &self,
+        pdf: &mut [u8],
+        hole: std::ops::Range<usize>,
+        key: &dyn Signer,
+    ) -> Result<(), SealPdfError> {
+        let digest = signed_digest(pdf, hole.start, hole.end, pdf.len());
         let signature = cms::sign(&digest, key, &self.chain).map_err(|e| match e {
             cms::BuildError::Der(e) => SealPdfError::Encoding(e.to_string()),
             cms::BuildError::Sign(e) => SealPdfError::Sign(e),
         })?;
-        write::fill_hole(&mut out, hole, &signature)?;
-        Ok(out)
+        write::fill_hole(pdf, hole, &signature)
     }
 }
 
@@ -374,17 +380,7 @@ impl PdfSealer {
         if let Some(slot) = pdf.get_mut(slot..slot + write::BYTE_RANGE_SLOT) {
             slot.copy_from_slice(byte_range.as_bytes());
         }
-        let digest: [u8; 64] = {
-            let mut h = Sha512::new();
-            h.update(pdf.get(..hole.start).unwrap_or_default());
-            h.update(pdf.get(hole.end..).unwrap_or_default());
-            h.finalize().into()
-        };
-        let signature = cms::sign(&digest, key, &self.chain).map_err(|e| match e {
-            cms::BuildError::Der(e) => SealPdfError::Encoding(e.to_string()),
-            cms::BuildError::Sign(e) => SealPdfError::Sign(e),
-        })?;
-        write::fill_hole(&mut pdf, hole, &signature)?;
+        self.sign_hole(&mut pdf, hole, key)?;
         Ok(pdf)
     }
 }
@@ -756,12 +752,7 @@ fn check_steps(
         .signed_at
         .ok_or(bad_dict("no readable signing time /M"))?;
 
-    let digest: [u8; 64] = {
-        let mut h = Sha512::new();
-        h.update(pdf.get(..hole.0).unwrap_or_default());
-        h.update(pdf.get(hole.1..hole.2).unwrap_or_default());
-        h.finalize().into()
-    };
+    let digest = signed_digest(pdf, hole.0, hole.1, hole.2);
     let checked = cms::check(contents, &digest)?;
     seal.signer = Some(checked.signer.clone());
     seal.certificates.clone_from(&checked.carried);
@@ -813,6 +804,15 @@ fn check_steps(
         });
     }
     Ok(())
+}
+
+/// SHA-512 of the two byte ranges `[0, hole_start)` and `[hole_end, end)`:
+/// what a seal's CMS signs, for the sealer and the checker alike.
+fn signed_digest(pdf: &[u8], hole_start: usize, hole_end: usize, end: usize) -> [u8; 64] {
+    let mut h = Sha512::new();
+    h.update(pdf.get(..hole_start).unwrap_or_default());
+    h.update(pdf.get(hole_end..end).unwrap_or_default());
+    h.finalize().into()
 }
 
 /// Where a signature dictionary stands: its object's start, its

@@ -138,7 +138,24 @@ impl Value<'_> {
 
 /// Decodes exactly one deterministic CBOR item that fills `input`.
 pub(crate) fn decode(input: &[u8]) -> Result<Value<'_>, CborError> {
-    let mut decoder = Decoder { input, pos: 0 };
+    decode_with(input, true)
+}
+
+/// [`decode`] with one relaxation, for data other implementations sign
+/// (the status list draft's examples): map keys may come in any order.
+/// Duplicate keys, indefinite lengths, non-shortest integers, floats and
+/// trailing bytes are still refused, so each item still has one meaning;
+/// maps keep the order of the input.
+pub(crate) fn decode_any_order(input: &[u8]) -> Result<Value<'_>, CborError> {
+    decode_with(input, false)
+}
+
+fn decode_with(input: &[u8], sorted_keys: bool) -> Result<Value<'_>, CborError> {
+    let mut decoder = Decoder {
+        input,
+        pos: 0,
+        sorted_keys,
+    };
     let value = decoder.item(0)?;
     if decoder.pos != input.len() {
         return Err(CborError::TrailingBytes {
@@ -152,6 +169,9 @@ pub(crate) fn decode(input: &[u8]) -> Result<Value<'_>, CborError> {
 struct Decoder<'a> {
     input: &'a [u8],
     pos: usize,
+    /// Whether map keys must be in deterministic order; if not, they are
+    /// only checked for duplicates.
+    sorted_keys: bool,
 }
 
 impl<'a> Decoder<'a> {
@@ -257,11 +277,17 @@ impl<'a> Decoder<'a> {
                 let n = self.length(start, info)?;
                 let mut entries: Vec<MapEntry<'a>> = Vec::with_capacity(n);
                 let mut previous_key: Option<&'a [u8]> = None;
+                // Unsorted keys are checked for duplicates by sorting them
+                // once the map is read: O(n log n), where comparing each key
+                // with every earlier one would be quadratic in the input.
+                let mut unsorted_keys: Vec<(&'a [u8], usize)> = Vec::new();
                 for _ in 0..n {
                     let key_start = self.pos;
                     let key = self.item(depth + 1)?;
                     let key_bytes = self.input.get(key_start..self.pos).unwrap_or_default();
-                    if let Some(previous) = previous_key {
+                    if !self.sorted_keys {
+                        unsorted_keys.push((key_bytes, key_start));
+                    } else if let Some(previous) = previous_key {
                         // Deterministic order is bytewise order of the encoded keys.
                         match previous.cmp(key_bytes) {
                             core::cmp::Ordering::Less => {}
@@ -280,6 +306,17 @@ impl<'a> Decoder<'a> {
                         value,
                         offset: key_start,
                     });
+                }
+                unsorted_keys.sort_unstable();
+                if let Some(offset) = unsorted_keys
+                    .windows(2)
+                    .filter_map(|pair| match pair {
+                        [(a, first), (b, second)] if a == b => Some(*first.max(second)),
+                        _ => None,
+                    })
+                    .min()
+                {
+                    return Err(CborError::DuplicateKey { offset });
                 }
                 Ok(Value::Map(entries))
             }
@@ -402,6 +439,87 @@ impl Encoder {
             self.buf.extend_from_slice(&value);
         }
         self
+    }
+}
+
+/// Why a map with integer keys does not have the fields a format wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FieldError {
+    /// A key that is not an integer.
+    KeyNotInteger { map: &'static str },
+    /// A required field is missing.
+    Missing { field: &'static str },
+    /// A field has the wrong type or an out-of-range value.
+    Bad {
+        field: &'static str,
+        expected: &'static str,
+    },
+    /// A key the format does not define.
+    Unknown { map: &'static str, key: i64 },
+}
+
+/// A map with integer keys being taken apart, field by field; anything left
+/// at [`Fields::finish`] is an unknown key.
+pub(crate) struct Fields<'a> {
+    entries: Vec<Option<MapEntry<'a>>>,
+    map: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    /// `value` must be a map whose keys are all integers.
+    pub(crate) fn of(value: Value<'a>, map: &'static str) -> Result<Fields<'a>, FieldError> {
+        let Value::Map(entries) = value else {
+            return Err(FieldError::Bad {
+                field: map,
+                expected: "a map",
+            });
+        };
+        if entries.iter().any(|e| e.key.as_i64().is_none()) {
+            return Err(FieldError::KeyNotInteger { map });
+        }
+        Ok(Fields {
+            entries: entries.into_iter().map(Some).collect(),
+            map,
+        })
+    }
+
+    pub(crate) fn optional(&mut self, key: i64) -> Option<Value<'a>> {
+        self.entries
+            .iter_mut()
+            .find(|e| e.as_ref().is_some_and(|e| e.key.as_i64() == Some(key)))
+            .and_then(Option::take)
+            .map(|e| e.value)
+    }
+
+    pub(crate) fn take(&mut self, key: i64, field: &'static str) -> Result<Value<'a>, FieldError> {
+        self.optional(key).ok_or(FieldError::Missing { field })
+    }
+
+    pub(crate) fn text(&mut self, key: i64, field: &'static str) -> Result<&'a str, FieldError> {
+        match self.take(key, field)? {
+            Value::Text(t) => Ok(t),
+            _ => Err(FieldError::Bad {
+                field,
+                expected: "a text string",
+            }),
+        }
+    }
+
+    pub(crate) fn int(&mut self, key: i64, field: &'static str) -> Result<i64, FieldError> {
+        self.take(key, field)?.as_i64().ok_or(FieldError::Bad {
+            field,
+            expected: "an integer",
+        })
+    }
+
+    pub(crate) fn finish(self) -> Result<(), FieldError> {
+        match self.entries.into_iter().flatten().next() {
+            None => Ok(()),
+            Some(e) => Err(FieldError::Unknown {
+                map: self.map,
+                key: e.key.as_i64().unwrap_or_default(),
+            }),
+        }
     }
 }
 

@@ -1,11 +1,21 @@
-//! The COSE_Sign1 shell (RFC 9052 §4.2) that licence envelopes and seal
-//! records share: tag 18, `[protected, {}, payload, signature]`, written and
-//! read with the strict codec, and the `Sig_structure` the signature covers.
-//! What the protected header and payload hold is each format's own business.
+//! The COSE_Sign1 shell (RFC 9052 §4.2) that every signed format of the
+//! crate shares (licence envelopes, seal records, status lists, trust
+//! lists): tag 18, `[protected, unprotected, payload, signature]`, written
+//! and read with the strict codec, and the `Sig_structure` the signature
+//! covers. What the headers and payload hold is each format's own business,
+//! except the explicit type: every format writes its own `typ` (RFC 9596)
+//! in the protected header and refuses every other, so that no signed object
+//! can be offered as another kind ([`expect_type`]).
 
 use core::ops::Range;
 
-use crate::cbor::{self, CborError, Encoder, Value};
+use crate::cbor::{self, CborError, Encoder, MapEntry, Value};
+
+/// Header label `typ` (RFC 9596): the media type of the whole COSE object.
+pub(crate) const HEADER_TYP: i64 = 16;
+/// Header label `x5chain` (RFC 9360): the signer's certificate, then the
+/// CAs above it.
+pub(crate) const HEADER_X5CHAIN: i64 = 33;
 
 /// CBOR tag of COSE_Sign1.
 pub const COSE_SIGN1_TAG: u64 = 18;
@@ -25,11 +35,13 @@ impl From<CborError> for Sign1Error {
     }
 }
 
-/// The three byte strings of a COSE_Sign1, borrowed from the input so the
-/// signature is checked over them exactly as received. The signature's
-/// length is left to the caller, which checks it in its own order.
+/// The parts of a COSE_Sign1, borrowed from the input so the signature is
+/// checked over them exactly as received. The signature's length and what
+/// the unprotected header may hold are left to the caller, which checks
+/// them in its own order.
 pub(crate) struct Sign1<'a> {
     pub protected: &'a [u8],
+    pub unprotected: Vec<MapEntry<'a>>,
     pub payload: &'a [u8],
     pub signature: &'a [u8],
 }
@@ -45,8 +57,7 @@ impl Sign1<'_> {
     }
 }
 
-/// Decodes the shell: one deterministic CBOR item, tag 18, an array of four
-/// with an empty unprotected map.
+/// Decodes the shell: one deterministic CBOR item, tag 18, an array of four.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Sign1<'_>, Sign1Error> {
     match cbor::decode(bytes)? {
         Value::Tag(COSE_SIGN1_TAG, inner) => match *inner {
@@ -58,17 +69,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Sign1<'_>, Sign1Error> {
                         Value::Bytes(payload),
                         Value::Bytes(signature),
                     ],
-                ) => {
-                    if u.is_empty() {
-                        Ok(Sign1 {
-                            protected,
-                            payload,
-                            signature,
-                        })
-                    } else {
-                        Err(Sign1Error::Structure("unprotected header must be empty"))
-                    }
-                }
+                ) => Ok(Sign1 {
+                    protected,
+                    unprotected: u,
+                    payload,
+                    signature,
+                }),
                 Ok(_) => Err(Sign1Error::Structure(
                     "expected [protected bstr, unprotected map, payload bstr, signature bstr]",
                 )),
@@ -85,8 +91,35 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Sign1<'_>, Sign1Error> {
     }
 }
 
-/// The encoded length of a COSE_Sign1 with these parts: tag, array head,
-/// the three byte strings and the empty map.
+/// Why a protected header's `typ` is not the one a decoder expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WrongType {
+    /// The type found, as text (`none` if the header has no `typ`).
+    pub found: String,
+}
+
+/// Checks that `typ`, the value of the protected header's [`HEADER_TYP`]
+/// (`None` if absent), is exactly `expected`.
+pub(crate) fn expect_type(typ: Option<&Value<'_>>, expected: &str) -> Result<(), WrongType> {
+    match typ {
+        Some(Value::Text(t)) if *t == expected => Ok(()),
+        Some(Value::Text(t)) => Err(WrongType {
+            found: format!("{:?}", t.chars().take(64).collect::<String>()),
+        }),
+        Some(Value::Uint(n)) => Err(WrongType {
+            found: format!("content format {n}"),
+        }),
+        Some(other) => Err(WrongType {
+            found: other.kind().to_owned(),
+        }),
+        None => Err(WrongType {
+            found: "none".to_owned(),
+        }),
+    }
+}
+
+/// The encoded length of a COSE_Sign1 with these parts and an empty
+/// unprotected header: tag, array head, the three byte strings and the map.
 pub(crate) fn encoded_len(protected: usize, payload: usize) -> usize {
     3 + cbor::byte_string_len(protected)
         + cbor::byte_string_len(payload)

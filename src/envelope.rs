@@ -14,14 +14,23 @@ use crate::cose::{self, sig_structure};
 use crate::date::{Date, UnixTime};
 use crate::ident::Uscc;
 use crate::keys::{KeyId, PublicKey, SignError, Signer};
+use crate::trust::Certificate;
 use crate::licence::{
     DocumentKind, FaceField, Field, Holder, IdentityDocument, Issuer, Licence, LicenceError,
-    MAX_CO_ISSUERS, ValidUntil,
+    MAX_CO_ISSUERS, StatusReference, ValidUntil,
 };
 
 /// Largest envelope accepted, in bytes. A QR code holds at most 2,953 bytes,
 /// so nothing legitimate comes near this.
 pub const MAX_ENVELOPE_LEN: usize = 4096;
+/// Largest `.cose` file accepted: the envelope with its signer's chain in
+/// the unprotected header.
+pub const MAX_ENVELOPE_FILE_LEN: usize = 64 * 1024;
+/// Most certificates in the chain a `.cose` file carries.
+pub const MAX_CARRIED_CHAIN: usize = 4;
+/// The protected header's `typ` (RFC 9596): what tells a licence from every
+/// other COSE_Sign1 the crate signs (seal records, status lists, trust lists).
+pub const LICENCE_TYPE: &str = "application/elicence+cwt";
 
 pub use crate::cose::COSE_SIGN1_TAG;
 /// COSE algorithm EdDSA.
@@ -31,6 +40,7 @@ pub const FORMAT_VERSION: u64 = 1;
 
 const HEADER_ALG: i64 = 1;
 const HEADER_KID: i64 = 4;
+use crate::cose::{HEADER_TYP, HEADER_X5CHAIN};
 
 /// CWT claim keys (RFC 8392) and our private-use claim.
 mod claim {
@@ -55,7 +65,7 @@ mod key {
     pub const ISSUE_DATE: i64 = 8;
     pub const FACE: i64 = 9;
     pub const PHOTO_SHA256: i64 = 10;
-    pub const STATUS_INDEX: i64 = 11;
+    pub const STATUS: i64 = 11;
     pub const CO_ISSUERS: i64 = 12;
 }
 
@@ -83,6 +93,27 @@ pub enum EnvelopeError {
     /// The COSE structure has the wrong shape.
     #[error("malformed COSE_Sign1: {0}")]
     Structure(&'static str),
+    /// Larger than [`MAX_ENVELOPE_FILE_LEN`] with the chain it carries.
+    #[error("envelope file is {len} bytes; at most {max} are accepted")]
+    FileTooLarge {
+        /// Its size.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The protected header's `typ` is not [`LICENCE_TYPE`]: another kind of
+    /// signed object (a seal record, a status list, a trust list) or none.
+    #[error("type {found} is not a licence ({LICENCE_TYPE:?})")]
+    ObjectType {
+        /// What was found: the text (cut to 64 characters), the CBOR type,
+        /// or `none`.
+        found: String,
+    },
+    /// The unprotected header holds something other than the signer's
+    /// chain (`x5chain`), or a chain that is empty, too long or not
+    /// certificates.
+    #[error("unprotected header: {0}")]
+    Unprotected(String),
     /// The algorithm is not EdDSA.
     #[error("algorithm {found} is not EdDSA (-8)")]
     UnsupportedAlgorithm {
@@ -173,7 +204,10 @@ pub enum IssueError {
 /// for its signature: use [`crate::Verifier`] for that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedLicence {
+    /// The envelope without the unprotected chain: what the QR text carries.
     bytes: Vec<u8>,
+    /// The signer's certificate and CAs, carried in `.cose` files only.
+    chain: Vec<Certificate>,
     protected: Range<usize>,
     payload: Range<usize>,
     signature: [u8; 64],
@@ -192,13 +226,15 @@ impl SignedLicence {
         issued_at: UnixTime,
     ) -> Result<Self, IssueError> {
         let key_id = signer.public_key().key_id();
-        let mut protected = Encoder::with_capacity(13);
+        let mut protected = Encoder::with_capacity(16 + LICENCE_TYPE.len());
         protected
-            .map_header(2)
+            .map_header(3)
             .int(HEADER_ALG)
             .int(ALG_EDDSA)
             .int(HEADER_KID)
-            .bytes(&key_id.0);
+            .bytes(&key_id.0)
+            .int(HEADER_TYP)
+            .text(LICENCE_TYPE);
         let protected = protected.into_bytes();
         let payload = encode_claims(&licence, issued_at);
         let len = cose::encoded_len(protected.len(), payload.len());
@@ -215,6 +251,7 @@ impl SignedLicence {
         debug_assert_eq!(bytes.len(), len);
         Ok(SignedLicence {
             bytes,
+            chain: Vec::new(),
             protected: protected_range,
             payload: payload_range,
             signature,
@@ -225,16 +262,26 @@ impl SignedLicence {
     }
 
     /// Decodes an envelope, refusing anything but the one deterministic
-    /// encoding of a valid licence. Trailing bytes are an error.
+    /// encoding of a valid licence. Trailing bytes are an error. The bytes
+    /// may be a `.cose` file's, whose unprotected header carries the
+    /// signer's chain (`x5chain`, RFC 9360); the chain is kept apart and
+    /// [`SignedLicence::as_bytes`] is the envelope without it.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, EnvelopeError> {
-        if bytes.len() > MAX_ENVELOPE_LEN {
-            return Err(EnvelopeError::TooLarge {
+        if bytes.len() > MAX_ENVELOPE_FILE_LEN {
+            return Err(EnvelopeError::FileTooLarge {
                 len: bytes.len(),
-                max: MAX_ENVELOPE_LEN,
+                max: MAX_ENVELOPE_FILE_LEN,
             });
         }
         let sign1 = cose::decode(bytes)?;
         let (protected, payload, signature) = (sign1.protected, sign1.payload, sign1.signature);
+        let compact_len = cose::encoded_len(protected.len(), payload.len());
+        if compact_len > MAX_ENVELOPE_LEN {
+            return Err(EnvelopeError::TooLarge {
+                len: compact_len,
+                max: MAX_ENVELOPE_LEN,
+            });
+        }
         let key_id = decode_protected(protected)?;
         let signature: [u8; 64] =
             signature
@@ -242,12 +289,21 @@ impl SignedLicence {
                 .map_err(|_| EnvelopeError::SignatureLength {
                     len: signature.len(),
                 })?;
+        let chain = decode_unprotected(&sign1.unprotected)?;
         let (licence, issued_at) = decode_claims(payload)?;
-        let (protected, payload) = sign1.ranges_in(bytes);
+        let (bytes, protected, payload) = if chain.is_empty() {
+            let (protected, payload) = sign1.ranges_in(bytes);
+            (bytes.to_vec(), protected, payload)
+        } else {
+            // The shell's other parts are byte strings, so the envelope
+            // without the chain is exactly what was signed.
+            cose::encode(protected, payload, &signature)
+        };
         Ok(SignedLicence {
             protected,
             payload,
-            bytes: bytes.to_vec(),
+            bytes,
+            chain,
             signature,
             key_id,
             licence,
@@ -255,9 +311,52 @@ impl SignedLicence {
         })
     }
 
-    /// The envelope exactly as signed or received.
+    /// The envelope as signed, without any carried chain: what the QR text
+    /// holds and the signature covers.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// Carries the signer's certificate then its CAs (at most
+    /// [`MAX_CARRIED_CHAIN`]) in `.cose` files, so that a verifier with
+    /// roots alone can check it. The QR text never carries them.
+    ///
+    /// # Errors
+    /// [`EnvelopeError::Unprotected`] for an empty or too long chain, or
+    /// one whose first certificate is not for the envelope's key id.
+    pub fn with_chain(mut self, chain: Vec<Certificate>) -> Result<Self, EnvelopeError> {
+        check_chain(&chain, self.key_id)?;
+        self.chain = chain;
+        Ok(self)
+    }
+
+    /// The signer's chain the envelope came with (empty unless it was read
+    /// from, or made for, a `.cose` file).
+    pub fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+
+    /// The `.cose` file: the envelope with the chain, if any, in the
+    /// unprotected header as `x5chain`.
+    pub fn to_file_bytes(&self) -> Vec<u8> {
+        if self.chain.is_empty() {
+            return self.bytes.clone();
+        }
+        let mut e = Encoder::with_capacity(
+            self.bytes.len() + self.chain.iter().map(|c| c.der().len() + 4).sum::<usize>() + 8,
+        );
+        e.tag(cose::COSE_SIGN1_TAG)
+            .array(4)
+            .bytes(self.bytes.get(self.protected.clone()).unwrap_or_default())
+            .map_header(1)
+            .int(HEADER_X5CHAIN)
+            .array(self.chain.len());
+        for cert in &self.chain {
+            e.bytes(cert.der());
+        }
+        e.bytes(self.bytes.get(self.payload.clone()).unwrap_or_default())
+            .bytes(&self.signature);
+        e.into_bytes()
     }
 
     /// The key id from the protected header.
@@ -337,20 +436,81 @@ fn expiry(until: ValidUntil) -> Option<UnixTime> {
     }
 }
 
+/// The chain a `.cose` file carries: nothing, or `{33: [certificates]}`
+/// (RFC 9360 also allows one certificate as a bare byte string).
+fn decode_unprotected(entries: &[MapEntry<'_>]) -> Result<Vec<Certificate>, EnvelopeError> {
+    let bad = |what: &str| EnvelopeError::Unprotected(what.to_owned());
+    let der: Vec<&[u8]> = match entries {
+        [] => return Ok(Vec::new()),
+        [MapEntry { key, value, .. }] if key.as_i64() == Some(HEADER_X5CHAIN) => match value {
+            Value::Bytes(one) => vec![*one],
+            Value::Array(items) => {
+                if items.is_empty() || items.len() > MAX_CARRIED_CHAIN {
+                    return Err(EnvelopeError::Unprotected(format!(
+                        "x5chain has {} certificates; 1 to {MAX_CARRIED_CHAIN} are accepted",
+                        items.len()
+                    )));
+                }
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Bytes(b) => Ok(*b),
+                        _ => Err(bad("x5chain must hold byte strings")),
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            _ => return Err(bad("x5chain must be a byte string or an array of them")),
+        },
+        _ => return Err(bad("only x5chain (33) may be unprotected")),
+    };
+    der.into_iter()
+        .enumerate()
+        .map(|(i, d)| {
+            Certificate::from_der(d)
+                .map_err(|e| EnvelopeError::Unprotected(format!("x5chain certificate {i}: {e}")))
+        })
+        .collect()
+}
+
+/// A carried chain must be non-empty, short, and start with the signer.
+fn check_chain(chain: &[Certificate], kid: KeyId) -> Result<(), EnvelopeError> {
+    match chain.first() {
+        None => Err(EnvelopeError::Unprotected("the chain is empty".into())),
+        Some(_) if chain.len() > MAX_CARRIED_CHAIN => Err(EnvelopeError::Unprotected(format!(
+            "the chain has {} certificates; at most {MAX_CARRIED_CHAIN} are carried",
+            chain.len()
+        ))),
+        Some(first) if first.public_key().key_id() != kid => Err(EnvelopeError::Unprotected(
+            "the chain's first certificate is not the signer's".into(),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 fn decode_protected(bytes: &[u8]) -> Result<KeyId, EnvelopeError> {
     let Value::Map(entries) = cbor::decode(bytes)? else {
         return Err(EnvelopeError::Structure("protected header must be a map"));
     };
     let mut alg = None;
     let mut kid = None;
+    let mut typ = None;
+    let mut unknown = None;
     for MapEntry { key, value, .. } in &entries {
         match key.as_i64() {
             Some(HEADER_ALG) => alg = Some(value),
             Some(HEADER_KID) => kid = Some(value),
+            Some(HEADER_TYP) => typ = Some(value),
             // `crit` (label 2) lands here too: we understand no extension.
-            Some(label) => return Err(EnvelopeError::UnknownHeader { label }),
+            // Reported after the type, so another format is named as such.
+            Some(label) => unknown = unknown.or(Some(label)),
             None => return Err(EnvelopeError::Structure("header labels must be integers")),
         }
+    }
+    // The type first: another format's object is named as such, whatever
+    // else it holds.
+    cose::expect_type(typ, LICENCE_TYPE).map_err(|e| EnvelopeError::ObjectType { found: e.found })?;
+    if let Some(label) = unknown {
+        return Err(EnvelopeError::UnknownHeader { label });
     }
     match alg.map(Value::as_i64) {
         Some(Some(ALG_EDDSA)) => {}
@@ -389,7 +549,7 @@ fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
         licence.identifier.is_some(),
         !licence.face.is_empty(),
         licence.photo_sha256.is_some(),
-        licence.status_index.is_some(),
+        licence.status.is_some(),
         !licence.co_issuers.is_empty(),
     ];
     e.int(claim::LICENCE)
@@ -420,8 +580,11 @@ fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
     if let Some(digest) = &licence.photo_sha256 {
         e.int(key::PHOTO_SHA256).bytes(digest);
     }
-    if let Some(index) = licence.status_index {
-        e.int(key::STATUS_INDEX).int(i64::from(index));
+    if let Some(status) = licence.status {
+        e.int(key::STATUS)
+            .array(2)
+            .int(i64::from(status.list))
+            .int(i64::from(status.index));
     }
     if !licence.co_issuers.is_empty() {
         e.int(key::CO_ISSUERS).array(licence.co_issuers.len());
@@ -520,13 +683,19 @@ fn decode_claims(payload: &[u8]) -> Result<(Licence, UnixTime), EnvelopeError> {
         }
         Some(_) => return Err(bad("licence.photo_sha256", "32 bytes")),
     };
-    let status_index = match l.optional(key::STATUS_INDEX) {
+    let status = match l.optional(key::STATUS) {
         None => None,
-        Some(v) => Some(
-            v.as_i64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or(bad("licence.status_index", "an integer from 0 to 2^32-1"))?,
-        ),
+        Some(Value::Array(pair)) => {
+            let u32_of = |v: &Value<'_>| v.as_i64().and_then(|n| u32::try_from(n).ok());
+            match pair.as_slice() {
+                [list, index] => match (u32_of(list), u32_of(index)) {
+                    (Some(list), Some(index)) => Some(StatusReference { list, index }),
+                    _ => return Err(bad("licence.status", "[list, index], each 0 to 2^32-1")),
+                },
+                _ => return Err(bad("licence.status", "[list, index], each 0 to 2^32-1")),
+            }
+        }
+        Some(_) => return Err(bad("licence.status", "[list, index], each 0 to 2^32-1")),
     };
     let co_issuers = match l.optional(key::CO_ISSUERS) {
         None => Vec::new(),
@@ -590,8 +759,8 @@ fn decode_claims(payload: &[u8]) -> Result<(Licence, UnixTime), EnvelopeError> {
     if let Some(digest) = photo {
         builder = builder.photo_sha256(digest);
     }
-    if let Some(index) = status_index {
-        builder = builder.status_index(index);
+    if let Some(reference) = status {
+        builder = builder.status(reference);
     }
     Ok((builder.build()?, iat))
 }

@@ -72,6 +72,7 @@ pub mod qr;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod seal;
+pub mod status;
 pub mod trust;
 pub mod verify;
 
@@ -90,5 +91,6 @@ pub use licence::{
     LicenceError, ValidUntil,
 };
 pub use qr::{QrBase, QrError};
+pub use status::LicenceStatus;
 pub use trust::{Certificate, TrustFailure, TrustStore};
 pub use verify::{Reason, TrustedKey, Verdict, Verifier};

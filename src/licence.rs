@@ -462,7 +462,21 @@ pub struct Licence {
     pub(crate) valid_until: ValidUntil,
     pub(crate) face: Vec<FaceField>,
     pub(crate) photo_sha256: Option<[u8; 32]>,
-    pub(crate) status_index: Option<u32>,
+    pub(crate) status: Option<StatusReference>,
+}
+
+/// Where a licence's current status is published: entry `index` of its
+/// issuer's status list number `list` (IETF Token Status List). The list's
+/// location (URI) is not in the licence: the trust list's entry for the
+/// signer gives the authority's status-list base, to which the list number
+/// is appended, so that the reference costs at most 12 bytes of envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusReference {
+    /// The list's number among the issuer's lists.
+    pub list: u32,
+    /// The licence's entry in that list, allocated at random for herd privacy.
+    pub index: u32,
 }
 
 impl Licence {
@@ -480,7 +494,7 @@ impl Licence {
             valid_until: None,
             face: Vec::new(),
             photo_sha256: None,
-            status_index: None,
+            status: None,
         }
     }
 
@@ -531,9 +545,9 @@ impl Licence {
     pub fn photo_sha256(&self) -> Option<&[u8; 32]> {
         self.photo_sha256.as_ref()
     }
-    /// The licence's index in its issuer's status list, for revocation.
-    pub fn status_index(&self) -> Option<u32> {
-        self.status_index
+    /// Where the licence's status (revoked, suspended, …) is published.
+    pub fn status(&self) -> Option<StatusReference> {
+        self.status
     }
 
     /// Reads a licence from the JSON input format (see `examples/licences/`).
@@ -574,7 +588,7 @@ pub struct LicenceBuilder {
     valid_until: Option<ValidUntil>,
     face: Vec<FaceField>,
     photo_sha256: Option<[u8; 32]>,
-    status_index: Option<u32>,
+    status: Option<StatusReference>,
 }
 
 impl LicenceBuilder {
@@ -635,9 +649,9 @@ impl LicenceBuilder {
         self.photo_sha256 = Some(digest);
         self
     }
-    /// Sets the licence's index in its issuer's status list.
-    pub fn status_index(mut self, index: u32) -> Self {
-        self.status_index = Some(index);
+    /// Sets where the licence's status is published.
+    pub fn status(mut self, reference: StatusReference) -> Self {
+        self.status = Some(reference);
         self
     }
 
@@ -711,7 +725,7 @@ impl LicenceBuilder {
             valid_until,
             face: self.face,
             photo_sha256: self.photo_sha256,
-            status_index: self.status_index,
+            status: self.status,
         })
     }
 }
@@ -799,7 +813,7 @@ struct LicenceJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     photo_sha256: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    status_index: Option<u32>,
+    status: Option<StatusReference>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -870,8 +884,8 @@ impl LicenceJson {
         if let Some(hex) = self.photo_sha256 {
             builder = builder.photo_sha256(parse_sha256_hex(&hex)?);
         }
-        if let Some(index) = self.status_index {
-            builder = builder.status_index(index);
+        if let Some(reference) = self.status {
+            builder = builder.status(reference);
         }
         builder.build()
     }
@@ -925,7 +939,7 @@ impl From<&Licence> for LicenceJson {
             photo_sha256: l
                 .photo_sha256
                 .map(|d| d.iter().map(|b| format!("{b:02x}")).collect()),
-            status_index: l.status_index,
+            status: l.status,
         }
     }
 }

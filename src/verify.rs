@@ -14,6 +14,11 @@ use crate::envelope::{EnvelopeError, SignatureFailure, SignedLicence};
 use crate::keys::{KeyId, PublicKey};
 use crate::licence::Licence;
 use crate::qr::{self, QrError};
+use crate::status::LicenceStatus;
+use crate::trust::list::{EntryState, RevocationReason, TrustListEntry};
+use crate::ident::Uscc;
+use crate::status::SignedStatusList;
+use crate::trust::CertRole;
 use crate::trust::store::{DocumentSigner, TrustFailure, TrustStore};
 
 /// How far in the future `iat` may be before a code counts as issued in the
@@ -29,6 +34,9 @@ pub struct TrustedKey {
     not_before: Option<UnixTime>,
     not_after: Option<UnixTime>,
     certified: Option<Arc<DocumentSigner>>,
+    /// The trust-list entry that vouches for the certificate, if it came
+    /// from a trust list: its allowed types, state and status location apply.
+    listed: Option<Arc<TrustListEntry>>,
 }
 
 impl TrustedKey {
@@ -39,6 +47,7 @@ impl TrustedKey {
             not_before: None,
             not_after: None,
             certified: None,
+            listed: None,
         }
     }
 
@@ -50,6 +59,16 @@ impl TrustedKey {
             not_before: None,
             not_after: None,
             certified: Some(signer),
+            listed: None,
+        }
+    }
+
+    /// A document signer vouched for by a trust-list entry as well as by
+    /// its chain.
+    fn listed(signer: Arc<DocumentSigner>, entry: Arc<TrustListEntry>) -> Self {
+        TrustedKey {
+            listed: Some(entry),
+            ..TrustedKey::certified(signer)
         }
     }
 
@@ -150,6 +169,78 @@ pub enum Reason {
         /// The `iss` the licence claims.
         claimed: crate::ident::Uscc,
     },
+    /// The licence names its issuer otherwise than the signer's certificate
+    /// or trust-list entry does: the name a verdict shows must be certified.
+    #[error("issued in the name of {claimed:?}, but the signer is certified as {certified:?}")]
+    IssuerNameMismatch {
+        /// The name the certificate or trust-list entry gives.
+        certified: String,
+        /// The name the licence claims.
+        claimed: String,
+    },
+    /// The trust list does not allow this document signer to sign this
+    /// licence type (a traffic-police signer signing a business licence).
+    #[error("the signer may not sign licences of type {type_code}")]
+    TypeNotAllowed {
+        /// The licence's type code.
+        type_code: String,
+    },
+    /// The signer's certificate was revoked, and the licence falls under it.
+    #[error("the signer's certificate was revoked at {since} ({}); the licence was signed at {issued_at}", reason.name())]
+    SignerRevoked {
+        /// When the revocation (or the compromise) took effect.
+        since: UnixTime,
+        /// Why.
+        reason: RevocationReason,
+        /// The licence's `iat`.
+        issued_at: UnixTime,
+    },
+    /// The signer's certificate was retired before the licence was signed.
+    #[error("the signer's certificate was retired at {since}; the licence was signed at {issued_at}")]
+    SignerRetired {
+        /// When it was retired.
+        since: UnixTime,
+        /// The licence's `iat`.
+        issued_at: UnixTime,
+    },
+    /// The trust list that vouches for the signer is past its next update
+    /// (a warning), or past the grace period after it (fail-closed).
+    #[error("the trust list was due for renewal at {next_update}")]
+    TrustListStale {
+        /// Its next update.
+        next_update: UnixTime,
+        /// Whether the grace period is over too (then it is a reason, not a warning).
+        expired: bool,
+    },
+    /// The licence's status list says it is not valid: suspended, revoked,
+    /// cancelled, lapsed, transferred out, withdrawn or other.
+    #[error("status {} ({}) in the issuer's status list", status.code(), status.label())]
+    Status {
+        /// The status.
+        status: LicenceStatus,
+    },
+    /// The status list holds a value that is no status this crate knows.
+    #[error("the status list holds the unregistered value {value:#04x}")]
+    StatusUnregistered {
+        /// The value.
+        value: u8,
+    },
+    /// The licence's status cannot be known: no status list for it was
+    /// loaded, the list does not cover its index, or the licence has no
+    /// reference although its signer's authority publishes lists.
+    #[error("status unknown: {detail}")]
+    StatusUnknown {
+        /// What is missing.
+        detail: String,
+    },
+    /// The status list for the licence is past its ttl or expiry.
+    #[error("the status list {list} is stale since {since}")]
+    StatusStale {
+        /// The list's URI.
+        list: String,
+        /// When it went stale.
+        since: UnixTime,
+    },
     /// Signed later than the verification time allows.
     #[error("signed at {issued_at}, after the verification time {at}")]
     IssuedInFuture {
@@ -181,6 +272,7 @@ impl Reason {
     pub fn code(&self) -> &'static str {
         match self {
             Reason::MalformedText(_) => "malformed_text",
+            Reason::Malformed(EnvelopeError::ObjectType { .. }) => "not_a_licence",
             Reason::Malformed(_) => "malformed",
             Reason::UnknownKey { .. } => "unknown_key",
             Reason::WeakKey { .. } => "weak_key",
@@ -189,11 +281,49 @@ impl Reason {
             Reason::Untrusted { failure, .. } => failure.code(),
             Reason::SignerNotValidAtIssuance { .. } => "signer_not_valid_at_issuance",
             Reason::AuthorityMismatch { .. } => "authority_mismatch",
+            Reason::IssuerNameMismatch { .. } => "issuer_name_mismatch",
+            Reason::TypeNotAllowed { .. } => "type_not_allowed",
+            Reason::SignerRevoked { .. } => "signer_revoked",
+            Reason::SignerRetired { .. } => "signer_retired",
+            Reason::TrustListStale { expired: true, .. } => "trust_list_expired",
+            Reason::TrustListStale { expired: false, .. } => "trust_list_stale",
+            Reason::Status { status } => status_reason_code(*status),
+            Reason::StatusUnregistered { .. } => "status_unregistered",
+            Reason::StatusUnknown { .. } => "status_unknown",
+            Reason::StatusStale { .. } => "status_stale",
             Reason::IssuedInFuture { .. } => "issued_in_future",
             Reason::NotYetValid { .. } => "not_yet_valid",
             Reason::Expired { .. } => "expired",
         }
     }
+}
+
+/// The code of a [`Reason::Status`]: the status's English name.
+fn status_reason_code(status: LicenceStatus) -> &'static str {
+    match status {
+        LicenceStatus::Valid => "valid",
+        LicenceStatus::Suspended => "suspended",
+        LicenceStatus::Revoked => "revoked",
+        LicenceStatus::Cancelled => "cancelled",
+        LicenceStatus::Lapsed => "lapsed",
+        LicenceStatus::TransferredOut => "transferred_out",
+        LicenceStatus::Withdrawn => "withdrawn",
+        _ => "status_other",
+    }
+}
+
+/// A licence's status as its issuer's status list gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatusInfo {
+    /// The status.
+    pub status: LicenceStatus,
+    /// The list's URI (its `sub`).
+    pub list: String,
+    /// The licence's index in it.
+    pub index: u32,
+    /// When the list was signed (状态更新于).
+    pub updated: UnixTime,
 }
 
 /// The answer for one code.
@@ -202,6 +332,9 @@ pub struct Verdict {
     envelope: Option<SignedLicence>,
     authentic: bool,
     reasons: Vec<Reason>,
+    warnings: Vec<Reason>,
+    status: Option<StatusInfo>,
+    certified_issuer: Option<String>,
 }
 
 impl Verdict {
@@ -210,7 +343,41 @@ impl Verdict {
             envelope: None,
             authentic: false,
             reasons: vec![reason],
+            warnings: Vec::new(),
+            status: None,
+            certified_issuer: None,
         }
+    }
+
+    fn inauthentic(envelope: SignedLicence, reasons: Vec<Reason>) -> Self {
+        Verdict {
+            envelope: Some(envelope),
+            authentic: false,
+            reasons,
+            warnings: Vec::new(),
+            status: None,
+            certified_issuer: None,
+        }
+    }
+
+    /// What the verifier's policy lets pass but a reader should know: a
+    /// stale trust list within its grace period, and with the warn-only
+    /// status policy, an unknown or stale status.
+    pub fn warnings(&self) -> &[Reason] {
+        &self.warnings
+    }
+
+    /// The licence's status from its issuer's status list, if one was
+    /// consulted and holds a known status.
+    pub fn status(&self) -> Option<&StatusInfo> {
+        self.status.as_ref()
+    }
+
+    /// The issuer's name as the signer's certificate or trust-list entry
+    /// certifies it (the licence's own issuer name equals it when the
+    /// verdict is authentic); `None` for a bare trusted key.
+    pub fn certified_issuer(&self) -> Option<&str> {
+        self.certified_issuer.as_deref()
     }
 
     /// Whether the code is a genuine licence that is valid at the verification time.
@@ -246,11 +413,37 @@ impl Verdict {
             .iter()
             .map(|r| serde_json::json!({ "code": r.code(), "message": r.to_string() }))
             .collect();
+        let warnings: Vec<_> = self
+            .warnings
+            .iter()
+            .map(|r| serde_json::json!({ "code": r.code(), "message": r.to_string() }))
+            .collect();
         let mut out = serde_json::json!({
             "valid": self.is_valid(),
             "reasons": reasons,
             "licence": self.licence().map(Licence::to_json_value),
         });
+        if let Some(obj) = out.as_object_mut() {
+            if !warnings.is_empty() {
+                obj.insert("warnings".into(), warnings.into());
+            }
+            if let Some(s) = &self.status {
+                obj.insert(
+                    "status".into(),
+                    serde_json::json!({
+                        "code": s.status.code(),
+                        "label": s.status.label(),
+                        "label_en": s.status.label_en(),
+                        "list": s.list,
+                        "index": s.index,
+                        "updated": s.updated.to_rfc3339_utc(),
+                    }),
+                );
+            }
+            if let Some(name) = &self.certified_issuer {
+                obj.insert("certified_issuer".into(), name.clone().into());
+            }
+        }
         if let (Some(env), Some(obj)) = (&self.envelope, out.as_object_mut()) {
             obj.insert("key_id".into(), env.key_id().to_hex().into());
             obj.insert("issued_at".into(), env.issued_at().to_rfc3339_utc().into());
@@ -276,11 +469,49 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// Checks codes against a fixed set of trusted keys.
+/// How the verifier treats a licence whose status cannot be known (no
+/// status list loaded for it, or the list is past its ttl).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatusPolicy {
+    /// `status_unknown` and `status_stale` make the verdict invalid.
+    #[default]
+    FailClosed,
+    /// They are warnings only.
+    Warn,
+}
+
+/// What the verifier makes of licences signed, by their own `iat`, before
+/// the compromise time of a document signer revoked for key compromise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CompromisePolicy {
+    /// Refuse them too: whoever holds the key writes any `iat` they like.
+    #[default]
+    RefuseAll,
+    /// Keep them valid (for a platform that knows from elsewhere, e.g. a
+    /// transparency log, which licences were really issued before).
+    TrustEarlier,
+}
+
+/// How long after a trust list's next update it is still used (with a
+/// warning) before the verifier fails closed: three days.
+pub const DEFAULT_TRUST_LIST_GRACE_SECS: u32 = 3 * 86_400;
+
+/// Checks codes against trusted keys, or against roots with a trust list
+/// and status lists.
 #[derive(Debug, Clone)]
 pub struct Verifier {
     keys: HashMap<KeyId, Vec<TrustedKey>>,
     clock_skew_secs: i64,
+    /// The roots (and any intermediates) trust lists and status lists are
+    /// checked against.
+    roots: Option<TrustStore>,
+    trust_list: Option<lists::HeldTrustList>,
+    status_lists: HashMap<(Uscc, u32), Arc<SignedStatusList>>,
+    status_policy: StatusPolicy,
+    compromise_policy: CompromisePolicy,
+    trust_list_grace_secs: i64,
 }
 
 impl Verifier {
@@ -289,11 +520,25 @@ impl Verifier {
         let mut verifier = Verifier {
             keys: HashMap::new(),
             clock_skew_secs: DEFAULT_CLOCK_SKEW_SECS,
+            roots: None,
+            trust_list: None,
+            status_lists: HashMap::new(),
+            status_policy: StatusPolicy::default(),
+            compromise_policy: CompromisePolicy::default(),
+            trust_list_grace_secs: i64::from(DEFAULT_TRUST_LIST_GRACE_SECS),
         };
         for key in keys {
             verifier.trust(key);
         }
         verifier
+    }
+
+    /// A verifier that trusts nothing but `store`'s roots (and its
+    /// certificates, through their chains): feed it a trust list
+    /// ([`Verifier::add_trust_list`]) and status lists
+    /// ([`Verifier::add_status_list`]).
+    pub fn from_roots(store: &TrustStore) -> Self {
+        Verifier::new([]).with_trust_store(store)
     }
 
     /// Adds a trusted key under its kid, once.
@@ -306,10 +551,19 @@ impl Verifier {
 
     /// Also trusts the document signers in `store`, each as far as its chain
     /// to the store's roots and the binding rules allow. Chains are checked
-    /// here, once, not on every verification.
+    /// here, once, not on every verification. The store's roots also become
+    /// what trust lists and status lists are checked against.
     pub fn with_trust_store(mut self, store: &TrustStore) -> Self {
         for signer in store.document_signers() {
             self.trust(TrustedKey::certified(signer));
+        }
+        match &mut self.roots {
+            Some(roots) => {
+                for root in store.roots() {
+                    roots.add_root(root.clone());
+                }
+            }
+            None => self.roots = Some(store.clone()),
         }
         self
     }
@@ -323,6 +577,26 @@ impl Verifier {
     /// Sets how many seconds `iat` may lie after the verification time.
     pub fn with_clock_skew(mut self, secs: u32) -> Self {
         self.clock_skew_secs = i64::from(secs);
+        self
+    }
+
+    /// Sets what an unknown or stale status does (default: fail closed).
+    pub fn with_status_policy(mut self, policy: StatusPolicy) -> Self {
+        self.status_policy = policy;
+        self
+    }
+
+    /// Sets what licences signed before a key compromise's time do
+    /// (default: refused).
+    pub fn with_compromise_policy(mut self, policy: CompromisePolicy) -> Self {
+        self.compromise_policy = policy;
+        self
+    }
+
+    /// Sets how long a trust list past its next update is still used, with
+    /// a warning, before licences it vouches for are refused.
+    pub fn with_trust_list_grace(mut self, secs: u32) -> Self {
+        self.trust_list_grace_secs = i64::from(secs);
         self
     }
 
@@ -343,9 +617,40 @@ impl Verifier {
     }
 
     /// Verifies a decoded envelope at time `at`.
+    ///
+    /// An envelope read from a `.cose` file may carry its signer's chain;
+    /// the verifier uses it, checked against its roots as a document
+    /// signer's, only when it holds no trust list and no key with the
+    /// envelope's key id: a trust list's entries and configured keys are
+    /// never widened or bypassed by what a file brings.
     pub fn verify_envelope(&self, envelope: SignedLicence, at: UnixTime) -> Verdict {
-        let signer = self.check_signature(&envelope);
-        self.finish(envelope, signer, at)
+        let carried = self.carried_signer(&envelope);
+        let signer = self.check_signature(&envelope, carried.as_ref());
+        self.finish(envelope, signer, carried.as_ref(), at)
+    }
+
+    /// The envelope's carried chain as a candidate, when it may be used.
+    fn carried_signer(&self, envelope: &SignedLicence) -> Option<TrustedKey> {
+        let (first, rest) = envelope.chain().split_first()?;
+        let roots = self.roots.as_ref()?;
+        if self.trust_list.is_some() || self.keys.contains_key(&envelope.key_id()) {
+            return None;
+        }
+        let signer = roots.certify(CertRole::DocumentSigner, first, rest);
+        Some(TrustedKey::certified(Arc::new(signer)))
+    }
+
+    /// Every candidate key for `kid`: the configured ones, then a carried one.
+    fn candidates<'a>(
+        &'a self,
+        kid: &KeyId,
+        carried: Option<&'a TrustedKey>,
+    ) -> impl Iterator<Item = &'a TrustedKey> {
+        self.keys
+            .get(kid)
+            .into_iter()
+            .flatten()
+            .chain(carried.filter(|c| c.key.key_id() == *kid))
     }
 
     /// Verifies many QR texts at once. Signatures are checked together with
@@ -402,9 +707,9 @@ impl Verifier {
                     Ok(env) => {
                         let signer = match in_batch {
                             Some(key) if batch_ok => Ok(key),
-                            _ => self.check_signature(&env),
+                            _ => self.check_signature(&env, None),
                         };
-                        self.finish(env, signer, at)
+                        self.finish(env, signer, None, at)
                     }
                 }
             })
@@ -412,9 +717,16 @@ impl Verifier {
     }
 
     /// Finds the trusted key that signed `envelope`, trying every key with its id.
-    fn check_signature(&self, envelope: &SignedLicence) -> Result<PublicKey, Reason> {
+    fn check_signature(
+        &self,
+        envelope: &SignedLicence,
+        carried: Option<&TrustedKey>,
+    ) -> Result<PublicKey, Reason> {
         let kid = envelope.key_id();
-        let candidates = self.keys.get(&kid).ok_or(Reason::UnknownKey { kid })?;
+        let mut candidates = self.candidates(&kid, carried).peekable();
+        if candidates.peek().is_none() {
+            return Err(Reason::UnknownKey { kid });
+        }
         let mut all_weak = true;
         let mut tried: Vec<&PublicKey> = Vec::new();
         for candidate in candidates {
@@ -438,9 +750,10 @@ impl Verifier {
 
     /// Why `candidate`, whose key made the signature, does not vouch for
     /// this licence: `(reasons, authentic)`. Authentic is false when the key
-    /// is not trusted at all or speaks for another authority; a key that was
-    /// trusted, only not at the signing time, leaves the licence readable.
-    fn trust_reasons(candidate: &TrustedKey, envelope: &SignedLicence) -> (Vec<Reason>, bool) {
+    /// is not trusted at all, speaks for another authority or another name,
+    /// may not sign this type, or was revoked or retired for it; a key that
+    /// was trusted, only not at the signing time, leaves the licence readable.
+    fn trust_reasons(&self, candidate: &TrustedKey, envelope: &SignedLicence) -> (Vec<Reason>, bool) {
         let kid = envelope.key_id();
         let issued_at = envelope.issued_at();
         let mut reasons = Vec::new();
@@ -464,19 +777,54 @@ impl Verifier {
                 false,
             );
         }
-        let mut authentic = true;
+        let licence = envelope.licence();
+        let mut refusals = Vec::new();
         if let Some(certified) = signer.authority() {
-            let claimed = envelope.licence().issuer().code();
+            let claimed = licence.issuer().code();
             if certified != claimed {
-                reasons.insert(
-                    0,
-                    Reason::AuthorityMismatch {
-                        certified: certified.clone(),
-                        claimed: claimed.clone(),
-                    },
-                );
-                authentic = false;
+                refusals.push(Reason::AuthorityMismatch {
+                    certified: certified.clone(),
+                    claimed: claimed.clone(),
+                });
             }
+        }
+        if let Some(certified) = certified_name(candidate) {
+            if certified != licence.issuer().name() {
+                refusals.push(Reason::IssuerNameMismatch {
+                    certified: certified.to_owned(),
+                    claimed: licence.issuer().name().to_owned(),
+                });
+            }
+        }
+        if let Some(entry) = &candidate.listed {
+            if !entry.allows_type(licence.type_code()) {
+                refusals.push(Reason::TypeNotAllowed {
+                    type_code: licence.type_code().as_str().to_owned(),
+                });
+            }
+            match entry.state {
+                EntryState::Active => {}
+                EntryState::Retired { since } => {
+                    if issued_at >= since {
+                        refusals.push(Reason::SignerRetired { since, issued_at });
+                    }
+                }
+                EntryState::Revoked { since, reason } => {
+                    let earlier_trusted = !reason.taints_earlier_signatures()
+                        || self.compromise_policy == CompromisePolicy::TrustEarlier;
+                    if issued_at >= since || !earlier_trusted {
+                        refusals.push(Reason::SignerRevoked {
+                            since,
+                            reason,
+                            issued_at,
+                        });
+                    }
+                }
+            }
+        }
+        if !refusals.is_empty() {
+            refusals.append(&mut reasons);
+            return (refusals, false);
         }
         if !signer.valid_at(issued_at) {
             // Report the chain period that comes nearest: the first one.
@@ -489,60 +837,44 @@ impl Verifier {
                 });
             }
         }
-        (reasons, authentic)
+        (reasons, true)
     }
 
     fn finish(
         &self,
         envelope: SignedLicence,
         signer: Result<PublicKey, Reason>,
+        carried: Option<&TrustedKey>,
         at: UnixTime,
     ) -> Verdict {
         let key = match signer {
             Ok(key) => key,
-            Err(reason) => {
-                return Verdict {
-                    envelope: Some(envelope),
-                    authentic: false,
-                    reasons: vec![reason],
-                };
-            }
+            Err(reason) => return Verdict::inauthentic(envelope, vec![reason]),
         };
         // Every trust entry for this key is a way the licence could be
         // vouched for: the first that vouches fully wins, else the first
         // that leaves it authentic, else the first.
         let mut chosen = None;
-        let mut fallback: Option<(Vec<Reason>, bool)> = None;
+        let mut fallback: Option<(Vec<Reason>, bool, &TrustedKey)> = None;
         for candidate in self
-            .keys
-            .get(&envelope.key_id())
-            .into_iter()
-            .flatten()
+            .candidates(&envelope.key_id(), carried)
             .filter(|c| c.key == key)
         {
-            let (reasons, authentic) = Self::trust_reasons(candidate, &envelope);
+            let (reasons, authentic) = self.trust_reasons(candidate, &envelope);
             if reasons.is_empty() {
-                chosen = Some((reasons, authentic));
+                chosen = Some((reasons, authentic, candidate));
                 break;
             }
-            if fallback.as_ref().is_none_or(|(_, a)| authentic && !a) {
-                fallback = Some((reasons, authentic));
+            if fallback.as_ref().is_none_or(|(_, a, _)| authentic && !a) {
+                fallback = Some((reasons, authentic, candidate));
             }
         }
-        let (mut reasons, authentic) = chosen.or(fallback).unwrap_or_else(|| {
-            (
-                vec![Reason::UnknownKey {
-                    kid: envelope.key_id(),
-                }],
-                false,
-            )
-        });
+        let Some((mut reasons, authentic, candidate)) = chosen.or(fallback) else {
+            let kid = envelope.key_id();
+            return Verdict::inauthentic(envelope, vec![Reason::UnknownKey { kid }]);
+        };
         if !authentic {
-            return Verdict {
-                envelope: Some(envelope),
-                authentic,
-                reasons,
-            };
+            return Verdict::inauthentic(envelope, reasons);
         }
         let issued_at = envelope.issued_at();
         if issued_at.secs() > at.secs().saturating_add(self.clock_skew_secs) {
@@ -557,12 +889,55 @@ impl Verifier {
                 reasons.push(Reason::Expired { at, expired_at });
             }
         }
+        let mut warnings = Vec::new();
+        if candidate.listed.is_some() {
+            if let Some(stale) = self.trust_list_staleness(at) {
+                if matches!(stale, Reason::TrustListStale { expired: true, .. }) {
+                    reasons.push(stale);
+                } else {
+                    warnings.push(stale);
+                }
+            }
+        }
+        let status = match self.status_of(&envelope, candidate, at) {
+            Ok(status) => status,
+            Err(lists::NoStatus::Unknown(unknown)) => {
+                match self.status_policy {
+                    StatusPolicy::FailClosed => reasons.push(unknown),
+                    StatusPolicy::Warn => warnings.push(unknown),
+                }
+                None
+            }
+            Err(lists::NoStatus::Refused(reason)) => {
+                reasons.push(reason);
+                None
+            }
+        };
+        if let Some(info) = &status {
+            match info.status {
+                LicenceStatus::Valid => {}
+                other => reasons.push(Reason::Status { status: other }),
+            }
+        }
         Verdict {
+            certified_issuer: certified_name(candidate).map(str::to_owned),
             envelope: Some(envelope),
             authentic: true,
             reasons,
+            warnings,
+            status,
         }
     }
+}
+
+/// The issuer name the signer's trust-list entry, else its certificate
+/// (organizationName, else commonName), certifies; none for a bare key.
+fn certified_name(candidate: &TrustedKey) -> Option<&str> {
+    if let Some(entry) = &candidate.listed {
+        return Some(&entry.name);
+    }
+    let cert = candidate.certified.as_ref()?.certificate();
+    cert.organization().or(cert.common_name())
 }
 
 /// Encodings of the small-order points of Ed25519 with the sign bit cleared:
@@ -609,6 +984,9 @@ fn r_is_batch_safe(signature: &[u8; 64]) -> bool {
     r[31] &= 0x7f;
     !SMALL_ORDER_ENCODINGS.contains(&r)
 }
+
+mod lists;
+pub use lists::{StatusListLoadError, TrustListLoad, TrustListLoadError};
 
 #[cfg(test)]
 mod tests;

@@ -705,8 +705,11 @@ fn seal_record_seeds() -> Vec<(&'static str, Vec<u8>)> {
             replaced(b"\x01\x01\x02\x68elicence", b"\x01\x02\x02\x68elicence"),
         ),
         (
-            "official-wrong-content-type.seal",
-            replaced(b"application/elicence-seal", b"application/elicence-XXXX"),
+            "official-wrong-type.seal",
+            replaced(
+                b"application/elicence-seal+cose",
+                b"application/elicence-XXXX+cose",
+            ),
         ),
     ]
 }
@@ -788,9 +791,9 @@ fn seal_record_seeds_verify_or_fail_as_named() {
         Err(SealError::UnsupportedVersion { version: 2 })
     );
     assert_eq!(
-        decode("official-wrong-content-type.seal"),
-        Err(SealError::WrongContentType {
-            found: "\"application/elicence-XXXX\"".into()
+        decode("official-wrong-type.seal"),
+        Err(SealError::ObjectType {
+            found: "\"application/elicence-XXXX+cose\"".into()
         })
     );
 }

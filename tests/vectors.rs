@@ -22,6 +22,8 @@ use elicence::{
     Licence, PublicKey, QrBase, SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Verifier,
     qr,
 };
+use elicence::envelope::LICENCE_TYPE;
+use elicence::verify::StatusPolicy;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha512};
 
@@ -202,8 +204,11 @@ fn claims(licence: &Licence, iat: UnixTime) -> C {
     if let Some(d) = licence.photo_sha256() {
         inner.push((C::Int(10), C::Bytes(d.to_vec())));
     }
-    if let Some(i) = licence.status_index() {
-        inner.push((C::Int(11), C::Int(i64::from(i))));
+    if let Some(r) = licence.status() {
+        inner.push((
+            C::Int(11),
+            C::Array(vec![C::Int(i64::from(r.list)), C::Int(i64::from(r.index))]),
+        ));
     }
     let mut outer = vec![(C::Int(1), text(licence.issuer().code().as_str()))];
     if let elicence::ValidUntil::Date(d) = licence.valid_until() {
@@ -221,9 +226,14 @@ fn claims(licence: &Licence, iat: UnixTime) -> C {
 }
 
 fn protected(kid: &[u8]) -> C {
+    protected_typed(kid, text(LICENCE_TYPE))
+}
+
+fn protected_typed(kid: &[u8], typ: C) -> C {
     C::Map(vec![
         (C::Int(1), C::Int(-8)),
         (C::Int(4), C::Bytes(kid.to_vec())),
+        (C::Int(16), typ),
     ])
 }
 
@@ -314,8 +324,9 @@ impl Case {
             "weak-identity" => PublicKey::from_bytes(&seed(IDENTITY_POINT)).unwrap(),
             _ => PublicKey::from_bytes(&seed(ORDER_8_POINT)).unwrap(),
         };
-        let verdict =
-            Verifier::new([TrustedKey::new(key)]).verify_qr_text(&self.qr_text, t(&self.verify_at));
+        let verdict = Verifier::new([TrustedKey::new(key)])
+            .with_status_policy(StatusPolicy::Warn)
+            .verify_qr_text(&self.qr_text, t(&self.verify_at));
         verdict.reasons().first().map(ToString::to_string)
     }
 
@@ -815,6 +826,7 @@ fn generate() -> Json {
         (C::Int(1), C::Int(-8)),
         (C::Int(1), C::Int(-8)),
         (C::Int(4), C::Bytes(issuer.public_key().key_id().0.to_vec())),
+        (C::Int(16), text(LICENCE_TYPE)),
     ])
     .enc();
     g.malformed(
@@ -869,6 +881,7 @@ fn generate() -> Json {
     es256.protected = C::Map(vec![
         (C::Int(1), C::Int(-7)),
         (C::Int(4), C::Bytes(issuer.public_key().key_id().0.to_vec())),
+        (C::Int(16), text(LICENCE_TYPE)),
     ])
     .enc();
     g.malformed(
@@ -878,10 +891,10 @@ fn generate() -> Json {
         es256.build(&issuer),
     );
     let mut no_alg = Parts::new(&issuer, &driving, iat);
-    no_alg.protected = C::Map(vec![(
-        C::Int(4),
-        C::Bytes(issuer.public_key().key_id().0.to_vec()),
-    )])
+    no_alg.protected = C::Map(vec![
+        (C::Int(4), C::Bytes(issuer.public_key().key_id().0.to_vec())),
+        (C::Int(16), text(LICENCE_TYPE)),
+    ])
     .enc();
     g.malformed(
         "alg-missing",
@@ -894,6 +907,7 @@ fn generate() -> Json {
         (C::Int(1), C::Int(-8)),
         (C::Int(2), C::Array(vec![C::Int(-70000)])),
         (C::Int(4), C::Bytes(issuer.public_key().key_id().0.to_vec())),
+        (C::Int(16), text(LICENCE_TYPE)),
         (C::Int(-70000), C::Int(1)),
     ])
     .enc();
@@ -910,6 +924,54 @@ fn generate() -> Json {
         "key id of 7 bytes",
         "cose",
         short_kid.build(&issuer),
+    );
+    // Other formats the crate signs, offered as a licence: the same claims
+    // signed by the issuer key, only the type differs, so the type is what
+    // refuses them.
+    for (name, typ, description) in [
+        (
+            "status-list",
+            text("application/statuslist+cwt"),
+            "typ of a status list token",
+        ),
+        (
+            "seal-record",
+            text("application/elicence-seal+cose"),
+            "typ of a seal record",
+        ),
+        (
+            "trust-list",
+            text("application/elicence-trustlist+cwt"),
+            "typ of a trust list",
+        ),
+        (
+            "content-format",
+            C::Int(65000),
+            "typ as a CoAP content format number",
+        ),
+    ] {
+        let mut other_type = Parts::new(&issuer, &driving, iat);
+        other_type.protected = protected_typed(&issuer.public_key().key_id().0, typ).enc();
+        g.add(
+            &format!("type/{name}"),
+            description,
+            "cose",
+            other_type.build(&issuer),
+            Some("not_a_licence"),
+        );
+    }
+    let mut untyped = Parts::new(&issuer, &driving, iat);
+    untyped.protected = C::Map(vec![
+        (C::Int(1), C::Int(-8)),
+        (C::Int(4), C::Bytes(issuer.public_key().key_id().0.to_vec())),
+    ])
+    .enc();
+    g.add(
+        "type/none",
+        "no typ: the envelope of format version 1 before typing",
+        "cose",
+        untyped.build(&issuer),
+        Some("not_a_licence"),
     );
     let mut unprot = Parts::new(&issuer, &driving, iat);
     unprot.unprotected = C::Map(vec![(
@@ -1138,7 +1200,9 @@ fn verifier_for(vectors: &Json, trusted: &str) -> Verifier {
         .unwrap()
         .try_into()
         .unwrap();
+    // The vectors carry no status lists: a status reference only warns.
     Verifier::new([TrustedKey::new(PublicKey::from_bytes(&raw).unwrap())])
+        .with_status_policy(StatusPolicy::Warn)
 }
 
 #[test]

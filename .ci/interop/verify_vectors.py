@@ -18,6 +18,7 @@ from pycose.messages import Sign1Message
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_ENVELOPE = 4096
+LICENCE_TYPE = "application/elicence+cwt"
 TAIL_DIGITS = [0, 3, 5, 8, 10, 13, 15]
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -198,8 +199,12 @@ def check_claims(claims, now):
                 raise malformed("face field")
     if 10 in lic and not (isinstance(lic[10], bytes) and len(lic[10]) == 32):
         raise malformed("photo digest")
-    if 11 in lic and not (isinstance(lic[11], int) and 0 <= lic[11] < 2**32):
-        raise malformed("status index")
+    if 11 in lic and not (
+        isinstance(lic[11], list)
+        and len(lic[11]) == 2
+        and all(isinstance(n, int) and 0 <= n < 2**32 for n in lic[11])
+    ):
+        raise malformed("status reference")
     return iat, nbf, exp
 
 
@@ -219,7 +224,12 @@ def verify(case, keys):
     if not all(isinstance(p, bytes) for p in (protected, payload, signature)) or unprotected != {}:
         raise malformed("COSE_Sign1 shape")
     header = strict_cbor(protected, "protected header")
-    if not isinstance(header, dict) or set(header) != {1, 4}:
+    if not isinstance(header, dict):
+        raise malformed("protected header")
+    # The type first (FORMAT.md section 2): another format's object is named as such.
+    if header.get(16) != LICENCE_TYPE:
+        raise Refused("not_a_licence", f"typ {header.get(16)!r}")
+    if set(header) != {1, 4, 16}:
         raise malformed("header labels")
     if header[1] != -8:
         raise malformed("alg")

@@ -24,11 +24,20 @@ fn signed(json: &str) -> SignedLicence {
     SignedLicence::sign(Licence::from_json(json).unwrap(), &key(), at()).unwrap()
 }
 
+/// `16: "application/elicence+cwt"`, the type every protected header ends with.
+fn typ_hex() -> String {
+    format!("107818{}", hex::encode(LICENCE_TYPE))
+}
+
+/// A protected header map of `n` entries: `entries` (hex) then the type.
+fn header_hex(n: u8, entries: &str) -> Vec<u8> {
+    hex::decode(format!("{:02x}{entries}{}", 0xa0 + n, typ_hex())).unwrap()
+}
+
 /// Re-signs hand-made payload bytes under the standard protected header.
 fn with_payload(payload: &[u8]) -> Vec<u8> {
-    let protected = hex::decode("a2012704481f5e5d3cb0c2a3d1").unwrap();
-    let mut kid_protected = protected.clone();
-    kid_protected[5..].copy_from_slice(&key().public_key().key_id().0);
+    let mut kid_protected = header_hex(3, "0127044800000000000000 00".replace(' ', "").as_str());
+    kid_protected[5..13].copy_from_slice(&key().public_key().key_id().0);
     let sig = key().sign(&sig_structure(&kid_protected, payload)).unwrap();
     let mut e = Encoder::new();
     e.tag(18)
@@ -59,10 +68,14 @@ fn encoding_is_deterministic_and_tagged() {
     let b = signed(DRIVING);
     assert_eq!(a.as_bytes(), b.as_bytes());
     assert_eq!(a.as_bytes()[0], 0xd2, "tag 18");
-    // Protected header: {1: -8, 4: h'kid'}.
+    // Protected header: {1: -8, 4: h'kid', 16: typ}, 40 bytes.
     assert_eq!(
-        &a.as_bytes()[2..8],
-        &hex::decode("4da2012704 48".replace(' ', "")).unwrap()[..]
+        &a.as_bytes()[2..9],
+        &hex::decode("5828a3012704 48".replace(' ', "")).unwrap()[..]
+    );
+    assert!(
+        a.as_bytes()[4..44].ends_with(&hex::decode(typ_hex()).unwrap()),
+        "the type closes the protected header"
     );
 }
 
@@ -117,7 +130,19 @@ fn structure_errors_are_typed() {
         Err(EnvelopeError::NotCoseSign1 { .. })
     ));
     assert!(matches!(
-        SignedLicence::from_slice(&vec![0u8; MAX_ENVELOPE_LEN + 1]),
+        SignedLicence::from_slice(&vec![0u8; MAX_ENVELOPE_FILE_LEN + 1]),
+        Err(EnvelopeError::FileTooLarge { .. })
+    ));
+    // An envelope whose payload alone exceeds the QR limit.
+    let mut e = Encoder::new();
+    e.tag(18)
+        .array(4)
+        .bytes(&header_hex(2, "01270448 0000000000000000".replace(' ', "").as_str()))
+        .map(Vec::new())
+        .bytes(&vec![0; MAX_ENVELOPE_LEN])
+        .bytes(&[0; 64]);
+    assert!(matches!(
+        SignedLicence::from_slice(&e.into_bytes()),
         Err(EnvelopeError::TooLarge { .. })
     ));
     for n in 0..good.len() {
@@ -140,24 +165,45 @@ fn header_rules() {
     };
     // alg ES256 (-7).
     assert_eq!(
-        rebuild(&hex::decode("a20126044800000000000000 00".replace(' ', "")).unwrap()),
+        rebuild(&header_hex(3, "0126044800000000000000 00".replace(' ', "").as_str())),
         Err(EnvelopeError::UnsupportedAlgorithm { found: -7 })
     );
     // crit present.
     assert_eq!(
-        rebuild(&hex::decode("a3012702810504480000000000000000").unwrap()),
+        rebuild(&header_hex(4, "012702810504480000000000000000")),
         Err(EnvelopeError::UnknownHeader { label: 2 })
     );
     // kid of 4 bytes.
     assert_eq!(
-        rebuild(&hex::decode("a20127044400000000").unwrap()),
+        rebuild(&header_hex(3, "0127044400000000")),
         Err(EnvelopeError::KeyIdLength { len: 4 })
     );
     // kid missing.
     assert!(matches!(
-        rebuild(&hex::decode("a10127").unwrap()),
+        rebuild(&header_hex(2, "0127")),
         Err(EnvelopeError::Structure(_))
     ));
+    // No type, another format's type, a content format number.
+    for (protected, found) in [
+        ("a20127044800000000000000 00", "none".to_owned()),
+        (
+            &*format!(
+                "a301270448000000000000000010781a{}",
+                hex::encode("application/statuslist+cwt")
+            ),
+            "\"application/statuslist+cwt\"".to_owned(),
+        ),
+        (
+            "a301270448000000000000000010 19fde8",
+            "content format 65000".to_owned(),
+        ),
+    ] {
+        assert_eq!(
+            rebuild(&hex::decode(protected.replace(' ', "")).unwrap()),
+            Err(EnvelopeError::ObjectType { found }),
+            "{protected}"
+        );
+    }
 }
 
 #[test]
@@ -318,7 +364,7 @@ fn joint(co_issuers: Vec<Issuer>) -> Licence {
         .validity(l.valid_from(), l.valid_until())
         .face_fields(l.face_fields().to_vec())
         .photo_sha256(*l.photo_sha256().unwrap())
-        .status_index(l.status_index().unwrap());
+        .status(l.status().unwrap());
     if let Some(id) = l.identifier() {
         builder = builder.identifier(id.serial().as_str(), &id.version().to_string());
     }

@@ -769,7 +769,12 @@ fn check_steps(
     seal.seal = Some(record.clone());
     revision::check_picture(doc, index, structure, record.info().picture())?;
 
-    let signer = store.certify(&checked.signer, &checked.carried);
+    // PDF seal signatures are the authority's, made with its document signer.
+    let signer = store.certify(
+        crate::trust::CertRole::DocumentSigner,
+        &checked.signer,
+        &checked.carried,
+    );
     if let Some(failure) = signer.failure() {
         return Err(SealCheckFailure::SignerUntrusted {
             failure: failure.clone(),

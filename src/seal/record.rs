@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::cbor::{self, CborError, Encoder, MapEntry, Value};
-use crate::cose::{self, sig_structure};
+use crate::cose::{self, HEADER_TYP, HEADER_X5CHAIN, sig_structure};
 use crate::date::UnixTime;
 use crate::envelope::ALG_EDDSA;
 use crate::ident::{IdentError, Uscc};
@@ -28,9 +28,9 @@ use crate::trust::{CertError, Certificate, TrustFailure, TrustStore};
 /// largest record the rules allow (a 256 KiB picture, four 16 KiB
 /// certificates) is about 321 KiB.
 pub const MAX_SEAL_LEN: usize = 512 * 1024;
-/// The protected header's content type: what tells a seal record from a
-/// licence envelope, which is COSE_Sign1 too.
-pub const SEAL_CONTENT_TYPE: &str = "application/elicence-seal";
+/// The protected header's `typ` (RFC 9596): what tells a seal record from
+/// every other COSE_Sign1 the crate signs.
+pub const SEAL_TYPE: &str = "application/elicence-seal+cose";
 /// The only payload format version this crate reads and writes.
 pub const SEAL_FORMAT_VERSION: u64 = 1;
 /// The vendor id this crate writes.
@@ -58,9 +58,6 @@ pub const MAX_NAME_CHARS: usize = 24;
 pub const MAX_PURPOSE_CHARS: usize = 12;
 
 const HEADER_ALG: i64 = 1;
-const HEADER_CONTENT_TYPE: i64 = 3;
-/// x5chain (RFC 9360).
-const HEADER_X5CHAIN: i64 = 33;
 
 /// Keys of the payload map.
 mod key {
@@ -139,13 +136,18 @@ pub enum SealError {
         /// The algorithm found.
         found: i64,
     },
-    /// The content type is not [`SEAL_CONTENT_TYPE`].
-    #[error("content type {found} is not {SEAL_CONTENT_TYPE:?}")]
-    WrongContentType {
-        /// What was found: the text (quoted, cut to 64 characters) or the
-        /// CBOR type.
+    /// The protected header's `typ` is not [`SEAL_TYPE`]: another kind of
+    /// signed object (a licence, a status list, a trust list) or none.
+    #[error("type {found} is not {SEAL_TYPE:?}")]
+    ObjectType {
+        /// What was found: the text (cut to 64 characters), the CBOR type,
+        /// or `none`.
         found: String,
     },
+    /// The unprotected header is not empty: a seal record carries its chain
+    /// in the protected header, where the signature covers it.
+    #[error("the unprotected header must be empty")]
+    UnprotectedHeader,
     /// A header parameter this format does not define (including `crit`,
     /// whose presence means the maker relies on something we do not check).
     #[error("unknown or critical header parameter {label}")]
@@ -356,7 +358,8 @@ impl SealError {
             SealError::NotCoseSign1 { .. } => "not_cose_sign1",
             SealError::Structure(_) => "bad_structure",
             SealError::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
-            SealError::WrongContentType { .. } => "wrong_content_type",
+            SealError::ObjectType { .. } => "not_a_seal_record",
+            SealError::UnprotectedHeader => "unprotected_header",
             SealError::UnknownHeader { .. } => "unknown_header",
             SealError::MissingHeader { .. } => "missing_header",
             SealError::ChainLength { .. } => "chain_length",
@@ -921,6 +924,9 @@ impl SignedSeal {
         let sign1 = cose::decode(bytes)?;
         let (protected, payload, signature) = (sign1.protected, sign1.payload, sign1.signature);
         let chain = decode_protected(protected)?;
+        if !sign1.unprotected.is_empty() {
+            return Err(SealError::UnprotectedHeader);
+        }
         let signature: [u8; 64] = signature
             .try_into()
             .map_err(|_| SealError::SignatureLength {
@@ -972,9 +978,9 @@ impl SignedSeal {
     /// Checks, in order: the maker's signature (strict Ed25519 over the
     /// `Sig_structure` built from the bytes as received); that the maker's
     /// certificate chains to a root in `store`, the carried intermediates
-    /// helping, under the document-signer policy (an end-entity with
-    /// digitalSignature and an authority code, the seal maker
-    /// organisation's); and that the chain was valid when the seal was made
+    /// helping, under the signer policy for the seal-maker role (an
+    /// end-entity with digitalSignature, the seal-maker extended key usage
+    /// and an authority code, the seal maker organisation's); and that the chain was valid when the seal was made
     /// (the chain model). The seal's own validity is
     /// [`SealInfo::is_valid_at`]'s to answer.
     ///
@@ -988,7 +994,11 @@ impl SignedSeal {
         if !self.maker.public_key().verify_strict(&tbs, &self.signature) {
             return Err(SealFailure::BadSignature);
         }
-        let signer = store.certify(&self.maker, self.chain.get(1..).unwrap_or_default());
+        let signer = store.certify(
+            crate::trust::CertRole::SealMaker,
+            &self.maker,
+            self.chain.get(1..).unwrap_or_default(),
+        );
         if let Some(failure) = signer.failure() {
             return Err(SealFailure::MakerUntrusted {
                 failure: failure.clone(),
@@ -1002,15 +1012,15 @@ impl SignedSeal {
     }
 }
 
-/// `{1: -8, 3: content type, 33: [certificates]}`, keys in deterministic order.
+/// `{1: -8, 16: typ, 33: [certificates]}`, keys in deterministic order.
 fn encode_protected(chain: &[Certificate]) -> Vec<u8> {
     let capacity = 40 + chain.iter().map(|c| c.der().len() + 3).sum::<usize>();
     let mut e = Encoder::with_capacity(capacity);
     e.map_header(3)
         .int(HEADER_ALG)
         .int(ALG_EDDSA)
-        .int(HEADER_CONTENT_TYPE)
-        .text(SEAL_CONTENT_TYPE)
+        .int(HEADER_TYP)
+        .text(SEAL_TYPE)
         .int(HEADER_X5CHAIN)
         .array(chain.len());
     for cert in chain {
@@ -1062,41 +1072,30 @@ fn decode_protected(bytes: &[u8]) -> Result<Vec<Certificate>, SealError> {
         return Err(SealError::Structure("protected header must be a map"));
     };
     let mut alg = None;
-    let mut content_type = None;
+    let mut typ = None;
     let mut x5chain = None;
+    let mut unknown = None;
     for MapEntry { key, value, .. } in entries {
         match key.as_i64() {
             Some(HEADER_ALG) => alg = Some(value),
-            Some(HEADER_CONTENT_TYPE) => content_type = Some(value),
+            Some(HEADER_TYP) => typ = Some(value),
             Some(HEADER_X5CHAIN) => x5chain = Some(value),
             // `crit` (label 2) lands here too: we understand no extension.
-            Some(label) => return Err(SealError::UnknownHeader { label }),
+            // Reported after the type, so another format is named as such.
+            Some(label) => unknown = unknown.or(Some(label)),
             None => return Err(SealError::Structure("header labels must be integers")),
         }
+    }
+    cose::expect_type(typ.as_ref(), SEAL_TYPE)
+        .map_err(|e| SealError::ObjectType { found: e.found })?;
+    if let Some(label) = unknown {
+        return Err(SealError::UnknownHeader { label });
     }
     match alg.as_ref().map(Value::as_i64) {
         Some(Some(ALG_EDDSA)) => {}
         Some(Some(found)) => return Err(SealError::UnsupportedAlgorithm { found }),
         Some(None) => return Err(SealError::Structure("alg must be an integer")),
         None => return Err(SealError::MissingHeader { label: HEADER_ALG }),
-    }
-    match content_type {
-        Some(Value::Text(SEAL_CONTENT_TYPE)) => {}
-        Some(Value::Text(other)) => {
-            return Err(SealError::WrongContentType {
-                found: quoted(other),
-            });
-        }
-        Some(other) => {
-            return Err(SealError::WrongContentType {
-                found: other.kind().to_owned(),
-            });
-        }
-        None => {
-            return Err(SealError::MissingHeader {
-                label: HEADER_CONTENT_TYPE,
-            });
-        }
     }
     let items = match x5chain {
         Some(Value::Array(items)) => items,

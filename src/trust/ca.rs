@@ -1,5 +1,5 @@
-//! Making certificates (feature `ca`): a root, intermediates and document
-//! signers, Ed25519 throughout, generated with rcgen and signed by our own
+//! Making certificates (feature `ca`): a root, intermediates and end-entity
+//! certificates for each [`CertRole`], Ed25519 throughout, generated with rcgen and signed by our own
 //! keys through its `SigningKey` trait, so no second crypto stack is built.
 //!
 //! This is for demos, tests and small deployments; a national CA issues its
@@ -7,19 +7,24 @@
 //! ([`super::cert`]).
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyIdMethod,
-    KeyUsagePurpose, PublicKeyData, SerialNumber, SignatureAlgorithm,
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, IsCa, Issuer,
+    KeyIdMethod, KeyUsagePurpose, PublicKeyData, SerialNumber, SignatureAlgorithm,
 };
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::cert::{CertError, Certificate};
+use super::role::CertRole;
 use crate::date::UnixTime;
 use crate::ident::Uscc;
 use crate::keys::{PublicKey, Signer, SigningKey};
 
 /// The organizationIdentifier attribute type, 2.5.4.97, as rcgen wants it.
 const ORGANIZATION_IDENTIFIER: [u64; 4] = [2, 5, 4, 97];
+/// extendedKeyUsage, 2.5.29.37.
+const EXTENDED_KEY_USAGE: [u64; 4] = [2, 5, 29, 37];
+/// subjectKeyIdentifier, 2.5.29.14.
+const SUBJECT_KEY_IDENTIFIER: [u64; 4] = [2, 5, 29, 14];
 
 /// What a new certificate is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +37,28 @@ pub enum Role {
         /// How many more intermediates may follow, if limited.
         path_len: Option<u8>,
     },
-    /// An issuing authority's document signer: signs licences, not certificates.
+    /// An issuing authority's document signer: signs licences and PDF seals,
+    /// not certificates.
     DocumentSigner,
+    /// A seal maker (制章单位): signs seal records.
+    SealMaker,
+    /// Signs status lists.
+    StatusSigner,
+    /// Signs trust lists.
+    TrustListSigner,
+}
+
+impl Role {
+    /// The role an end-entity certificate names; `None` for CAs.
+    pub fn cert_role(&self) -> Option<CertRole> {
+        match self {
+            Role::Root | Role::Intermediate { .. } => None,
+            Role::DocumentSigner => Some(CertRole::DocumentSigner),
+            Role::SealMaker => Some(CertRole::SealMaker),
+            Role::StatusSigner => Some(CertRole::StatusSigner),
+            Role::TrustListSigner => Some(CertRole::TrustListSigner),
+        }
+    }
 }
 
 /// The contents of a new certificate.
@@ -44,13 +69,14 @@ pub struct CertificateRequest {
     /// The subject's organizationName, if different from the common name.
     pub organization: Option<String>,
     /// The authority's unified social credit code (organizationIdentifier).
-    /// Required for document signers: it binds licences' `iss` to the key.
+    /// Required for every end-entity role: it binds licences' `iss` (or the
+    /// seal maker, the status or trust list's signer) to the key.
     pub authority_code: Option<Uscc>,
     /// First second of validity.
     pub not_before: UnixTime,
     /// Last second of validity.
     pub not_after: UnixTime,
-    /// Root, intermediate or document signer.
+    /// Root, intermediate or an end-entity role.
     pub role: Role,
     /// Serial number, positive, at most 20 bytes (RFC 5280); make it unique
     /// per issuer, e.g. random.
@@ -61,8 +87,8 @@ pub struct CertificateRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum CaError {
-    /// A document signer without an authority code.
-    #[error("a document signer certificate needs the authority's unified social credit code")]
+    /// An end-entity certificate without an authority code.
+    #[error("an end-entity certificate needs the authority's unified social credit code")]
     MissingAuthorityCode,
     /// A validity period that ends before it starts, or a time rcgen cannot encode.
     #[error("validity {not_before} to {not_after} is not a usable period")]
@@ -162,8 +188,41 @@ fn certificate_params(
     // RFC 7093 method 1: the leftmost 160 bits of the SHA-256 of the key;
     // written out because rcgen computes it only with its crypto backends.
     let digest = Sha256::digest(subject_key.to_bytes());
-    params.key_identifier_method =
-        KeyIdMethod::PreSpecified(digest.get(..20).unwrap_or_default().to_vec());
+    let key_id = digest.get(..20).unwrap_or_default().to_vec();
+    params.key_identifier_method = KeyIdMethod::PreSpecified(key_id.clone());
+    if let Some(role) = request.role.cert_role() {
+        if request.authority_code.is_none() {
+            return Err(CaError::MissingAuthorityCode);
+        }
+        params.use_authority_key_identifier_extension = true;
+        // No basicConstraints at all: rcgen's ExplicitNoCa writes `cA FALSE`,
+        // which DER forbids (a DEFAULT value is omitted) and strict parsers
+        // such as Python's cryptography refuse. An absent extension is the
+        // end-entity encoding every verifier reads; an empty SEQUENCE would
+        // be valid too but buys nothing.
+        params.is_ca = IsCa::NoCa;
+        // rcgen writes the subjectKeyIdentifier only for basicConstraints
+        // certificates; end entities keep theirs (RFC 5280 §4.2.1.2 SHOULD).
+        params.custom_extensions.push(CustomExtension::from_oid_content(
+            &SUBJECT_KEY_IDENTIFIER,
+            der_tlv(0x04, &key_id),
+        ));
+        // Written by hand: rcgen's ExtendedKeyUsagePurpose::Other takes u64
+        // arcs, and our UUID arc needs 128 bits. Non-critical, as verifiers
+        // that do not know the role need not refuse the certificate.
+        params.custom_extensions.push(CustomExtension::from_oid_content(
+            &EXTENDED_KEY_USAGE,
+            der_tlv(0x30, &der_tlv(0x06, role.oid_der())),
+        ));
+        // contentCommitment (nonRepudiation) too: licences and seals are
+        // the authority's commitment, as ETSI EN 319 412 profiles sealing
+        // certificates, and PDF validators (pyHanko) require it of signers.
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::ContentCommitment,
+        ];
+        return Ok(params);
+    }
     match request.role {
         Role::Root => {
             params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -177,22 +236,27 @@ fn certificate_params(
             ));
             params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         }
-        Role::DocumentSigner => {
-            params.use_authority_key_identifier_extension = true;
-            if request.authority_code.is_none() {
-                return Err(CaError::MissingAuthorityCode);
-            }
-            params.is_ca = IsCa::ExplicitNoCa;
-            // contentCommitment (nonRepudiation) too: licences and seals are
-            // the authority's commitment, as ETSI EN 319 412 profiles sealing
-            // certificates, and PDF validators (pyHanko) require it of signers.
-            params.key_usages = vec![
-                KeyUsagePurpose::DigitalSignature,
-                KeyUsagePurpose::ContentCommitment,
-            ];
-        }
+        // Handled above, with their role.
+        Role::DocumentSigner | Role::SealMaker | Role::StatusSigner | Role::TrustListSigner => {}
     }
     Ok(params)
+}
+
+/// One DER item: `tag`, the definite length, `contents`.
+fn der_tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = Vec::with_capacity(len + 4);
+    out.push(tag);
+    if len < 0x80 {
+        out.push(len as u8);
+    } else if len <= 0xff {
+        out.extend([0x81, len as u8]);
+    } else {
+        // Nothing written here is near 64 KiB: two length bytes suffice.
+        out.extend([0x82, (len >> 8) as u8, len as u8]);
+    }
+    out.extend_from_slice(contents);
+    out
 }
 
 /// Makes a self-signed root certificate for `key`.

@@ -8,8 +8,10 @@
 
 use base64ct::{Base64, Encoding};
 use thiserror::Error;
+use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use super::role::CertRole;
 use crate::date::UnixTime;
 use crate::ident::Uscc;
 use crate::keys::PublicKey;
@@ -28,6 +30,18 @@ const OID_COMMON_NAME: &str = "2.5.4.3";
 const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
 const OID_KEY_USAGE: &str = "2.5.29.15";
 const OID_ORGANIZATION: &str = "2.5.4.10";
+const OID_EXTENDED_KEY_USAGE: &str = "2.5.29.37";
+const OID_SUBJECT_KEY_IDENTIFIER: &str = "2.5.29.14";
+const OID_AUTHORITY_KEY_IDENTIFIER: &str = "2.5.29.35";
+/// The extensions read into typed fields: these may be critical (RFC 5280
+/// §4.2 lets a verifier accept a critical extension it processes).
+const PROCESSED_EXTENSIONS: [&str; 5] = [
+    OID_BASIC_CONSTRAINTS,
+    OID_KEY_USAGE,
+    OID_EXTENDED_KEY_USAGE,
+    OID_SUBJECT_KEY_IDENTIFIER,
+    OID_AUTHORITY_KEY_IDENTIFIER,
+];
 
 /// Why bytes are not a usable certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -66,9 +80,40 @@ pub enum CertError {
         /// The length it must have.
         expected: usize,
     },
-    /// An extension that cannot be read, or appears twice.
+    /// An extension that cannot be read.
     #[error("bad extension: {0}")]
     Extension(String),
+    /// An extension whose value x509-parser could not parse: refused rather
+    /// than read as absent, since an unreadable basicConstraints or key
+    /// usage would otherwise silently turn into "no constraint".
+    #[error("extension {oid} does not parse: {error}")]
+    MalformedExtension {
+        /// The extension's OID, dotted.
+        oid: String,
+        /// What the parser said.
+        error: String,
+    },
+    /// A critical extension that is not processed (RFC 5280 §4.2).
+    #[error("critical extension {oid} is not understood")]
+    UnsupportedCriticalExtension {
+        /// The extension's OID, dotted.
+        oid: String,
+    },
+    /// The same extension twice (RFC 5280 §4.2 forbids it; which copy a
+    /// verifier reads would otherwise decide what the certificate says).
+    #[error("extension {oid} appears more than once")]
+    DuplicateExtension {
+        /// The extension's OID, dotted.
+        oid: String,
+    },
+    /// The extended key usage names more than one of our roles.
+    #[error("the extended key usage names two roles, {first} and {second}")]
+    RoleConflict {
+        /// The first role named.
+        first: CertRole,
+        /// Another role named.
+        second: CertRole,
+    },
     /// The subject's authority code is present but not a valid USCC.
     #[error("subject authority code {value:?} is not a unified social credit code")]
     AuthorityCode {
@@ -78,6 +123,26 @@ pub enum CertError {
     /// PEM that cannot be read.
     #[error("PEM: {0}")]
     Pem(String),
+}
+
+impl CertError {
+    /// A stable, short machine-readable name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CertError::TooLarge { .. } => "too_large",
+            CertError::Der(_) => "der",
+            CertError::Version { .. } => "version",
+            CertError::Algorithm { .. } => "algorithm",
+            CertError::Length { .. } => "length",
+            CertError::Extension(_) => "extension",
+            CertError::MalformedExtension { .. } => "malformed_extension",
+            CertError::UnsupportedCriticalExtension { .. } => "unsupported_critical_extension",
+            CertError::DuplicateExtension { .. } => "duplicate_extension",
+            CertError::RoleConflict { .. } => "role_conflict",
+            CertError::AuthorityCode { .. } => "authority_code",
+            CertError::Pem(_) => "pem",
+        }
+    }
 }
 
 /// A parsed Ed25519 certificate.
@@ -97,16 +162,22 @@ pub struct Certificate {
     ca: bool,
     path_len: Option<u32>,
     key_usage: Option<KeyUsage>,
+    role: Option<CertRole>,
+    subject_key_id: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
     public_key: PublicKey,
 }
 
 /// The key usage bits a licence CA cares about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeyUsage {
     /// digitalSignature: may sign licences.
     pub digital_signature: bool,
     /// keyCertSign: may sign certificates.
     pub key_cert_sign: bool,
+    /// cRLSign: may sign revocation lists.
+    pub crl_sign: bool,
 }
 
 impl core::fmt::Debug for Certificate {
@@ -182,16 +253,7 @@ impl Certificate {
                     expected: 64,
                 })?;
 
-        // RFC 5280 §4.2: a critical extension the verifier does not process
-        // makes the certificate unusable. Only these two are processed.
-        for ext in cert.extensions() {
-            let oid = ext.oid.to_id_string();
-            if ext.critical && oid != OID_BASIC_CONSTRAINTS && oid != OID_KEY_USAGE {
-                return Err(CertError::Extension(format!(
-                    "critical extension {oid} is not understood"
-                )));
-            }
-        }
+        let extensions = read_extensions(&cert)?;
         let extension = |e: x509_parser::error::X509Error| CertError::Extension(e.to_string());
         let constraints = cert.basic_constraints().map_err(extension)?;
         let (ca, path_len) =
@@ -199,6 +261,7 @@ impl Certificate {
         let key_usage = cert.key_usage().map_err(extension)?.map(|k| KeyUsage {
             digital_signature: k.value.digital_signature(),
             key_cert_sign: k.value.key_cert_sign(),
+            crl_sign: k.value.crl_sign(),
         });
 
         let mut common_name = None;
@@ -248,6 +311,9 @@ impl Certificate {
             ca,
             path_len,
             key_usage,
+            role: extensions.role,
+            subject_key_id: extensions.subject_key_id,
+            authority_key_id: extensions.authority_key_id,
             public_key,
         })
     }
@@ -311,6 +377,21 @@ impl Certificate {
         self.key_usage
     }
 
+    /// The role named by the extended key usage extension, if any.
+    pub fn role(&self) -> Option<CertRole> {
+        self.role
+    }
+
+    /// The subjectKeyIdentifier, if present.
+    pub fn subject_key_id(&self) -> Option<&[u8]> {
+        self.subject_key_id.as_deref()
+    }
+
+    /// The authorityKeyIdentifier's keyIdentifier, if present.
+    pub fn authority_key_id(&self) -> Option<&[u8]> {
+        self.authority_key_id.as_deref()
+    }
+
     /// The subject's Ed25519 key.
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
@@ -335,12 +416,85 @@ impl Certificate {
     /// TBS bytes as received) and `issuer`'s subject is this certificate's
     /// issuer name.
     pub fn is_signed_by(&self, issuer: &Certificate) -> bool {
-        self.issuer == issuer.subject
-            && self
-                .der
-                .get(self.tbs.clone())
-                .is_some_and(|tbs| issuer.public_key.verify_strict(tbs, &self.signature))
+        self.issuer == issuer.subject && self.signature_verifies(&issuer.public_key)
     }
+
+    /// Whether `key` signed the TBS bytes (strict Ed25519); names are not
+    /// looked at.
+    pub(crate) fn signature_verifies(&self, key: &PublicKey) -> bool {
+        self.der
+            .get(self.tbs.clone())
+            .is_some_and(|tbs| key.verify_strict(tbs, &self.signature))
+    }
+}
+
+/// What the extensions say beyond basicConstraints and key usage, which
+/// x509-parser reads itself.
+struct Extensions {
+    role: Option<CertRole>,
+    subject_key_id: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
+}
+
+/// Refuses duplicate, unparseable and unprocessed critical extensions, then
+/// reads the role and key identifiers.
+fn read_extensions(cert: &X509Certificate<'_>) -> Result<Extensions, CertError> {
+    // Duplicates first: a copy that also fails to parse is still, above all,
+    // a second copy. OIDs are compared as bytes, which works for any arc.
+    let mut seen: Vec<&[u8]> = Vec::new();
+    for ext in cert.extensions() {
+        let oid = ext.oid.as_bytes();
+        if seen.contains(&oid) {
+            return Err(CertError::DuplicateExtension {
+                oid: ext.oid.to_id_string(),
+            });
+        }
+        seen.push(oid);
+    }
+    let mut read = Extensions {
+        role: None,
+        subject_key_id: None,
+        authority_key_id: None,
+    };
+    for ext in cert.extensions() {
+        let oid = ext.oid.to_id_string();
+        if let ParsedExtension::ParseError { error } = ext.parsed_extension() {
+            return Err(CertError::MalformedExtension {
+                oid,
+                error: error.to_string(),
+            });
+        }
+        if ext.critical && !PROCESSED_EXTENSIONS.contains(&oid.as_str()) {
+            return Err(CertError::UnsupportedCriticalExtension { oid });
+        }
+        match ext.parsed_extension() {
+            ParsedExtension::ExtendedKeyUsage(eku) => {
+                for role in eku
+                    .other
+                    .iter()
+                    .filter_map(|o| CertRole::from_oid_der(o.as_bytes()))
+                {
+                    match read.role {
+                        Some(first) if first != role => {
+                            return Err(CertError::RoleConflict {
+                                first,
+                                second: role,
+                            });
+                        }
+                        _ => read.role = Some(role),
+                    }
+                }
+            }
+            ParsedExtension::SubjectKeyIdentifier(id) => {
+                read.subject_key_id = Some(id.0.to_vec());
+            }
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                read.authority_key_id = aki.key_identifier.as_ref().map(|id| id.0.to_vec());
+            }
+            _ => {}
+        }
+    }
+    Ok(read)
 }
 
 /// Reads every certificate in a PEM bundle (`-----BEGIN CERTIFICATE-----`

@@ -15,6 +15,17 @@
 //!   a DSC several chains, and one of them valid at issuance is enough. CA
 //!   certificates' keys are candidates too, refused as `wrong_key_usage`, so
 //!   a licence signed with a CA key is not reported as an unknown key.
+//! - Chains are built for one [`CertRole`]: the signer's extended key usage
+//!   must name exactly that role (`wrong_role` otherwise), and an end-entity
+//!   certificate with keyCertSign or cRLSign is refused
+//!   (`end_entity_ca_usage`): a key that may certify must not sign documents.
+//! - An issuer candidate has the child's issuer name and, when the child has
+//!   an authorityKeyIdentifier and the candidate a subjectKeyIdentifier,
+//!   that identifier. A signature is checked once per child certificate and
+//!   issuer key, so renewals of a CA (same name and key) cost no second
+//!   check of what they certify; a candidate that cannot widen the periods
+//!   already found is not followed; a candidate already on the path is a
+//!   loop (`chain_loop`), not a longer chain.
 //! - Time follows the chain model: every certificate of the chain must have
 //!   been valid when the licence was signed (`iat`). A licence signed before
 //!   a key was rotated out stays valid until its own expiry, since its DSC was
@@ -22,11 +33,13 @@
 //!   verification time as before.
 //! - The DSC's authority code must equal the licence's `iss`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use thiserror::Error;
 
 use super::cert::{CertError, Certificate, parse_bundle};
+use super::role::CertRole;
 use crate::date::UnixTime;
 use crate::ident::Uscc;
 
@@ -84,6 +97,33 @@ pub enum TrustFailure {
         /// The certificate.
         subject: String,
     },
+    /// The signer certificate's role (its extended key usage) is not the one
+    /// the document needs.
+    #[error("{subject} is certified as {}, not as {needed}", found.map_or("no role", CertRole::name))]
+    WrongRole {
+        /// The certificate.
+        subject: String,
+        /// The role the document needs.
+        needed: CertRole,
+        /// The role the certificate names, if any.
+        found: Option<CertRole>,
+    },
+    /// An end-entity certificate whose key usage allows certifying.
+    #[error("{subject} is not a CA but its key usage allows {usage}")]
+    EndEntityCaUsage {
+        /// The certificate.
+        subject: String,
+        /// `keyCertSign` or `cRLSign`.
+        usage: &'static str,
+    },
+    /// The issuer candidates lead back to a certificate already on the path
+    /// (two CAs naming each other as issuer, or a self-issued CA that is not
+    /// a root).
+    #[error("the chain loops back to {subject}")]
+    ChainLoop {
+        /// The certificate met a second time.
+        subject: String,
+    },
 }
 
 impl TrustFailure {
@@ -96,6 +136,9 @@ impl TrustFailure {
             TrustFailure::WrongKeyUsage { .. } => "wrong_key_usage",
             TrustFailure::ChainTooLong { .. } => "chain_too_long",
             TrustFailure::NoAuthorityCode { .. } => "no_authority_code",
+            TrustFailure::WrongRole { .. } => "wrong_role",
+            TrustFailure::EndEntityCaUsage { .. } => "end_entity_ca_usage",
+            TrustFailure::ChainLoop { .. } => "chain_loop",
         }
     }
 }
@@ -104,6 +147,7 @@ impl TrustFailure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentSigner {
     certificate: Certificate,
+    role: CertRole,
     chains: Result<Vec<Chain>, TrustFailure>,
 }
 
@@ -120,6 +164,12 @@ impl DocumentSigner {
     /// The signer's certificate.
     pub fn certificate(&self) -> &Certificate {
         &self.certificate
+    }
+
+    /// The role the chains were checked for (the certificate's own is
+    /// [`Certificate::role`]).
+    pub fn role(&self) -> CertRole {
+        self.role
     }
 
     /// Why the signer is not trusted, if it is not.
@@ -236,10 +286,16 @@ impl TrustStore {
         &self.roots
     }
 
-    /// Every document signer with its chains checked. CA certificates are
-    /// listed too, as signers that may not sign licences, so that a licence
-    /// signed with a CA's key is refused for that and not as an unknown key.
+    /// [`TrustStore::signers_for`] the document signer role.
     pub fn document_signers(&self) -> Vec<Arc<DocumentSigner>> {
+        self.signers_for(CertRole::DocumentSigner)
+    }
+
+    /// Every certificate as a signer for `role`, with its chains checked.
+    /// Certificates of other roles and CA certificates are listed too, as
+    /// signers that may not sign for `role`, so that a document signed with
+    /// such a key is refused for that and not as an unknown key.
+    pub fn signers_for(&self, role: CertRole) -> Vec<Arc<DocumentSigner>> {
         self.signers
             .iter()
             .chain(&self.intermediates)
@@ -247,7 +303,8 @@ impl TrustStore {
             .map(|cert| {
                 Arc::new(DocumentSigner {
                     certificate: cert.clone(),
-                    chains: self.chains(cert),
+                    role,
+                    chains: self.chains(role, cert),
                 })
             })
             .collect()
@@ -257,19 +314,25 @@ impl TrustStore {
     /// `carried`: certificates that came with a document (a CMS signature's
     /// certificate set, a seal record's chain). Carried certificates are never
     /// anchors: only CA certificates among them can be links, and only the
-    /// store's roots end a chain. The policy is the one for document signers.
-    pub fn certify(&self, signer: &Certificate, carried: &[Certificate]) -> DocumentSigner {
+    /// store's roots end a chain. The signer must be certified for `role`.
+    pub fn certify(
+        &self,
+        role: CertRole,
+        signer: &Certificate,
+        carried: &[Certificate],
+    ) -> DocumentSigner {
         let chains = if carried.iter().any(Certificate::is_ca) {
             let mut widened = self.clone();
             for cert in carried.iter().filter(|c| c.is_ca()) {
                 widened.add_certificate(cert.clone());
             }
-            widened.chains(signer)
+            widened.chains(role, signer)
         } else {
-            self.chains(signer)
+            self.chains(role, signer)
         };
         DocumentSigner {
             certificate: signer.clone(),
+            role,
             chains,
         }
     }
@@ -278,17 +341,36 @@ impl TrustStore {
     /// every valid path is kept, since renewed CA certificates give one signer
     /// several chains with different validity periods. If there is none, the
     /// failure of the first path tried is the answer.
-    fn chains(&self, signer: &Certificate) -> Result<Vec<Chain>, TrustFailure> {
+    fn chains(&self, role: CertRole, signer: &Certificate) -> Result<Vec<Chain>, TrustFailure> {
         if signer.is_ca() {
             return Err(TrustFailure::WrongKeyUsage {
                 subject: signer.display_name(),
                 needed: "signing licences (it is a CA certificate)",
             });
         }
+        if let Some(usage) = signer.key_usage() {
+            let certifying = [
+                (usage.key_cert_sign, "keyCertSign"),
+                (usage.crl_sign, "cRLSign"),
+            ];
+            if let Some((_, name)) = certifying.into_iter().find(|(set, _)| *set) {
+                return Err(TrustFailure::EndEntityCaUsage {
+                    subject: signer.display_name(),
+                    usage: name,
+                });
+            }
+        }
         if !signer.key_usage().is_some_and(|k| k.digital_signature) {
             return Err(TrustFailure::WrongKeyUsage {
                 subject: signer.display_name(),
                 needed: "digitalSignature",
+            });
+        }
+        if signer.role() != Some(role) {
+            return Err(TrustFailure::WrongRole {
+                subject: signer.display_name(),
+                needed: role,
+                found: signer.role(),
             });
         }
         let authority =
@@ -301,6 +383,8 @@ impl TrustStore {
         let mut search = Search {
             store: self,
             budget: MAX_SIGNATURE_CHECKS,
+            checked: HashMap::new(),
+            path: vec![signer],
             found: Vec::new(),
             first_failure: None,
         };
@@ -322,21 +406,29 @@ impl TrustStore {
             .collect())
     }
 
-    /// Every certificate whose name is `cert`'s issuer name: roots first, then
-    /// intermediates, then (last, so a chain through one is reported as such
-    /// rather than as an unknown issuer) non-CA certificates.
+    /// Every certificate whose name is `cert`'s issuer name (and whose key
+    /// identifier is `cert`'s authority key identifier, when both are
+    /// written): roots first, then intermediates, then (last, so a chain
+    /// through one is reported as such rather than as an unknown issuer)
+    /// non-CA certificates. `cert` itself is a candidate if it is
+    /// self-issued, so that the search sees the loop.
     fn named_issuers<'a>(
         &'a self,
         cert: &'a Certificate,
     ) -> impl Iterator<Item = (&'a Certificate, bool)> {
-        let named = move |c: &&Certificate| c.subject_der() == cert.issuer_der();
+        let named = move |c: &&Certificate| {
+            c.subject_der() == cert.issuer_der()
+                && match (cert.authority_key_id(), c.subject_key_id()) {
+                    (Some(authority), Some(subject)) => authority == subject,
+                    _ => true,
+                }
+        };
         let roots = self.roots.iter().filter(named).map(|c| (c, true));
         let others = self
             .intermediates
             .iter()
             .chain(&self.signers)
             .filter(named)
-            .filter(move |c| *c != cert)
             .map(|c| (c, false));
         roots.chain(others)
     }
@@ -345,24 +437,59 @@ impl TrustStore {
 /// A bounded depth-first search for chains to a root.
 struct Search<'a> {
     store: &'a TrustStore,
+    /// Signature checks left.
     budget: usize,
+    /// Signature results by (child DER, issuer key): renewed CA certificates
+    /// share a key, so what one of them certifies is checked once for all.
+    checked: HashMap<(&'a [u8], [u8; 32]), bool>,
+    /// The certificates from the signer up to the one being extended.
+    path: Vec<&'a Certificate>,
     /// The common validity period of each chain found.
     found: Vec<(UnixTime, UnixTime)>,
     first_failure: Option<TrustFailure>,
 }
 
-impl Search<'_> {
+impl<'a> Search<'a> {
     fn fail(&mut self, failure: TrustFailure) {
         if self.first_failure.is_none() {
             self.first_failure = Some(failure);
         }
     }
 
+    /// Whether a path whose common period is at most `period` could only
+    /// give what is already found: no new time at which a chain is valid.
+    /// Only once something is found, so that failures are still reported
+    /// from the first path tried.
+    fn adds_nothing(&self, period: (UnixTime, UnixTime)) -> bool {
+        !self.found.is_empty()
+            && (period.0 > period.1
+                || self
+                    .found
+                    .iter()
+                    .any(|f| f.0 <= period.0 && period.1 <= f.1))
+    }
+
+    /// Whether `issuer`'s key signed `child`, from the memo if it was asked
+    /// before; `None` once the budget is spent.
+    fn signed(&mut self, child: &'a Certificate, issuer: &'a Certificate) -> Option<bool> {
+        let key = (child.der(), issuer.public_key().to_bytes());
+        if let Some(known) = self.checked.get(&key) {
+            return Some(*known);
+        }
+        if self.budget == 0 {
+            return None;
+        }
+        self.budget -= 1;
+        let signed = child.signature_verifies(issuer.public_key());
+        self.checked.insert(key, signed);
+        Some(signed)
+    }
+
     /// Extends the path that has reached `cert` (the `len`th certificate,
     /// `intermediates_below` CAs above the signer so far) with each issuer.
     fn extend(
         &mut self,
-        cert: &Certificate,
+        cert: &'a Certificate,
         len: usize,
         intermediates_below: u32,
         period: (UnixTime, UnixTime),
@@ -373,18 +500,34 @@ impl Search<'_> {
             });
             return;
         }
+        let store = self.store;
         let mut any_named = false;
         let mut any_signed = false;
-        for (issuer, is_root) in self.store.named_issuers(cert) {
+        for (issuer, is_root) in store.named_issuers(cert) {
             any_named = true;
-            if self.budget == 0 {
+            let period = (
+                period.0.max(issuer.not_before()),
+                period.1.min(issuer.not_after()),
+            );
+            if self.adds_nothing(period) {
+                continue;
+            }
+            if !is_root && self.path.iter().any(|c| c.der() == issuer.der()) {
+                // Checked before the signature: a loop is a loop whoever
+                // signed it, and following it would only spend the budget.
+                any_signed = true;
+                self.fail(TrustFailure::ChainLoop {
+                    subject: issuer.display_name(),
+                });
+                continue;
+            }
+            let Some(signed) = self.signed(cert, issuer) else {
                 self.fail(TrustFailure::ChainTooLong {
                     subject: cert.display_name(),
                 });
                 return;
-            }
-            self.budget -= 1;
-            if !cert.is_signed_by(issuer) {
+            };
+            if !signed {
                 continue;
             }
             any_signed = true;
@@ -410,16 +553,14 @@ impl Search<'_> {
                 });
                 continue;
             }
-            let period = (
-                period.0.max(issuer.not_before()),
-                period.1.min(issuer.not_after()),
-            );
             if is_root {
                 if !self.found.contains(&period) {
                     self.found.push(period);
                 }
             } else {
+                self.path.push(issuer);
                 self.extend(issuer, len + 1, intermediates_below + 1, period);
+                self.path.pop();
             }
         }
         if !any_signed {

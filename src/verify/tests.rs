@@ -165,6 +165,12 @@ fn weak_trusted_key_is_refused_by_name() {
                     e.bytes(&weak.key_id().0);
                 }),
             ),
+            (
+                16,
+                crate::cbor::encode_with(|e| {
+                    e.text(crate::envelope::LICENCE_TYPE);
+                }),
+            ),
         ]);
         e.into_bytes()
     };

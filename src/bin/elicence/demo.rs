@@ -6,6 +6,7 @@
 //! The demo is a list of steps over one shared [`Demo`] state, so that later
 //! steps (rendering, seals) slot in without touching the others.
 
+mod lists;
 mod seals;
 mod trust;
 
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use elicence::render::{Renderer, envelope_from_pdf};
+use elicence::verify::StatusPolicy;
 use elicence::{
     Licence, QrBase, SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Verifier, qr,
 };
@@ -64,21 +66,24 @@ const PHOTOS: [(&str, &[u8]); 1] = [(
 type Step = fn(&mut Demo) -> Result<(), CliError>;
 
 /// The steps, in order.
-const STEPS: [Step; 14] = [
+const STEPS: [Step; 17] = [
     announce,
     issue_examples,
     write_files,
     render_examples,
     report,
     trust::build_pki,
+    lists::build,
     trust::issue_certified,
     trust::check,
     seals::make_seals,
     seals::seal_pdfs,
     seals::check,
+    lists::check,
     print_commands,
     trust::print_commands,
     seals::print_commands,
+    lists::print_commands,
 ];
 
 /// One example licence once signed.
@@ -103,6 +108,7 @@ struct Demo {
     all_valid: bool,
     trust: trust::State,
     seals: seals::State,
+    lists: lists::State,
 }
 
 pub fn run(args: &DemoArgs) -> CliResult {
@@ -118,6 +124,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
         all_valid: true,
         trust: trust::State::default(),
         seals: seals::State::default(),
+        lists: lists::State::default(),
     };
     for step in STEPS {
         step(&mut demo)?;
@@ -226,7 +233,9 @@ fn render_examples(demo: &mut Demo) -> Result<(), CliError> {
 }
 
 fn report(demo: &mut Demo) -> Result<(), CliError> {
-    let verifier = Verifier::new([TrustedKey::new(demo.key.public_key())]);
+    // The demo key has no status lists: a status reference only warns.
+    let verifier = Verifier::new([TrustedKey::new(demo.key.public_key())])
+        .with_status_policy(StatusPolicy::Warn);
     for issued in &demo.issued {
         let verdict = verifier.verify_qr_text(&issued.qr_text, demo.checked_at);
         demo.all_valid &= verdict.is_valid();
@@ -252,6 +261,9 @@ fn report(demo: &mut Demo) -> Result<(), CliError> {
         for reason in verdict.reasons() {
             outln!("  {}: {reason}", reason.code())?;
         }
+        for warning in verdict.warnings() {
+            outln!("  warning {}: {warning}", warning.code())?;
+        }
         outln!(
             "{}.pdf: {}",
             issued.name,
@@ -268,8 +280,8 @@ fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
     for issued in &demo.issued {
         let cose = shell_quote(&cose_path(&demo.out, issued.name));
         let qr = shell_quote(&qr_path(&demo.out, issued.name));
-        outln!("  elicence verify --pub {public} --cose {cose}")?;
-        outln!("  elicence verify --pub {public} - < {qr}")?;
+        outln!("  elicence verify --pub {public} --status-policy warn --cose {cose}")?;
+        outln!("  elicence verify --pub {public} --status-policy warn - < {qr}")?;
         let pdf = shell_quote(&file_path(&demo.out, issued.name, "pdf"));
         outln!("  elicence verify --pub {public} {pdf}")?;
     }

@@ -58,10 +58,10 @@ fn rqrr_level(level: EcLevel) -> u16 {
 fn driving_licence_versions_match_the_readme() {
     let (text, _) = driving_licence_text();
     let m = QrImage::new(&text, EcLevel::M).unwrap();
-    assert_eq!((m.version(), m.level(), m.modules()), (13, EcLevel::M, 69));
-    assert_eq!(m.side_with_quiet_zone(), 77);
+    assert_eq!((m.version(), m.level(), m.modules()), (14, EcLevel::M, 73));
+    assert_eq!(m.side_with_quiet_zone(), 81);
     let q = QrImage::new(&text, EcLevel::Q).unwrap();
-    assert_eq!((q.version(), q.modules()), (16, 81));
+    assert_eq!((q.version(), q.modules()), (17, 85));
     assert_eq!(EcLevel::default(), EcLevel::M);
 }
 
@@ -167,8 +167,8 @@ fn svg_is_deterministic_with_one_subpath_per_run() {
     assert!(svg.starts_with("<svg"));
     assert!(svg.trim_end().ends_with("</svg>"));
     assert!(svg.contains("shape-rendering=\"crispEdges\""));
-    assert!(svg.contains("viewBox=\"0 0 77 77\""));
-    assert!(svg.contains("width=\"616\" height=\"616\""));
+    assert!(svg.contains("viewBox=\"0 0 81 81\""));
+    assert!(svg.contains("width=\"648\" height=\"648\""));
     let d = svg.split(" d=\"").nth(1).unwrap();
     let d = &d[..d.find('"').unwrap()];
     let runs = image.dark_runs();
@@ -207,13 +207,13 @@ fn too_long_text_is_a_typed_error() {
 fn scale_limits() {
     let (text, _) = driving_licence_text();
     let image = QrImage::new(&text, EcLevel::M).unwrap();
-    assert_eq!(image.pixels_per_module_for(1080), Some(14));
-    assert_eq!(image.pixels_per_module_for(77), Some(1));
-    assert_eq!(image.pixels_per_module_for(76), None);
+    assert_eq!(image.pixels_per_module_for(1080), Some(13));
+    assert_eq!(image.pixels_per_module_for(81), Some(1));
+    assert_eq!(image.pixels_per_module_for(80), None);
     assert_eq!(image.pixels_per_module_for(0), None);
     // Capped at MAX_SIDE_PX, so whatever it returns can be drawn.
     let most = image.pixels_per_module_for(u32::MAX).unwrap();
-    assert_eq!(most, QrImage::MAX_SIDE_PX / 77);
+    assert_eq!(most, QrImage::MAX_SIDE_PX / 81);
     assert!(image.to_pixmap(most).is_ok());
 
     assert_eq!(image.to_pixmap(0).err(), Some(QrImageError::ZeroScale));
@@ -222,7 +222,7 @@ fn scale_limits() {
         image.to_pixmap(most + 1).err(),
         Some(QrImageError::TooLarge {
             px_per_module: most + 1,
-            side_px: 77 * u64::from(most + 1),
+            side_px: 81 * u64::from(most + 1),
             max: QrImage::MAX_SIDE_PX,
         })
     );

@@ -266,6 +266,16 @@ impl PdfVerifier {
         self
     }
 
+    /// Verifies the licence inside with `verifier` (for instance one holding
+    /// a trust list and status lists, or with another status policy), which
+    /// also gets this verifier's store. When it holds a trust list, the
+    /// list alone says who signs licences: the certificates that sign the
+    /// issuer's seals no longer vouch for the licence by themselves.
+    pub fn with_licence_verifier(mut self, verifier: Verifier) -> PdfVerifier {
+        self.verifier = verifier.with_trust_store(&self.store);
+        self
+    }
+
     /// Judges a licence PDF at time `at` (see the module's policy).
     pub fn verify(&self, pdf: &[u8], at: UnixTime) -> LicencePdfVerdict {
         let doc = match Document::read(pdf) {
@@ -342,9 +352,14 @@ impl PdfVerifier {
             })
             .collect();
         let mut verifier = self.verifier.clone();
-        for seal in &issuer_seals {
+        let seal_signers_vouch = verifier.trust_list().is_none();
+        for seal in issuer_seals.iter().filter(|_| seal_signers_vouch) {
             if let Some(signer) = &seal.signer {
-                let certified = self.store.certify(signer, &seal.certificates);
+                let certified = self.store.certify(
+                    crate::trust::CertRole::DocumentSigner,
+                    signer,
+                    &seal.certificates,
+                );
                 verifier = verifier.with_trusted_key(TrustedKey::certified(Arc::new(certified)));
             }
         }

@@ -254,7 +254,8 @@ fn errors_have_distinct_codes() {
         },
         SealError::Structure("x"),
         SealError::UnsupportedAlgorithm { found: -7 },
-        SealError::WrongContentType { found: "x".into() },
+        SealError::ObjectType { found: "x".into() },
+        SealError::UnprotectedHeader,
         SealError::UnknownHeader { label: 2 },
         SealError::MissingHeader { label: 3 },
         SealError::ChainLength { len: 0 },
@@ -495,7 +496,7 @@ mod signed {
     fn protected_entries(pki: &Pki) -> Vec<(i64, Vec<u8>)> {
         vec![
             (1, int(-8)),
-            (3, text(SEAL_CONTENT_TYPE)),
+            (16, text(SEAL_TYPE)),
             (33, array(&[bytes(pki.maker.der())])),
         ]
     }
@@ -572,12 +573,12 @@ mod signed {
         let expected = record(&pki, &map(protected_entries(&pki)), &map(payload_entries()));
         assert_eq!(a.as_bytes(), expected.as_slice());
         // Tag 18, array of 4, then the protected bstr opening
-        // {1: -8, 3: "application/elicence-seal", 33: [...]}.
+        // {1: -8, 16: "application/elicence-seal+cose", 33: [...]}.
         let head = hex::decode("d28459").unwrap();
         assert_eq!(&a.as_bytes()[..3], head.as_slice());
         let header = [
-            &hex::decode("a30127037819").unwrap()[..],
-            SEAL_CONTENT_TYPE.as_bytes(),
+            &hex::decode("a3012710781e").unwrap()[..],
+            SEAL_TYPE.as_bytes(),
             &hex::decode("182181").unwrap()[..],
         ]
         .concat();
@@ -921,20 +922,45 @@ mod signed {
             ),
             (1, None, SealError::MissingHeader { label: 1 }),
             (
-                3,
+                16,
                 Some(text("application/cose")),
-                SealError::WrongContentType {
+                SealError::ObjectType {
                     found: "\"application/cose\"".into(),
                 },
             ),
             (
-                3,
-                Some(int(18)),
-                SealError::WrongContentType {
-                    found: "integer".into(),
+                16,
+                Some(text("application/statuslist+cwt")),
+                SealError::ObjectType {
+                    found: "\"application/statuslist+cwt\"".into(),
                 },
             ),
-            (3, None, SealError::MissingHeader { label: 3 }),
+            (
+                16,
+                Some(int(18)),
+                SealError::ObjectType {
+                    found: "content format 18".into(),
+                },
+            ),
+            (
+                16,
+                Some(bytes(b"x")),
+                SealError::ObjectType {
+                    found: "byte string".into(),
+                },
+            ),
+            (
+                16,
+                None,
+                SealError::ObjectType {
+                    found: "none".into(),
+                },
+            ),
+            (
+                3,
+                Some(text(SEAL_TYPE)),
+                SealError::UnknownHeader { label: 3 },
+            ),
             (
                 4,
                 Some(bytes(&[0; 8])),
@@ -983,7 +1009,7 @@ mod signed {
                 bytes(&payload),
                 bytes(&[0; 64])
             ])),
-            SealError::Structure("unprotected header must be empty")
+            SealError::UnprotectedHeader
         );
         assert_eq!(
             structure(&cose(&[
@@ -1034,11 +1060,17 @@ mod signed {
                 found: "tag 17".into()
             }
         );
-        // A licence envelope is not a seal record.
-        let licence_header = map(vec![(1, int(-8)), (4, bytes(&[0; 8]))]);
+        // A licence envelope is not a seal record: it is named by its type.
+        let licence_header = map(vec![
+            (1, int(-8)),
+            (4, bytes(&[0; 8])),
+            (16, text(crate::envelope::LICENCE_TYPE)),
+        ]);
         assert_eq!(
             structure(&record(&pki, &licence_header, &payload)),
-            SealError::UnknownHeader { label: 4 }
+            SealError::ObjectType {
+                found: "\"application/elicence+cwt\"".into()
+            }
         );
         // Too large is refused before any decoding.
         let huge = vec![0u8; MAX_SEAL_LEN + 1];

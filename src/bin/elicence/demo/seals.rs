@@ -98,8 +98,8 @@ fn sealed_dir(out: &Path) -> PathBuf {
     out.join("sealed")
 }
 
-/// Certifies the seal maker under the intermediate and makes every seal.
-pub fn make_seals(demo: &mut Demo) -> Result<(), CliError> {
+/// The seal maker (制章), certified by the demo intermediate in its role.
+pub(super) fn seal_maker(demo: &Demo) -> Result<(SigningKey, Certificate), CliError> {
     let (mid, mid_key) = demo
         .trust
         .intermediate
@@ -117,7 +117,7 @@ pub fn make_seals(demo: &mut Demo) -> Result<(), CliError> {
             ),
             not_before: time(MAKER_VALIDITY.0)?,
             not_after: time(MAKER_VALIDITY.1)?,
-            role: Role::DocumentSigner,
+            role: Role::SealMaker,
             serial: demo_serial("seal maker"),
         },
         &maker_key.public_key(),
@@ -125,7 +125,19 @@ pub fn make_seals(demo: &mut Demo) -> Result<(), CliError> {
         mid_key,
     )
     .map_err(ca_failure("seal maker"))?;
-    let maker_chain = [maker, mid.clone()];
+    Ok((maker_key, maker))
+}
+
+/// Makes every seal, signed by the seal maker.
+pub fn make_seals(demo: &mut Demo) -> Result<(), CliError> {
+    let mid = demo
+        .trust
+        .intermediate
+        .as_ref()
+        .map(|(cert, _)| cert.clone())
+        .ok_or_else(|| CliError::new("the demo PKI is not built"))?;
+    let (maker_key, maker) = seal_maker(demo)?;
+    let maker_chain = [maker, mid];
     let fonts = FontSet::embedded().map_err(|e| CliError::new(format!("embedded font: {e}")))?;
     let dir = seals_dir(&demo.out);
     create_dir(&dir)?;
@@ -192,7 +204,7 @@ pub fn seal_pdfs(demo: &mut Demo) -> Result<(), CliError> {
     let dir = sealed_dir(&demo.out);
     create_dir(&dir)?;
     for (case, name, sealings) in SEALINGS {
-        let (signed, _) = demo
+        let (signed, _, _) = demo
             .trust
             .signed
             .get(case)
@@ -246,7 +258,7 @@ pub fn check(demo: &mut Demo) -> Result<(), CliError> {
         sealed_dir(&demo.out).display()
     )?;
     for (name, pdf) in &demo.seals.sealed {
-        let (ok, lines) = check_pdf(pdf, &store, demo.checked_at)?;
+        let (ok, lines) = check_pdf(pdf, &store, demo.lists.verifier.as_ref(), demo.checked_at)?;
         demo.all_valid &= ok;
         outln!(
             "sealed/{name}.pdf: {} ({} bytes)",
@@ -264,7 +276,12 @@ pub fn check(demo: &mut Demo) -> Result<(), CliError> {
         if let Some(byte) = tampered.get_mut(at) {
             *byte ^= 0x01;
         }
-        let (ok, lines) = check_pdf(&tampered, &store, demo.checked_at)?;
+        let (ok, lines) = check_pdf(
+            &tampered,
+            &store,
+            demo.lists.verifier.as_ref(),
+            demo.checked_at,
+        )?;
         demo.all_valid &= !ok;
         outln!(
             "sealed/{name}.pdf with byte {at} changed: {}",
@@ -286,9 +303,14 @@ pub fn check(demo: &mut Demo) -> Result<(), CliError> {
 fn check_pdf(
     pdf: &[u8],
     store: &TrustStore,
+    lists: Option<&elicence::Verifier>,
     at: UnixTime,
 ) -> Result<(bool, Vec<String>), CliError> {
-    let verdict = verify_licence_pdf(pdf, &PdfVerifier::new(store.clone()), at);
+    let mut pdf_verifier = PdfVerifier::new(store.clone());
+    if let Some(lists) = lists {
+        pdf_verifier = pdf_verifier.with_licence_verifier(lists.clone());
+    }
+    let verdict = verify_licence_pdf(pdf, &pdf_verifier, at);
     let mut lines = Vec::new();
     for seal in verdict.seals() {
         let what = seal.seal.as_ref().map_or_else(

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use elicence::trust::ca::{self, CertificateRequest, Role};
 use elicence::trust::{Certificate, TrustStore};
+use elicence::verify::StatusPolicy;
 use elicence::{SignedLicence, Signer, SigningKey, UnixTime, Verifier, qr};
 use sha2::{Digest, Sha256};
 
@@ -26,9 +27,9 @@ const INTERMEDIATE_VALIDITY: (&str, &str) =
     ("2024-01-01T00:00:00+08:00", "2034-01-01T00:00:00+08:00");
 
 /// When the traffic police's first certificate ends and its new key's begins.
-const ROTATION: (&str, &str) = ("2025-06-30T23:59:59+08:00", "2025-07-01T00:00:00+08:00");
+pub(super) const ROTATION: (&str, &str) = ("2025-06-30T23:59:59+08:00", "2025-07-01T00:00:00+08:00");
 /// A signing time after the rotation.
-const AFTER_ROTATION: &str = "2025-08-01T09:00:00+08:00";
+pub(super) const AFTER_ROTATION: &str = "2025-08-01T09:00:00+08:00";
 
 /// An issuing authority's document signer: its directory under `pki/`, the
 /// authority it names and the period its certificate covers.
@@ -167,7 +168,8 @@ pub struct State {
     signers_pem: String,
     pub(super) keys: Vec<SigningKey>,
     pub(super) certs: Vec<Certificate>,
-    pub(super) signed: Vec<(SignedLicence, String)>,
+    /// Each case's licence, QR text and file name.
+    pub(super) signed: Vec<(SignedLicence, String, &'static str)>,
     /// The intermediate CA, which also certifies the seal maker.
     pub(super) intermediate: Option<(Certificate, SigningKey)>,
 }
@@ -196,7 +198,7 @@ pub(super) fn pki_dir(out: &Path) -> PathBuf {
     out.join("pki")
 }
 
-fn trust_dir(out: &Path) -> PathBuf {
+pub(super) fn trust_dir(out: &Path) -> PathBuf {
     out.join("trust")
 }
 
@@ -332,6 +334,17 @@ pub fn issue_certified(demo: &mut Demo) -> Result<(), CliError> {
             .keys
             .get(case.signer)
             .ok_or_else(|| CliError::new("demo case names no authority"))?;
+        let cert = demo
+            .trust
+            .certs
+            .get(case.signer)
+            .ok_or_else(|| CliError::new("demo case names no authority"))?;
+        let mid = demo
+            .trust
+            .intermediate
+            .as_ref()
+            .map(|(cert, _)| cert)
+            .ok_or_else(|| CliError::new("the demo PKI is not built"))?;
         let signed_at = case
             .signed_at
             .map(time)
@@ -341,9 +354,16 @@ pub fn issue_certified(demo: &mut Demo) -> Result<(), CliError> {
         let signed = SignedLicence::sign(licence, key, signed_at)
             .map_err(|e| CliError::new(format!("example {name}: {e}")))?;
         let qr_text = qr::to_qr_text(&signed, &demo.base);
-        write_atomic(&cose_path(&dir, case.file), signed.as_bytes())?;
+        // The file carries the signer's chain, so the root alone checks it.
+        let chain = [cert.clone(), mid.clone()];
+        let file = signed
+            .clone()
+            .with_chain(chain.to_vec())
+            .map_err(|e| CliError::new(format!("example {name}: {e}")))?
+            .to_file_bytes();
+        write_atomic(&cose_path(&dir, case.file), &file)?;
         write_atomic(&qr_path(&dir, case.file), format!("{qr_text}\n").as_bytes())?;
-        demo.trust.signed.push((signed, qr_text));
+        demo.trust.signed.push((signed, qr_text, case.file));
     }
     Ok(())
 }
@@ -357,9 +377,13 @@ pub fn check(demo: &mut Demo) -> Result<(), CliError> {
     if !roots.skipped.is_empty() || !signers.skipped.is_empty() {
         return Err(CliError::new("the demo's own certificates do not load"));
     }
-    let verifier = Verifier::new([]).with_trust_store(&store);
+    // No status lists here (the list section below has them): a status
+    // reference is only a warning.
+    let verifier = Verifier::new([])
+        .with_trust_store(&store)
+        .with_status_policy(StatusPolicy::Warn);
     let mut section = None;
-    for (case, (signed, qr_text)) in CASES.iter().zip(&demo.trust.signed) {
+    for (case, (signed, qr_text, _)) in CASES.iter().zip(&demo.trust.signed) {
         if section != Some(case.section) {
             section = Some(case.section);
             print_section(case.section)?;
@@ -438,7 +462,9 @@ pub fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
     )?;
     for case in &CASES {
         let cose = shell_quote(&cose_path(&dir, case.file));
-        outln!("  elicence verify --roots {roots} --signers {signers} --cose {cose}")?;
+        outln!(
+            "  elicence verify --roots {roots} --signers {signers} --status-policy warn --cose {cose}"
+        )?;
     }
     let intermediate = shell_quote(&intermediate_path(&demo.out));
     if let (Some(authority), Some(cert)) = (

@@ -41,7 +41,7 @@ fn seal_benches(c: &mut Criterion) {
     let pki = test_pki::TestPki::new();
     let (root, mid) = (pki.root.clone(), pki.mid.clone());
     let leaf = |seed: u8, name: &str, code: &str| pki.signer(seed, name, code);
-    let (maker_key, maker) = leaf(3, "印章制作中心", "91110000600037341L");
+    let (maker_key, maker) = pki.seal_maker(3, "印章制作中心", "91110000600037341L");
     let fonts = FontSet::embedded().unwrap();
     let mut renderer = Renderer::new(fonts.clone());
     renderer.set_stamp_in_pdf(false);

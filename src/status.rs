@@ -1212,6 +1212,16 @@ impl SignedStatusList {
     pub fn is_fresh_at(&self, at: UnixTime) -> bool {
         self.freshness_at(at).is_fresh()
     }
+
+    /// Since when it has been stale, if it is stale at `at` (`None` while
+    /// fresh, and for a token not yet issued at `at`, which
+    /// [`SignedStatusList::freshness_at`] tells apart).
+    pub fn stale_since(&self, at: UnixTime) -> Option<UnixTime> {
+        match self.freshness_at(at) {
+            Freshness::Stale { since, .. } => Some(since),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for SignedStatusList {

@@ -39,6 +39,21 @@ const TARGETS: &[(&str, Check)] = &[
     ("ident", checks::ident),
     ("certificate", checks::certificate),
     ("seal_record", checks::seal_record),
+    // Decodes strictly and leniently, then looks up a few indices: nothing
+    // may panic. (The fuzz target asserts more; its check could move into
+    // fuzz/checks.rs.)
+    ("status_list", |data| {
+        use elicence::status::{ForeignStatusList, SignedStatusList};
+        let lists = [
+            SignedStatusList::from_slice(data).map(|t| t.list().clone()),
+            ForeignStatusList::from_slice(data).map(|t| t.list().clone()),
+        ];
+        for list in lists.iter().flatten() {
+            for index in [0, list.len() / 2, list.len().saturating_sub(1), list.len()] {
+                let _ = (list.get(index), list.status(index));
+            }
+        }
+    }),
     #[cfg(feature = "render")]
     ("template", checks::template),
     #[cfg(feature = "pdf")]
@@ -629,7 +644,7 @@ fn seed_maker(mid: &elicence::Certificate) -> (SigningKey, elicence::Certificate
             "示例电子印章制作中心",
             Some(SEED_MAKER_CODE),
             SEED_DSC_VALIDITY,
-            Role::DocumentSigner,
+            Role::SealMaker,
             0x44,
         ),
         &maker_key.public_key(),

@@ -68,7 +68,7 @@ fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
     WORLD.get_or_init(|| {
         let pki = test_pki::TestPki::new();
-        let (maker_key, maker) = pki.signer(3, "印章制作中心", "91110000600037341L");
+        let (maker_key, maker) = pki.seal_maker(3, "印章制作中心", "91110000600037341L");
         let fonts = FontSet::embedded().unwrap();
         let authority = |seed: u8, (name, code): (&str, &str)| {
             let (key, cert): (SigningKey, Certificate) = pki.signer(seed, name, code);

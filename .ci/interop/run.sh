@@ -41,7 +41,10 @@ openssl genpkey -algorithm ed25519 -out "$work/openssl.key.pem"
 openssl pkey -in "$work/openssl.key.pem" -pubout -out "$work/openssl2.pub.pem"
 "$bin" issue --key "$work/openssl.key.pem" --licence examples/licences/health-permit.json \
     --at 2025-09-01T10:00:00+08:00 > "$work/hp.qr.txt"
-"$bin" verify --pub "$work/openssl2.pub.pem" --at 2026-06-01T00:00:00+08:00 - < "$work/hp.qr.txt" >/dev/null
+# The health permit names its status list entry; with a bare key there is
+# no list to look it up in, so the status is a warning only.
+"$bin" verify --pub "$work/openssl2.pub.pem" --at 2026-06-01T00:00:00+08:00 --status-policy warn \
+    - < "$work/hp.qr.txt" >/dev/null
 
 echo "-- the demo runs"
 at=2026-06-01T12:00:00+08:00
@@ -51,6 +54,23 @@ demo="$work/demo"
 fail() { echo "interop: FAIL: $*" >&2; exit 1; }
 names=(driving-licence business-licence health-permit)
 py="$venv/bin/python"
+
+echo "-- cwt verifies the demo's trust list and status lists with their signers' keys; cbor2, zlib and the draft's bit order read their contents"
+"$py" .ci/interop/check_trust_list.py --list "$demo/pki/trust-list.cose" \
+    --cert "$demo/pki/trust-list-signer.cert.pem" --expect-seq 2 --expect-entries 7 \
+    --expect-role document-signer=4 --expect-role status-signer=2 --expect-role seal-maker=1 \
+    || fail "check_trust_list.py refuses the demo's trust list"
+for dir in "$demo"/status/*/; do
+    "$py" .ci/interop/check_status_list.py --token "$dir/1.cwt" --cert "$dir/signer.cert.pem" \
+        --expect "$dir/1.expected.json" || fail "check_status_list.py refuses $dir/1.cwt"
+done
+grep -q '"90210": *1' "$demo"/status/11110108MB1234567C/1.expected.json \
+    || fail "the demo's revoked entry is not in the expected entries"
+echo "-- cwt verifies a 2^17-entry status list token from the status_list example"
+cargo run -q --features ca --example status_list -- "$work/status"
+"$py" .ci/interop/check_status_list.py --token "$work/status/list.cwt" \
+    --cert "$work/status/signer.cert.pem" --expect "$work/status/expected.json" \
+    || fail "check_status_list.py refuses the example's status list token"
 
 # The demo's PKI: root → intermediate (path length 0) → one DSC per authority.
 pki="$demo/pki"
@@ -145,10 +165,15 @@ if "$py" "${check[@]}" --root "$rogue/ca/ca.cert.pem" "${sealed[@]}" > "$work/py
     fail "pyHanko trusts the sealed PDFs under the rogue root"
 fi
 
-echo "-- the CLI verifies each sealed PDF with the root alone, and refuses it with one byte changed (as the tamper copies above) or bytes added after the last seal"
+# The demo's trust list and status lists, signed at the demo's verification time.
+lists=(--trust-list "$pki/trust-list.cose")
+for list in "$demo"/status/*/1.cwt; do lists+=(--status "$list"); done
+[ ${#lists[@]} = 6 ] || fail "the demo writes $(( ${#lists[@]} / 2 - 1 )) status lists, not 2"
+
+echo "-- the CLI verifies each sealed PDF with the root, the trust list and the status lists, and refuses it with one byte changed (as the tamper copies above) or bytes added after the last seal"
 for pdf in "${sealed[@]}"; do
     rc=0
-    "$bin" verify --roots "$pki/root.cert.pem" --at "$at" "$pdf" > "$work/verify.json" || rc=$?
+    "$bin" verify --roots "$pki/root.cert.pem" "${lists[@]}" --at "$at" "$pdf" > "$work/verify.json" || rc=$?
     [ $rc = 0 ] || fail "$pdf: verify exits $rc: $(cat "$work/verify.json")"
     grep -q '"sealed_intact": true' "$work/verify.json" || fail "$pdf: seals not intact"
     # A byte a quarter into the file lies in the rendered page, inside every
@@ -163,12 +188,12 @@ data[at] ^= 0x01
 open(path, 'wb').write(data)
 PYEOF
     rc=0
-    "$bin" verify --roots "$pki/root.cert.pem" --at "$at" "$work/tampered.pdf" > "$work/verify.json" 2>&1 || rc=$?
+    "$bin" verify --roots "$pki/root.cert.pem" "${lists[@]}" --at "$at" "$work/tampered.pdf" > "$work/verify.json" 2>&1 || rc=$?
     [ $rc = 1 ] || fail "$pdf with one byte changed: verify exits $rc, not 1"
     cp "$pdf" "$work/appended.pdf"
     printf '%% added after sealing\n' >> "$work/appended.pdf"
     rc=0
-    "$bin" verify --roots "$pki/root.cert.pem" --at "$at" "$work/appended.pdf" > "$work/verify.json" || rc=$?
+    "$bin" verify --roots "$pki/root.cert.pem" "${lists[@]}" --at "$at" "$work/appended.pdf" > "$work/verify.json" || rc=$?
     [ $rc = 1 ] || fail "$pdf with bytes appended: verify exits $rc, not 1"
     grep -q '"unsealed_bytes_after_last_seal": 22' "$work/verify.json" \
         || fail "$pdf with bytes appended: not reported: $(cat "$work/verify.json")"
@@ -196,11 +221,13 @@ for pdf in "${sealed[@]}"; do
         || fail "$(cat "$work/visible.txt")"
 done
 
-echo "-- the CLI verifies the demo's trust licences against the demo root: 4 valid, the forgery authority_mismatch, the old key after rotation signer_not_valid_at_issuance"
+echo "-- the CLI verifies the demo's licences with the root, the trust list and the status lists alone (.cose files carry their signer's chain): 4 valid, the forgery authority_mismatch, the rotated-out key signer_retired, the revoked licence revoked (撤销), the seal maker's licence wrong_role, the traffic police's business licence type_not_allowed"
 for case in driving-licence:0 business-licence:0 health-permit:0 driving-licence-new-key:0 \
-    forged-driving-licence:authority_mismatch driving-licence-old-key-after-rotation:signer_not_valid_at_issuance; do
+    forged-driving-licence:authority_mismatch driving-licence-old-key-after-rotation:signer_retired \
+    business-licence-revoked:revoked licence-signed-by-seal-maker:wrong_role \
+    business-licence-by-traffic-police:type_not_allowed; do
     file=${case%%:*} want=${case#*:} rc=0
-    "$bin" verify --roots "$pki/root.cert.pem" --signers "$pki/signers.pem" --at "$at" \
+    "$bin" verify --roots "$pki/root.cert.pem" "${lists[@]}" --at "$at" \
         --cose "$demo/trust/$file.cose" > "$work/verify.json" || rc=$?
     if [ "$want" = 0 ]; then
         [ $rc = 0 ] || fail "trust/$file: verify exits $rc: $(cat "$work/verify.json")"
@@ -209,11 +236,30 @@ for case in driving-licence:0 business-licence:0 health-permit:0 driving-licence
         grep -q "\"$want\"" "$work/verify.json" || fail "trust/$file: not refused for $want: $(cat "$work/verify.json")"
     fi
 done
+grep -q '"label": "撤销"' <("$bin" verify --roots "$pki/root.cert.pem" "${lists[@]}" --at "$at" \
+    --cose "$demo/trust/business-licence-revoked.cose" || true) \
+    || fail "the revoked licence's verdict lacks the label 撤销"
+echo "-- the CLI with the roots and the signers only (no lists): the .cose file verifies only with --status-policy warn (status_unknown otherwise)"
+rc=0
+"$bin" verify --roots "$pki/root.cert.pem" --at "$at" --cose "$demo/trust/business-licence.cose" \
+    > "$work/verify.json" || rc=$?
+[ $rc = 1 ] && grep -q '"status_unknown"' "$work/verify.json" \
+    || fail "a licence with a status reference and no list is not status_unknown: $(cat "$work/verify.json")"
+"$bin" verify --roots "$pki/root.cert.pem" --at "$at" --status-policy warn \
+    --cose "$demo/trust/business-licence.cose" > "$work/verify.json" \
+    || fail "--status-policy warn does not let the licence through: $(cat "$work/verify.json")"
+echo "-- a day and an hour later the status lists are stale: refused, fail-closed"
+later=$(date -u -d "@$(( $(epoch "$at") + 90000 ))" +%Y-%m-%dT%H:%M:%SZ)
+rc=0
+"$bin" verify --roots "$pki/root.cert.pem" "${lists[@]}" --at "$later" \
+    --cose "$demo/trust/business-licence.cose" > "$work/verify.json" || rc=$?
+[ $rc = 1 ] && grep -q '"status_stale"' "$work/verify.json" \
+    || fail "a stale status list is not refused: $(cat "$work/verify.json")"
 
 # Exit status of the CLI's verify on one QR text, for the demo's key and time.
 verify_status() {
     local rc=0
-    printf '%s\n' "$1" | "$bin" verify --pub "$demo/issuer.pub.pem" --at "$at" - \
+    printf '%s\n' "$1" | "$bin" verify --pub "$demo/issuer.pub.pem" --at "$at" --status-policy warn - \
         > "$work/verify.json" || rc=$?
     return $rc
 }

@@ -203,17 +203,21 @@ fn certificate_params(
         params.is_ca = IsCa::NoCa;
         // rcgen writes the subjectKeyIdentifier only for basicConstraints
         // certificates; end entities keep theirs (RFC 5280 §4.2.1.2 SHOULD).
-        params.custom_extensions.push(CustomExtension::from_oid_content(
-            &SUBJECT_KEY_IDENTIFIER,
-            der_tlv(0x04, &key_id),
-        ));
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(
+                &SUBJECT_KEY_IDENTIFIER,
+                der_tlv(0x04, &key_id),
+            ));
         // Written by hand: rcgen's ExtendedKeyUsagePurpose::Other takes u64
         // arcs, and our UUID arc needs 128 bits. Non-critical, as verifiers
         // that do not know the role need not refuse the certificate.
-        params.custom_extensions.push(CustomExtension::from_oid_content(
-            &EXTENDED_KEY_USAGE,
-            der_tlv(0x30, &der_tlv(0x06, role.oid_der())),
-        ));
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(
+                &EXTENDED_KEY_USAGE,
+                der_tlv(0x30, &der_tlv(0x06, role.oid_der())),
+            ));
         // contentCommitment (nonRepudiation) too: licences and seals are
         // the authority's commitment, as ETSI EN 319 412 profiles sealing
         // certificates, and PDF validators (pyHanko) require it of signers.

@@ -64,7 +64,9 @@ pub enum CertRole {
 #[non_exhaustive]
 pub enum RoleError {
     /// The name given.
-    #[error("unknown certificate role {name:?} (expected one of document-signer, seal-maker, status-signer, trust-list-signer)")]
+    #[error(
+        "unknown certificate role {name:?} (expected one of document-signer, seal-maker, status-signer, trust-list-signer)"
+    )]
     Unknown {
         /// The name given.
         name: String,

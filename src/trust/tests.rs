@@ -24,6 +24,140 @@ fn garbage_is_a_typed_error() {
     assert!(matches!(skipped[0].1, CertError::Pem(_)));
 }
 
+#[test]
+fn role_oids_decode_to_their_dotted_names() {
+    for role in CertRole::ALL {
+        let der = role.oid_der();
+        let (first, rest) = der.split_first().unwrap();
+        assert_eq!(*first, 2 * 40 + 25, "2.25");
+        let mut arcs = vec!["2".to_owned(), "25".to_owned()];
+        let mut value: u128 = 0;
+        for byte in rest {
+            value = value << 7 | u128::from(byte & 0x7f);
+            if byte & 0x80 == 0 {
+                arcs.push(value.to_string());
+                value = 0;
+            }
+        }
+        assert_eq!(rest.last().map(|b| b & 0x80), Some(0), "complete");
+        assert_eq!(arcs.join("."), role.oid());
+        assert!(role.oid().starts_with(role::ROLE_ARC));
+        assert_eq!(CertRole::from_oid_der(der), Some(role));
+        assert_eq!(role.name().parse::<CertRole>(), Ok(role));
+        assert_eq!(role.to_string(), role.name());
+    }
+    assert_eq!(
+        "signer".parse::<CertRole>(),
+        Err(RoleError::Unknown {
+            name: "signer".into()
+        })
+    );
+    assert_eq!(CertRole::from_oid_der(&[0x69, 0x01]), None);
+}
+
+/// Minimal DER surgery for certificates made by the `ca` module: split and
+/// join items, and sign an edited TBS again.
+#[cfg(feature = "ca")]
+mod der {
+    use crate::keys::{Signer, SigningKey};
+    use crate::trust::Certificate;
+
+    /// (header length, content length) of the item at the start of `der`.
+    fn header(der: &[u8]) -> (usize, usize) {
+        let first = der[1];
+        if first < 0x80 {
+            return (2, usize::from(first));
+        }
+        let n = usize::from(first & 0x7f);
+        let len = der[2..2 + n]
+            .iter()
+            .fold(0usize, |acc, &b| acc << 8 | usize::from(b));
+        (2 + n, len)
+    }
+
+    /// The items concatenated in `der`.
+    pub fn items(mut der: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        while !der.is_empty() {
+            let (h, len) = header(der);
+            out.push(der[..h + len].to_vec());
+            der = &der[h + len..];
+        }
+        out
+    }
+
+    /// The contents of the item `der`.
+    pub fn contents(der: &[u8]) -> &[u8] {
+        let (h, len) = header(der);
+        &der[h..h + len]
+    }
+
+    pub fn tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
+        let len = contents.len();
+        let mut out = vec![tag];
+        if len < 0x80 {
+            out.push(len as u8);
+        } else if len < 0x100 {
+            out.extend([0x81, len as u8]);
+        } else {
+            out.extend([0x82, (len >> 8) as u8, len as u8]);
+        }
+        out.extend_from_slice(contents);
+        out
+    }
+
+    /// An Extension: OID content bytes, criticality, extnValue contents.
+    pub fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
+        let mut body = tlv(0x06, oid);
+        if critical {
+            body.extend([0x01, 0x01, 0xff]);
+        }
+        body.extend(tlv(0x04, value));
+        tlv(0x30, &body)
+    }
+
+    /// The OID content bytes of an Extension item.
+    pub fn extension_oid(ext: &[u8]) -> Vec<u8> {
+        contents(&items(contents(ext))[0]).to_vec()
+    }
+
+    /// `cert` with its TBS fields edited by `edit` and signed by `key`.
+    pub fn resign(
+        cert: &Certificate,
+        key: &SigningKey,
+        edit: impl FnOnce(&mut Vec<Vec<u8>>),
+    ) -> Vec<u8> {
+        let outer = items(contents(cert.der()));
+        let mut fields = items(contents(&outer[0]));
+        edit(&mut fields);
+        let tbs = tlv(0x30, &fields.concat());
+        let signature = key.sign(&tbs).unwrap();
+        let mut bits = vec![0];
+        bits.extend_from_slice(&signature);
+        tlv(0x30, &[tbs, outer[1].clone(), tlv(0x03, &bits)].concat())
+    }
+
+    /// `cert` with its extensions edited by `edit` and signed by `key`.
+    pub fn edit_extensions(
+        cert: &Certificate,
+        key: &SigningKey,
+        edit: impl FnOnce(&mut Vec<Vec<u8>>),
+    ) -> Vec<u8> {
+        resign(cert, key, |fields| {
+            let last = fields.last_mut().unwrap();
+            assert_eq!(last[0], 0xa3, "extensions are the last TBS field");
+            let mut exts = items(contents(contents(last)));
+            edit(&mut exts);
+            *last = tlv(0xa3, &tlv(0x30, &exts.concat()));
+        })
+    }
+
+    pub const KEY_USAGE: [u8; 3] = [0x55, 0x1d, 0x0f];
+    pub const BASIC_CONSTRAINTS: [u8; 3] = [0x55, 0x1d, 0x13];
+    pub const EXTENDED_KEY_USAGE: [u8; 3] = [0x55, 0x1d, 0x25];
+    pub const AUTHORITY_KEY_ID: [u8; 3] = [0x55, 0x1d, 0x23];
+}
+
 #[cfg(feature = "ca")]
 mod generated {
     use super::*;
@@ -126,8 +260,11 @@ mod generated {
         let err = Certificate::from_der(&der).unwrap_err();
         assert_eq!(
             err,
-            CertError::Extension("critical extension 2.5.29.99 is not understood".into())
+            CertError::UnsupportedCriticalExtension {
+                oid: "2.5.29.99".into()
+            }
         );
+        assert_eq!(err.code(), "unsupported_critical_extension");
         // Trailing bytes are refused.
         let mut long = root.der().to_vec();
         long.push(0);
@@ -187,9 +324,18 @@ mod verifier {
         from: &str,
         to: &str,
     ) -> CertificateRequest {
+        // The certified organisation is the authority's name, which the
+        // licence's issuer name must match.
+        let organization = code.map(|c| {
+            if c == MARKET {
+                "北京市海淀区市场监督管理局".to_owned()
+            } else {
+                "北京市公安局公安交通管理局".to_owned()
+            }
+        });
         CertificateRequest {
             common_name: name.into(),
-            organization: None,
+            organization,
             authority_code: code.map(|c| c.parse().unwrap()),
             not_before: at(from),
             not_after: at(to),
@@ -318,7 +464,7 @@ mod verifier {
             "2025-01-01T09:00:00+08:00",
             "2026-01-01T00:00:00Z",
         );
-        assert_eq!(codes(&v), ["authority_mismatch"]);
+        assert_eq!(codes(&v), ["authority_mismatch", "issuer_name_mismatch"]);
         assert!(v.licence().is_none(), "a forged licence is not shown");
         assert_eq!(
             v.reasons()[0].to_string(),
@@ -685,5 +831,495 @@ mod verifier {
             mid,
             mid_key,
         }
+    }
+}
+
+/// Roles, strict extensions and the chain search's key identifiers, memo and
+/// loop detection, checked through [`TrustStore::certify`].
+#[cfg(feature = "ca")]
+mod strict {
+    use super::der::{self, extension, extension_oid, tlv};
+    use super::*;
+    use crate::date::UnixTime;
+    use crate::keys::{Signer, SigningKey};
+    use crate::trust::ca::{
+        CaError, CertificateRequest, Role, issue, issue_unchecked, self_signed,
+    };
+
+    const CODE: &str = "111100000000213452";
+
+    fn at(s: &str) -> UnixTime {
+        UnixTime::parse_rfc3339(s).unwrap()
+    }
+
+    fn request(name: &str, role: Role, from: UnixTime, to: UnixTime) -> CertificateRequest {
+        let code = role.cert_role().map(|_| CODE.parse().unwrap());
+        CertificateRequest {
+            common_name: name.into(),
+            organization: None,
+            authority_code: code,
+            not_before: from,
+            not_after: to,
+            role,
+            serial: [9; 16],
+        }
+    }
+
+    struct Pki {
+        root: Certificate,
+        mid: Certificate,
+        mid_key: SigningKey,
+    }
+
+    fn pki() -> Pki {
+        let (from, to) = (at("2000-01-01T00:00:00Z"), at("2050-01-01T00:00:00Z"));
+        let root_key = SigningKey::from_seed(&[1; 32]);
+        let root = self_signed(&request("根CA", Role::Root, from, to), &root_key).unwrap();
+        let mid_key = SigningKey::from_seed(&[2; 32]);
+        let mid = issue(
+            &request("省级CA", Role::Intermediate { path_len: None }, from, to),
+            &mid_key.public_key(),
+            &root,
+            &root_key,
+        )
+        .unwrap();
+        Pki { root, mid, mid_key }
+    }
+
+    fn leaf(pki: &Pki, role: Role, seed: u8) -> (SigningKey, Certificate) {
+        let key = SigningKey::from_seed(&[seed; 32]);
+        let cert = issue(
+            &request(
+                "某局",
+                role,
+                at("2024-01-01T00:00:00Z"),
+                at("2027-01-01T00:00:00Z"),
+            ),
+            &key.public_key(),
+            &pki.mid,
+            &pki.mid_key,
+        )
+        .unwrap();
+        (key, cert)
+    }
+
+    fn store(pki: &Pki) -> TrustStore {
+        let mut store = TrustStore::new();
+        store.add_root(pki.root.clone());
+        store.add_certificate(pki.mid.clone());
+        store
+    }
+
+    fn failure(store: &TrustStore, role: CertRole, cert: &Certificate) -> Option<&'static str> {
+        store
+            .certify(role, cert, &[])
+            .failure()
+            .map(TrustFailure::code)
+    }
+
+    #[test]
+    fn each_end_entity_role_is_written_and_read_back() {
+        let pki = pki();
+        let roles = [
+            (Role::DocumentSigner, CertRole::DocumentSigner),
+            (Role::SealMaker, CertRole::SealMaker),
+            (Role::StatusSigner, CertRole::StatusSigner),
+            (Role::TrustListSigner, CertRole::TrustListSigner),
+        ];
+        let s = store(&pki);
+        for (i, (role, cert_role)) in roles.into_iter().enumerate() {
+            assert_eq!(role.cert_role(), Some(cert_role));
+            let (_, cert) = leaf(&pki, role, 10 + i as u8);
+            assert_eq!(cert.role(), Some(cert_role));
+            assert!(!cert.is_ca());
+            // No basicConstraints at all: `cA FALSE` is not DER.
+            assert!(
+                !cert
+                    .der()
+                    .windows(5)
+                    .any(|w| w == [0x06, 0x03, 0x55, 0x1d, 0x13])
+            );
+            assert_eq!(cert.authority_key_id(), pki.mid.subject_key_id());
+            assert!(cert.subject_key_id().is_some());
+            let usage = cert.key_usage().unwrap();
+            assert!(usage.digital_signature && !usage.key_cert_sign && !usage.crl_sign);
+            let signer = s.certify(cert_role, &cert, &[]);
+            assert_eq!(signer.failure(), None);
+            assert_eq!(signer.role(), cert_role);
+            for other in CertRole::ALL.into_iter().filter(|r| *r != cert_role) {
+                assert_eq!(
+                    s.certify(other, &cert, &[]).failure(),
+                    Some(&TrustFailure::WrongRole {
+                        subject: "某局".into(),
+                        needed: other,
+                        found: Some(cert_role),
+                    })
+                );
+            }
+        }
+        assert_eq!(pki.mid.role(), None);
+        assert!(pki.mid.key_usage().unwrap().crl_sign);
+        assert_eq!(Role::Root.cert_role(), None);
+        let err = issue(
+            &CertificateRequest {
+                authority_code: None,
+                ..request(
+                    "某局",
+                    Role::SealMaker,
+                    at("2024-01-01T00:00:00Z"),
+                    at("2025-01-01T00:00:00Z"),
+                )
+            },
+            &pki.mid_key.public_key(),
+            &pki.mid,
+            &pki.mid_key,
+        )
+        .unwrap_err();
+        assert_eq!(err, CaError::MissingAuthorityCode);
+        // The signers listed for a role include the others, refused.
+        let (_, maker) = leaf(&pki, Role::SealMaker, 20);
+        let mut s = store(&pki);
+        s.add_certificate(maker);
+        let codes: Vec<_> = s
+            .document_signers()
+            .iter()
+            .map(|d| d.failure().map(TrustFailure::code))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                Some("wrong_role"),
+                Some("wrong_key_usage"),
+                Some("wrong_key_usage")
+            ]
+        );
+        assert!(s.signers_for(CertRole::SealMaker)[0].failure().is_none());
+    }
+
+    #[test]
+    fn roles_in_the_extended_key_usage() {
+        let pki = pki();
+        let (_, cert) = leaf(&pki, Role::DocumentSigner, 30);
+        let eku = |oids: &[&[u8]], critical: bool| {
+            let list: Vec<u8> = oids.iter().flat_map(|o| tlv(0x06, o)).collect();
+            extension(&der::EXTENDED_KEY_USAGE, critical, &tlv(0x30, &list))
+        };
+        let with_eku = |ext: Option<Vec<u8>>| {
+            der::edit_extensions(&cert, &pki.mid_key, |exts| {
+                exts.retain(|e| extension_oid(e) != der::EXTENDED_KEY_USAGE);
+                exts.extend(ext);
+            })
+        };
+        // Two of our roles: a parse error.
+        let two = with_eku(Some(eku(
+            &[
+                CertRole::DocumentSigner.oid_der(),
+                CertRole::SealMaker.oid_der(),
+            ],
+            false,
+        )));
+        assert_eq!(
+            Certificate::from_der(&two),
+            Err(CertError::RoleConflict {
+                first: CertRole::DocumentSigner,
+                second: CertRole::SealMaker
+            })
+        );
+        // Other purposes beside ours are fine, and a critical EKU is processed.
+        let server_auth: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
+        let mixed = Certificate::from_der(&with_eku(Some(eku(
+            &[server_auth, CertRole::SealMaker.oid_der()],
+            true,
+        ))))
+        .unwrap();
+        assert_eq!(mixed.role(), Some(CertRole::SealMaker));
+        // No EKU, or one without our roles: no role.
+        let s = store(&pki);
+        for ext in [None, Some(eku(&[server_auth], false))] {
+            let none = Certificate::from_der(&with_eku(ext)).unwrap();
+            assert_eq!(none.role(), None);
+            assert_eq!(
+                s.certify(CertRole::DocumentSigner, &none, &[]).failure(),
+                Some(&TrustFailure::WrongRole {
+                    subject: "某局".into(),
+                    needed: CertRole::DocumentSigner,
+                    found: None,
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn broken_duplicate_and_unknown_critical_extensions_are_refused() {
+        let pki = pki();
+        let (_, cert) = leaf(&pki, Role::DocumentSigner, 31);
+        // The key usage twice, both copies identical and readable.
+        let twice = der::edit_extensions(&cert, &pki.mid_key, |exts| {
+            let ku = exts
+                .iter()
+                .find(|e| extension_oid(e) == der::KEY_USAGE)
+                .unwrap()
+                .clone();
+            exts.push(ku);
+        });
+        let err = Certificate::from_der(&twice).unwrap_err();
+        assert_eq!(
+            err,
+            CertError::DuplicateExtension {
+                oid: "2.5.29.15".into()
+            }
+        );
+        assert_eq!(err.code(), "duplicate_extension");
+        // A duplicate of an extension x509-parser does not know is caught too.
+        let unknown = extension(&[0x2a, 0x03, 0x04], false, &[0x05, 0x00]);
+        let twice = der::edit_extensions(&cert, &pki.mid_key, |exts| {
+            exts.push(unknown.clone());
+            exts.push(unknown.clone());
+        });
+        assert!(matches!(
+            Certificate::from_der(&twice),
+            Err(CertError::DuplicateExtension { .. })
+        ));
+        // An unknown non-critical extension is ignored; critical, refused.
+        let once = der::edit_extensions(&cert, &pki.mid_key, |exts| exts.push(unknown.clone()));
+        assert!(Certificate::from_der(&once).is_ok());
+        let critical = der::edit_extensions(&cert, &pki.mid_key, |exts| {
+            exts.push(extension(&[0x2a, 0x03, 0x04], true, &[0x05, 0x00]));
+        });
+        assert_eq!(
+            Certificate::from_der(&critical),
+            Err(CertError::UnsupportedCriticalExtension {
+                oid: "1.2.3.4".into()
+            })
+        );
+        // A CA's critical basicConstraints that does not parse: x509-parser
+        // alone would read it as absent, making the CA an end entity.
+        let root_key = SigningKey::from_seed(&[1; 32]);
+        let broken_bc = der::edit_extensions(&pki.mid, &root_key, |exts| {
+            for e in exts.iter_mut() {
+                if extension_oid(e) == der::BASIC_CONSTRAINTS {
+                    *e = extension(
+                        &der::BASIC_CONSTRAINTS,
+                        true,
+                        &[0x31, 0x03, 0x01, 0x01, 0xff],
+                    );
+                }
+            }
+        });
+        let err = Certificate::from_der(&broken_bc).unwrap_err();
+        assert!(
+            matches!(&err, CertError::MalformedExtension { oid, .. } if oid == "2.5.29.19"),
+            "{err:?}"
+        );
+        // A key usage that does not parse.
+        let broken_ku = der::edit_extensions(&cert, &pki.mid_key, |exts| {
+            for e in exts.iter_mut() {
+                if extension_oid(e) == der::KEY_USAGE {
+                    *e = extension(&der::KEY_USAGE, true, &[0x04, 0x01, 0x00]);
+                }
+            }
+        });
+        assert!(matches!(
+            Certificate::from_der(&broken_ku),
+            Err(CertError::MalformedExtension { .. })
+        ));
+    }
+
+    #[test]
+    fn an_end_entity_that_may_certify_is_refused() {
+        let pki = pki();
+        let (_, cert) = leaf(&pki, Role::DocumentSigner, 32);
+        let s = store(&pki);
+        for (bits, usage) in [([0x02, 0xc4], "keyCertSign"), ([0x01, 0xc2], "cRLSign")] {
+            let der = der::edit_extensions(&cert, &pki.mid_key, |exts| {
+                for e in exts.iter_mut() {
+                    if extension_oid(e) == der::KEY_USAGE {
+                        *e = extension(&der::KEY_USAGE, true, &tlv(0x03, &bits));
+                    }
+                }
+            });
+            let bad = Certificate::from_der(&der).unwrap();
+            assert!(!bad.is_ca());
+            assert_eq!(
+                s.certify(CertRole::DocumentSigner, &bad, &[]).failure(),
+                Some(&TrustFailure::EndEntityCaUsage {
+                    subject: "某局".into(),
+                    usage,
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn an_issuer_with_the_right_name_but_another_key_identifier_is_no_candidate() {
+        let pki = pki();
+        let (_, cert) = leaf(&pki, Role::DocumentSigner, 33);
+        let der = der::edit_extensions(&cert, &pki.mid_key, |exts| {
+            for e in exts.iter_mut() {
+                if extension_oid(e) == der::AUTHORITY_KEY_ID {
+                    let last = e.len() - 1;
+                    e[last] ^= 1;
+                }
+            }
+        });
+        let other = Certificate::from_der(&der).unwrap();
+        assert_ne!(other.authority_key_id(), pki.mid.subject_key_id());
+        // Name and signature fit the intermediate, the key identifier does not.
+        assert!(other.is_signed_by(&pki.mid));
+        assert_eq!(
+            failure(&store(&pki), CertRole::DocumentSigner, &other),
+            Some("untrusted_root")
+        );
+        assert_eq!(failure(&store(&pki), CertRole::DocumentSigner, &cert), None);
+    }
+
+    /// `count` certificates for `key` under `name`, the `k`th valid from
+    /// 2020-01-01 plus `k` quarters, for half a year.
+    fn renewals(
+        count: i64,
+        name: &str,
+        role: Role,
+        key: &SigningKey,
+        issuer: Option<(&Certificate, &SigningKey)>,
+    ) -> Vec<Certificate> {
+        let start = at("2020-01-01T00:00:00Z").secs();
+        (0..count)
+            .map(|k| {
+                let from = UnixTime::from_secs(start + k * 91 * 86_400);
+                let to = UnixTime::from_secs(from.secs() + 182 * 86_400);
+                let mut req = request(name, role, from, to);
+                req.serial = [k as u8 + 1; 16];
+                match issuer {
+                    Some((cert, issuer_key)) => {
+                        issue(&req, &key.public_key(), cert, issuer_key).unwrap()
+                    }
+                    None => self_signed(&req, key).unwrap(),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn forty_renewals_of_an_intermediate_still_give_the_chain() {
+        let pki = pki();
+        let root_key = SigningKey::from_seed(&[1; 32]);
+        let mids = renewals(
+            40,
+            "省级CA",
+            Role::Intermediate { path_len: None },
+            &pki.mid_key,
+            Some((&pki.root, &root_key)),
+        );
+        let (_, cert) = leaf(&pki, Role::DocumentSigner, 34);
+        let mut s = TrustStore::new();
+        s.add_root(pki.root.clone());
+        for mid in &mids {
+            s.add_certificate(mid.clone());
+        }
+        let signer = s.certify(CertRole::DocumentSigner, &cert, &[]);
+        assert_eq!(signer.failure(), None);
+        // Every time the DSC was valid under some renewal is found, up to the
+        // last renewal that overlaps it.
+        for t in [
+            "2024-02-01T00:00:00Z",
+            "2025-06-01T00:00:00Z",
+            "2026-12-01T00:00:00Z",
+        ] {
+            assert!(signer.valid_at(at(t)), "{t}");
+        }
+    }
+
+    #[test]
+    fn forty_renewals_of_the_root_cost_one_signature_check() {
+        let root_key = SigningKey::from_seed(&[1; 32]);
+        let roots = renewals(40, "根CA", Role::Root, &root_key, None);
+        let mid_key = SigningKey::from_seed(&[2; 32]);
+        let long = (at("2000-01-01T00:00:00Z"), at("2050-01-01T00:00:00Z"));
+        // Intermediates certified by the first root, one per level: without
+        // the memo, each root renewal would cost a check per path.
+        let mid = issue(
+            &request(
+                "省级CA",
+                Role::Intermediate { path_len: None },
+                long.0,
+                long.1,
+            ),
+            &mid_key.public_key(),
+            &roots[0],
+            &root_key,
+        )
+        .unwrap();
+        let pki = Pki {
+            root: roots[0].clone(),
+            mid,
+            mid_key,
+        };
+        let (_, cert) = leaf(&pki, Role::DocumentSigner, 35);
+        let mut s = TrustStore::new();
+        for root in &roots {
+            s.add_root(root.clone());
+        }
+        s.add_certificate(pki.mid.clone());
+        let signer = s.certify(CertRole::DocumentSigner, &cert, &[]);
+        assert_eq!(signer.failure(), None);
+        assert!(signer.valid_at(at("2026-12-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn loops_among_candidates_are_named() {
+        let pki = pki();
+        let long = (at("2000-01-01T00:00:00Z"), at("2050-01-01T00:00:00Z"));
+        let ca = Role::Intermediate { path_len: None };
+        // A and B name each other as issuer; neither is a root.
+        let a_key = SigningKey::from_seed(&[50; 32]);
+        let b_key = SigningKey::from_seed(&[51; 32]);
+        let a_self = self_signed(&request("环A", Role::Root, long.0, long.1), &a_key).unwrap();
+        let b = issue(
+            &request("环B", ca, long.0, long.1),
+            &b_key.public_key(),
+            &a_self,
+            &a_key,
+        )
+        .unwrap();
+        let a = issue(
+            &request("环A", ca, long.0, long.1),
+            &a_key.public_key(),
+            &b,
+            &b_key,
+        )
+        .unwrap();
+        let dsc = issue(
+            &request("某局", Role::DocumentSigner, long.0, long.1),
+            &SigningKey::from_seed(&[52; 32]).public_key(),
+            &a,
+            &a_key,
+        )
+        .unwrap();
+        let mut s = store(&pki);
+        s.add_certificate(a.clone()).add_certificate(b);
+        assert_eq!(
+            s.certify(CertRole::DocumentSigner, &dsc, &[]).failure(),
+            Some(&TrustFailure::ChainLoop {
+                subject: "环A".into()
+            })
+        );
+        // A self-issued CA that is not a root.
+        let mut s = store(&pki);
+        s.add_certificate(a_self.clone());
+        let under_self = issue_unchecked(
+            &request("某局", Role::DocumentSigner, long.0, long.1),
+            &SigningKey::from_seed(&[53; 32]).public_key(),
+            &a_self,
+            &a_key,
+        )
+        .unwrap();
+        assert_eq!(
+            failure(&s, CertRole::DocumentSigner, &under_self),
+            Some("chain_loop")
+        );
+        // Trusted as a root, the same certificate ends the chain.
+        s.add_root(a_self);
+        assert_eq!(failure(&s, CertRole::DocumentSigner, &under_self), None);
+        let _ = Signer::public_key(&a_key);
     }
 }

@@ -1,5 +1,5 @@
 // A small PKI from fixed seeds for the seal tests and benches: a root, a
-// path-length-0 intermediate and document signers under it, all valid from
+// path-length-0 intermediate and document signers and seal makers under it, all valid from
 // 2024 to 2028. Shared by `src/seal/pdf/tests.rs` and `benches/seal.rs`
 // through `include!`, inside a module that first imports, from the crate or
 // from `elicence`: `CertificateRequest`, `Role`, `issue`, `self_signed`,
@@ -31,9 +31,25 @@ impl TestPki {
     /// A document signer under the intermediate: its key from `seed`, its
     /// certificate naming authority `name` with credit code `code`.
     pub fn signer(&self, seed: u8, name: &str, code: &str) -> (SigningKey, Certificate) {
+        self.end_entity(seed, name, code, Role::DocumentSigner)
+    }
+
+    /// A seal maker under the intermediate, as [`TestPki::signer`].
+    #[allow(dead_code)]
+    pub fn seal_maker(&self, seed: u8, name: &str, code: &str) -> (SigningKey, Certificate) {
+        self.end_entity(seed, name, code, Role::SealMaker)
+    }
+
+    fn end_entity(
+        &self,
+        seed: u8,
+        name: &str,
+        code: &str,
+        role: Role,
+    ) -> (SigningKey, Certificate) {
         let key = SigningKey::from_seed(&[seed; 32]);
         let cert = issue(
-            &request(name, Some(code), Role::DocumentSigner, seed),
+            &request(name, Some(code), role, seed),
             &key.public_key(),
             &self.mid,
             &self.mid_key,

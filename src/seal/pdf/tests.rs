@@ -102,7 +102,7 @@ mod sealed {
     fn pki() -> Pki {
         let pki = test_pki::TestPki::new();
         Pki {
-            maker: pki.signer(3, "印章制作中心", "91110000600037341L"),
+            maker: pki.seal_maker(3, "印章制作中心", "91110000600037341L"),
             police: pki.signer(4, "北京市公安局公安交通管理局", POLICE),
             regulator: pki.signer(5, "北京市海淀区市场监督管理局", REGULATOR),
             root: pki.root,
@@ -709,7 +709,7 @@ mod sealed {
             &test_pki::request(
                 "印章制作中心",
                 Some("91110000600037341L"),
-                Role::DocumentSigner,
+                Role::SealMaker,
                 10,
             ),
             &rogue_maker_key.public_key(),

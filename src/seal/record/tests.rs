@@ -394,7 +394,7 @@ mod signed {
             &request(
                 "示例电子印章制作中心",
                 Some(MAKER_CODE),
-                Role::DocumentSigner,
+                Role::SealMaker,
                 "2025-01-01T00:00:00+08:00",
                 "2030-01-01T00:00:00+08:00",
             ),

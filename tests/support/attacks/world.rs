@@ -111,7 +111,7 @@ fn seal_info(id: &str, name: &str, code: &str, holder: &Certificate, fonts: &Fon
 
 fn build() -> World {
     let pki = test_pki::TestPki::new();
-    let (maker_key, maker) = pki.signer(3, "印章制作中心", "91110000600037341L");
+    let (maker_key, maker) = pki.seal_maker(3, "印章制作中心", "91110000600037341L");
     let fonts = FontSet::embedded().unwrap();
     let authority = |seed: u8, (name, code): (&str, &str)| {
         let (key, cert) = pki.signer(seed, name, code);

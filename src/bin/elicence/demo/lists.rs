@@ -5,8 +5,9 @@
 //! holds the root, the trust list and the status lists and nothing else.
 //!
 //! Written under `OUT/pki/` (the trust lists and signer certificates) and
-//! `OUT/status/<authority code>/` (the status lists, with the entries an
-//! independent decoder must find in them).
+//! `OUT/status/<authority code>/` (the status lists, their signer's
+//! certificate and chain, and the entries an independent decoder must find
+//! in them).
 
 use std::path::{Path, PathBuf};
 
@@ -174,10 +175,10 @@ pub fn build(demo: &mut Demo) -> Result<(), CliError> {
             TrustListEntry::new(cert.clone(), CertRole::StatusSigner, authority.name)
                 .map_err(|e| CliError::new(format!("demo trust list: {e}")))?,
         );
-        let dir = pki_dir(&demo.out).join(authority.dir);
+        let dir = status_dir(&demo.out, authority.code);
         create_dir(&dir)?;
         write_atomic(
-            &dir.join("status-signer.cert.pem"),
+            &dir.join("signer.cert.pem"),
             format!("{}{}", ca::to_pem(&cert), ca::to_pem(&mid)).as_bytes(),
         )?;
         status_signers.push((i, key, cert));

@@ -20,6 +20,9 @@ python3 -m venv "$venv"
 echo "-- pycose verifies every test vector as FORMAT.md says"
 "$venv/bin/python" .ci/interop/verify_vectors.py
 
+echo "-- Python's cryptography reads every trust vector certificate (valid DER, roles as EKU) and OpenSSL agrees with the trust vectors' chain verdicts"
+.ci/interop/check_certificates.sh "$venv/bin/python"
+
 echo "-- OpenSSL reads the keys the CLI writes, and the CLI verifies what it issues"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -4,7 +4,10 @@
 //!
 //! A parsed [`Certificate`] keeps its DER and the TBS bytes the signature is
 //! over; everything a verifier needs later (authority code, validity, CA
-//! flag, path length, key usage, key) is read once, here, into typed fields.
+//! flag, path length, key usage, role, key identifiers, key) is read once,
+//! here, into typed fields. Extensions are read strictly: one that appears
+//! twice, does not parse, or is critical and not processed makes the bytes
+//! no certificate, rather than being read as absent.
 
 use base64ct::{Base64, Encoding};
 use thiserror::Error;

@@ -31,13 +31,35 @@ const ARC_DER: [u8; 20] = [
     0xae, 0xd0, 0x8e, 0x56,
 ];
 
-/// DER content bytes of `ROLE_ARC.1.n`.
+/// DER content bytes of `ROLE_ARC.1.n` (destructured rather than copied:
+/// slice copies are not `const` at the crate's MSRV).
 const fn role_der(n: u8) -> [u8; 22] {
-    let mut out = [0x01; 22];
-    let (arc, tail) = out.split_at_mut(ARC_DER.len());
-    arc.copy_from_slice(&ARC_DER);
-    tail.copy_from_slice(&[0x01, n]);
-    out
+    let [
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        a5,
+        a6,
+        a7,
+        a8,
+        a9,
+        a10,
+        a11,
+        a12,
+        a13,
+        a14,
+        a15,
+        a16,
+        a17,
+        a18,
+        a19,
+    ] = ARC_DER;
+    [
+        a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
+        0x01, n,
+    ]
 }
 
 const DOCUMENT_SIGNER_DER: [u8; 22] = role_der(1);

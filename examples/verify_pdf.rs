@@ -19,7 +19,10 @@ fn main() {
     };
     let mut store = TrustStore::new();
     assert!(store.load_roots(&std::fs::read(roots).unwrap()).added > 0);
-    let verifier = PdfVerifier::new(store);
+    // Bounds, not status: without status lists a status reference only warns.
+    let verifier = PdfVerifier::new(store).with_licence_verifier(
+        elicence::Verifier::new([]).with_status_policy(elicence::verify::StatusPolicy::Warn),
+    );
     let at = UnixTime::parse_rfc3339(at).unwrap();
     for file in files {
         let bytes = std::fs::read(file).unwrap();

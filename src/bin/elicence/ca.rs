@@ -10,8 +10,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use elicence::trust::Certificate;
 use elicence::trust::ca::{self, CertificateRequest, Role};
+use elicence::trust::{CertRole, Certificate};
 use elicence::{PublicKey, Signer, SigningKey, UnixTime};
 use rand_core::{OsRng, RngCore};
 
@@ -46,7 +46,7 @@ pub fn init(args: &CaInitArgs) -> CliResult {
 }
 
 pub fn intermediate(args: &CaIntermediateArgs) -> CliResult {
-    let (issuer, issuer_key) = read_ca(&args.ca_dir)?;
+    let (issuer, issuer_key, _) = read_ca(&args.ca_dir)?;
     let role = Role::Intermediate {
         path_len: args.path_len,
     };
@@ -108,7 +108,8 @@ fn write_new_ca(
 }
 
 pub fn signer(args: &CaSignerArgs) -> CliResult {
-    let (issuer, issuer_key) = read_ca(&args.ca_dir)?;
+    let role = signer_role(args.role)?;
+    let (issuer, issuer_key, issuer_chain) = read_ca(&args.ca_dir)?;
     let existing = args
         .public_key
         .as_deref()
@@ -131,7 +132,7 @@ pub fn signer(args: &CaSignerArgs) -> CliResult {
         authority_code: Some(args.uscc.clone()),
         not_before,
         not_after,
-        role: Role::DocumentSigner,
+        role,
         serial: random_serial()?,
     };
     let new_key = existing.is_none().then(SigningKey::generate);
@@ -143,7 +144,13 @@ pub fn signer(args: &CaSignerArgs) -> CliResult {
         write_private_key(&key_path, key)?;
         write_atomic(&pub_path, public.to_pem().as_bytes())?;
     }
-    write_atomic(&cert_path, ca::to_pem(&cert).as_bytes())?;
+    // The signer's certificate, then the CA's chain: what it signs can carry
+    // the whole chain (x5chain) for verifiers holding only the roots.
+    let mut pem = ca::to_pem(&cert);
+    for ca_cert in &issuer_chain {
+        pem.push_str(&ca::to_pem(ca_cert));
+    }
+    write_atomic(&cert_path, pem.as_bytes())?;
     if new_key.is_some() {
         outln!(
             "authority key:       {} (keep it secret)",
@@ -151,21 +158,53 @@ pub fn signer(args: &CaSignerArgs) -> CliResult {
         )?;
         outln!("authority public:    {}", pub_path.display())?;
     }
-    outln!("signer certificate:  {}", cert_path.display())?;
+    outln!(
+        "signer certificate:  {} (then {} CA certificate{} of its chain)",
+        cert_path.display(),
+        issuer_chain.len(),
+        if issuer_chain.len() == 1 { "" } else { "s" }
+    )?;
     warn_if_outlives(&cert, &issuer, &args.ca_dir);
     describe(&cert)
 }
 
-/// Reads a CA directory: its certificate and the key it certifies.
-fn read_ca(dir: &Path) -> Result<(Certificate, SigningKey), CliError> {
+/// The certificate role `ca signer --role` names.
+fn signer_role(role: CertRole) -> Result<Role, CliError> {
+    match role {
+        CertRole::DocumentSigner => Ok(Role::DocumentSigner),
+        CertRole::SealMaker => Ok(Role::SealMaker),
+        CertRole::StatusSigner => Ok(Role::StatusSigner),
+        CertRole::TrustListSigner => Ok(Role::TrustListSigner),
+        other => Err(CliError::new(format!(
+            "cannot make certificates of the role {other}"
+        ))),
+    }
+}
+
+/// What a role's key signs, for the summary.
+fn role_purpose(role: CertRole) -> &'static str {
+    match role {
+        CertRole::DocumentSigner => "signs licences and PDF seals",
+        CertRole::SealMaker => "signs seal records",
+        CertRole::StatusSigner => "signs status lists",
+        CertRole::TrustListSigner => "signs trust lists",
+        _ => "",
+    }
+}
+
+/// Reads a CA directory: its certificate, the key it certifies, and the
+/// CA's chain as signer files carry it (its certificate, then the other
+/// certificates of its ca.cert.pem in their order).
+fn read_ca(dir: &Path) -> Result<(Certificate, SigningKey, Vec<Certificate>), CliError> {
     let cert_path = dir.join(CA_CERT_FILE);
     let key_path = dir.join(CA_KEY_FILE);
     let key = read_signing_key(&key_path)?;
     let public = key.public_key();
     let certs = read_certificates(&cert_path)?;
     let cert = certs
-        .into_iter()
+        .iter()
         .find(|c| c.public_key() == &public)
+        .cloned()
         .ok_or_else(|| {
             CliError::new(format!(
                 "{} does not certify the key in {} (key id {})",
@@ -180,7 +219,10 @@ fn read_ca(dir: &Path) -> Result<(Certificate, SigningKey), CliError> {
             cert_path.display()
         )));
     }
-    Ok((cert, key))
+    let chain = std::iter::once(cert.clone())
+        .chain(certs.into_iter().filter(|c| c != &cert))
+        .collect();
+    Ok((cert, key, chain))
 }
 
 /// Has `issuer` certify `subject`'s key as `request` says.
@@ -242,6 +284,9 @@ fn describe(cert: &Certificate) -> CliResult {
     outln!("subject:             {}", cert.common_name().unwrap_or("-"))?;
     if let Some(code) = cert.authority_code() {
         outln!("authority code:      {code} (organizationIdentifier)")?;
+    }
+    if let Some(role) = cert.role() {
+        outln!("role:                {role} ({})", role_purpose(role))?;
     }
     outln!(
         "valid:               {} to {}",

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::thread;
 
-use elicence::trust::Certificate;
+use elicence::licence::StatusReference;
+use elicence::trust::{CertRole, Certificate};
 use elicence::{Licence, QrBase, SignedLicence, Signer, SigningKey, UnixTime, Uscc, qr};
 
 use crate::ca::authority_of;
@@ -19,6 +20,8 @@ struct Signing<'a> {
     dsc: Option<Dsc>,
     base: &'a QrBase,
     issued_at: UnixTime,
+    /// `--status-list` and `--status-index`: replaces the licence's own.
+    status: Option<StatusReference>,
 }
 
 /// A document signer certificate checked against the key and the signing time.
@@ -26,6 +29,9 @@ struct Dsc {
     path: PathBuf,
     cert: Certificate,
     authority: Uscc,
+    /// The certificate, then the CA certificates of its file, as `.cose`
+    /// files carry them.
+    chain: Vec<Certificate>,
 }
 
 pub fn run(args: &IssueArgs) -> CliResult {
@@ -37,11 +43,22 @@ pub fn run(args: &IssueArgs) -> CliResult {
         .as_deref()
         .map(|path| signer_certificate(path, &args.key, &key, issued_at))
         .transpose()?;
+    let status = match (args.status_list, args.status_index) {
+        (Some(list), Some(index)) => Some(StatusReference { list, index }),
+        (None, None) => None,
+        // clap's `requires` rules the other combinations out.
+        _ => {
+            return Err(CliError::new(
+                "give --status-list and --status-index together",
+            ));
+        }
+    };
     let signing = Signing {
         key,
         dsc,
         base: &base,
         issued_at,
+        status,
     };
     match (&args.licence, &args.batch, &args.out) {
         (Some(licence), None, out) => issue_one(&signing, licence, out.as_deref()),
@@ -63,9 +80,11 @@ fn signer_certificate(
     issued_at: UnixTime,
 ) -> Result<Dsc, CliError> {
     let public = key.public_key();
-    let certs: Vec<Certificate> = read_certificates(path)?
-        .into_iter()
+    let all = read_certificates(path)?;
+    let certs: Vec<Certificate> = all
+        .iter()
         .filter(|c| c.public_key() == &public)
+        .cloned()
         .collect();
     // A bundle may hold renewals of one key: the one valid at the signing time is meant.
     let cert = certs
@@ -88,6 +107,12 @@ fn signer_certificate(
             "a CA certificate, not a document signer certificate".to_owned(),
         ));
     }
+    if cert.role() != Some(CertRole::DocumentSigner) {
+        return Err(refuse(format!(
+            "its role is {}, not document-signer",
+            cert.role().map_or("none", CertRole::name)
+        )));
+    }
     if !cert.key_usage().is_some_and(|k| k.digital_signature) {
         return Err(refuse(
             "its key usage does not allow digitalSignature".to_owned(),
@@ -103,16 +128,24 @@ fn signer_certificate(
             cert.not_after()
         )));
     }
+    let chain = std::iter::once(cert.clone())
+        .chain(all.into_iter().filter(Certificate::is_ca))
+        .collect();
     Ok(Dsc {
         path: path.to_owned(),
         cert,
         authority,
+        chain,
     })
 }
 
 impl Signing<'_> {
     /// Signs one licence, refusing one whose issuer is not the certified authority.
     fn sign(&self, licence: Licence) -> Result<SignedLicence, String> {
+        let licence = match self.status {
+            Some(reference) => with_status(&licence, reference)?,
+            None => licence,
+        };
         if let Some(dsc) = &self.dsc {
             let claimed = licence.issuer().code();
             if claimed != &dsc.authority {
@@ -127,6 +160,37 @@ impl Signing<'_> {
         }
         SignedLicence::sign(licence, &self.key, self.issued_at).map_err(|e| e.to_string())
     }
+
+    /// The `.cose` file's bytes: with `--cert`, the envelope carrying the
+    /// certificate's chain; without, the bare envelope.
+    fn file_bytes(&self, signed: &SignedLicence) -> Result<Vec<u8>, CliError> {
+        match &self.dsc {
+            Some(dsc) => signed
+                .clone()
+                .with_chain(dsc.chain.clone())
+                .map(|with_chain| with_chain.to_file_bytes())
+                .map_err(|e| {
+                    CliError::new(format!(
+                        "{}: cannot carry its chain in the .cose file: {e}",
+                        dsc.path.display()
+                    ))
+                }),
+            None => Ok(signed.as_bytes().to_vec()),
+        }
+    }
+}
+
+/// The licence with its status reference replaced: through its JSON form,
+/// which the library reads and writes, so every rule on it still applies.
+fn with_status(licence: &Licence, reference: StatusReference) -> Result<Licence, String> {
+    let mut value = licence.to_json_value();
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            "status".to_owned(),
+            serde_json::json!({ "list": reference.list, "index": reference.index }),
+        );
+    }
+    Licence::from_json(&value.to_string()).map_err(|e| e.to_string())
 }
 
 fn issue_one(signing: &Signing<'_>, licence_path: &Path, out: Option<&Path>) -> CliResult {
@@ -137,7 +201,7 @@ fn issue_one(signing: &Signing<'_>, licence_path: &Path, out: Option<&Path>) -> 
         .sign(licence)
         .map_err(|e| CliError::new(format!("{}: {e}", licence_path.display())))?;
     if let Some(out) = out {
-        write_atomic(out, signed.as_bytes())?;
+        write_atomic(out, &signing.file_bytes(&signed)?)?;
     }
     outln!("{}", qr::to_qr_text(&signed, signing.base))?;
     Ok(ExitCode::SUCCESS)

@@ -23,6 +23,8 @@ mod issue;
 mod keygen;
 mod render;
 mod seal;
+mod status;
+mod trust_list;
 mod verify;
 
 use std::fmt;
@@ -31,9 +33,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use elicence::render::EcLevel;
-use elicence::{QrBase, UnixTime, Uscc};
+use elicence::status::LicenceStatus;
+use elicence::trust::CertRole;
+use elicence::trust::list::RevocationReason;
+use elicence::{LicenceTypeCode, QrBase, UnixTime, Uscc};
 
 /// Electronic licences (电子证照): COSE_Sign1/Ed25519 envelopes carried in QR text.
 #[derive(Debug, Parser)]
@@ -58,12 +63,143 @@ enum Command {
     /// Issue, render and verify the example licences with a fixed, public demo key;
     /// then show trust under a demo PKI: certified authorities, a forgery, a key rotation.
     Demo(DemoArgs),
-    /// Make certificates: a root CA, intermediate CAs, and issuing authorities' document signer certificates.
+    /// Make certificates: a root CA, intermediate CAs, and authorities' signer certificates
+    /// (document signer, seal maker, status-list signer, trust-list signer).
     #[command(subcommand)]
     Ca(CaCommand),
     /// Electronic seals (电子印章): make a seal record, inspect one, seal a licence PDF.
     #[command(subcommand)]
     Seal(SealCommand),
+    /// Licence status lists (IETF Token Status List, CWT): make and sign one, show one.
+    #[command(subcommand)]
+    Status(StatusCommand),
+    /// Trust lists: which certificates speak for which authority, signed by a trust-list signer.
+    #[command(subcommand)]
+    TrustList(TrustListCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StatusCommand {
+    /// Make and sign a status list token: every entry valid, or an older list's
+    /// entries, with the --set changes.
+    Make(StatusMakeArgs),
+    /// Print a status list token as JSON (decoded only: the signature is not checked).
+    Show(StatusShowArgs),
+}
+
+#[derive(Debug, Args)]
+struct StatusMakeArgs {
+    /// The status-list signer's private key (PKCS#8 PEM).
+    #[arg(long, value_name = "KEY.pem")]
+    key: PathBuf,
+    /// The signer's certificate (status-signer role), then its CA certificates,
+    /// carried in the token's x5chain.
+    #[arg(long, value_name = "CERT.pem")]
+    cert: PathBuf,
+    /// The list's number among the authority's lists (the last segment of its URI).
+    #[arg(long, value_name = "ID")]
+    list_id: u32,
+    /// Number of entries (default 131072, the least accepted); with --from, must
+    /// equal the old list's.
+    #[arg(long, value_name = "N")]
+    size: Option<u32>,
+    /// Start from this older list's entries (same URI, same size).
+    #[arg(long, value_name = "OLD.cwt")]
+    from: Option<PathBuf>,
+    /// Set an entry: INDEX=CODE, CODE being 01 to 07 or 99 (or valid, suspended,
+    /// revoked, cancelled, lapsed, transferred_out, withdrawn, other); repeat.
+    #[arg(long = "set", value_name = "INDEX=CODE", value_parser = parse_status_set)]
+    set: Vec<(u32, LicenceStatus)>,
+    /// Seconds after signing until verifiers should fetch a newer list.
+    #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+    ttl: u64,
+    /// Base of the list's URI, `{base}/{ID}` (default
+    /// https://verify.example.gov.cn/status/{the certificate's authority code}).
+    #[arg(long, value_name = "URL")]
+    base: Option<String>,
+    /// Signing time (RFC 3339); defaults to now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+    /// Write the token here.
+    #[arg(long, value_name = "LIST.cwt")]
+    out: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct StatusShowArgs {
+    /// The status list token.
+    #[arg(value_name = "LIST.cwt")]
+    list: PathBuf,
+    /// Also print this entry's status.
+    #[arg(long, value_name = "I")]
+    index: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TrustListCommand {
+    /// Make and sign a trust list: one entry per --certs file.
+    Make(TrustListMakeArgs),
+    /// Print a trust list as JSON (and check its signer against --roots).
+    Show(TrustListShowArgs),
+}
+
+#[derive(Debug, Args)]
+struct TrustListMakeArgs {
+    /// The trust-list signer's private key (PKCS#8 PEM).
+    #[arg(long, value_name = "KEY.pem")]
+    key: PathBuf,
+    /// The signer's certificate (trust-list-signer role), then its CA certificates,
+    /// carried in the list's x5chain.
+    #[arg(long, value_name = "CERT.pem")]
+    cert: PathBuf,
+    /// The list's sequence number: above the previous list's.
+    #[arg(long, value_name = "N")]
+    seq: u64,
+    /// A certificate to list (its role from its extended key usage), then CA
+    /// certificates it chains through; repeat, one entry per file.
+    #[arg(long = "certs", value_name = "FILE.pem", required = true)]
+    certs: Vec<PathBuf>,
+    /// Write the list here.
+    #[arg(long, value_name = "TL.cose")]
+    out: PathBuf,
+    /// Who publishes the list (default: the signer's organizationName or commonName).
+    #[arg(long, value_name = "NAME")]
+    issuer: Option<String>,
+    /// Days from the signing time to the next update.
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = parse_days)]
+    next_update_days: u32,
+    /// Signing time (RFC 3339); defaults to now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+    /// Limit an authority's document signers to a licence type: USCC=TYPECODE; repeat.
+    #[arg(long = "allow", value_name = "USCC=TYPECODE", value_parser = parse_allow)]
+    allow: Vec<(Uscc, LicenceTypeCode)>,
+    /// An authority's status-list location: USCC=URL (list n is at URL/n); repeat.
+    #[arg(long = "status-base", value_name = "USCC=URL", value_parser = parse_status_base)]
+    status_base: Vec<(Uscc, String)>,
+    /// Mark the entry of a --certs file retired from a time: FILE.pem=RFC3339; repeat.
+    #[arg(long = "retire", value_name = "FILE.pem=RFC3339", value_parser = parse_retire)]
+    retire: Vec<(PathBuf, UnixTime)>,
+    /// Mark the entry of a --certs file revoked: FILE.pem=RFC3339,REASON (key_compromise,
+    /// superseded, cessation_of_operation or unspecified); repeat.
+    #[arg(long = "revoke", value_name = "FILE.pem=RFC3339,REASON", value_parser = parse_revoke)]
+    revoke: Vec<(PathBuf, UnixTime, RevocationReason)>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct TrustListShowArgs {
+    /// The trust list.
+    #[arg(value_name = "TL.cose")]
+    list: PathBuf,
+    /// Check the list's signature and its signer's chain against these roots.
+    #[arg(long, value_name = "ROOTS.pem")]
+    roots: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,7 +314,8 @@ enum CaCommand {
     /// Create a root CA: a new key (ca.key.pem) and a self-signed certificate (ca.cert.pem).
     Init(CaInitArgs),
     /// Certify an issuing authority: a new key (issuer.key.pem, issuer.pub.pem) and its
-    /// document signer certificate (signer.cert.pem), signed by the CA in --ca.
+    /// signer certificate (signer.cert.pem, followed by the CA's chain), signed by the
+    /// CA in --ca, for the role --role says.
     Signer(CaSignerArgs),
     /// Create an intermediate CA (ca.key.pem, ca.cert.pem) certified by the CA in --ca.
     Intermediate(CaIntermediateArgs),
@@ -218,6 +355,10 @@ struct CaSignerArgs {
     /// Directory to write issuer.key.pem, issuer.pub.pem and signer.cert.pem into (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// What the key may sign: document-signer (licences and PDF seals), seal-maker
+    /// (seal records), status-signer (status lists) or trust-list-signer (trust lists).
+    #[arg(long, value_name = "ROLE", default_value = "document-signer", value_parser = parse_role)]
+    role: CertRole,
     /// Certify this existing public key (SPKI PEM) instead of generating a key pair;
     /// only signer.cert.pem is written.
     #[arg(long = "pub", value_name = "PUB.pem")]
@@ -294,6 +435,12 @@ struct IssueArgs {
     /// and is valid at the signing time.
     #[arg(long, value_name = "DSC.pem")]
     cert: Option<PathBuf>,
+    /// The licence's status list number (with --status-index; overrides the JSON's `status`).
+    #[arg(long, value_name = "ID", requires = "status_index")]
+    status_list: Option<u32>,
+    /// The licence's entry in that status list (with --status-list).
+    #[arg(long, value_name = "N", requires = "status_list")]
+    status_index: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -311,10 +458,22 @@ struct VerifyArgs {
     /// Document signer and intermediate CA certificates (PEM bundle or DER); repeat for several files.
     #[arg(long, value_name = "DSCS.pem", requires = "roots")]
     signers: Vec<PathBuf>,
+    /// A trust list (as `trust-list make` writes it), checked against --roots: its
+    /// entries then say which certificates speak for which authority.
+    #[arg(long, value_name = "TL.cose", requires = "roots", conflicts_with = "pdf")]
+    trust_list: Option<PathBuf>,
+    /// An authority's status list token (as `status make` writes it), checked against
+    /// --roots and the trust list; repeat for several.
+    #[arg(long = "status", value_name = "LIST.cwt", requires = "roots", conflicts_with = "pdf")]
+    status_lists: Vec<PathBuf>,
+    /// What an unknown or stale status does: fail-closed (invalid) or warn.
+    #[arg(long, value_name = "POLICY", value_enum, default_value_t = StatusPolicyArg::FailClosed)]
+    status_policy: StatusPolicyArg,
     /// Verification time (RFC 3339); defaults to now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     at: Option<UnixTime>,
-    /// Read a raw COSE_Sign1 envelope from this file.
+    /// Read a COSE_Sign1 envelope from this file (a `.cose` file may carry its
+    /// signer's chain, checked against --roots).
     #[arg(long, value_name = "FILE")]
     cose: Option<PathBuf>,
     /// Read the envelope embedded in a licence PDF (as `render --pdf` writes it); if the PDF
@@ -331,6 +490,15 @@ struct VerifyArgs {
     /// QR text to verify, `-` to read it from stdin, or the path of a licence PDF.
     #[arg(value_name = "QRTEXT|FILE.pdf")]
     text: Option<String>,
+}
+
+/// `verify --status-policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StatusPolicyArg {
+    /// An unknown or stale status makes the licence invalid.
+    FailClosed,
+    /// An unknown or stale status is a warning only.
+    Warn,
 }
 
 #[derive(Debug, Args)]
@@ -480,6 +648,78 @@ fn parse_qr_base(s: &str) -> Result<QrBase, String> {
     QrBase::new(s).map_err(|e| e.to_string())
 }
 
+fn parse_role(s: &str) -> Result<CertRole, String> {
+    s.parse::<CertRole>().map_err(|e| e.to_string())
+}
+
+/// `LEFT=RIGHT`, both non-empty.
+fn split_pair<'a>(s: &'a str, form: &str) -> Result<(&'a str, &'a str), String> {
+    match s.split_once('=') {
+        Some((left, right)) if !left.is_empty() && !right.is_empty() => Ok((left, right)),
+        _ => Err(format!("expected {form}")),
+    }
+}
+
+/// `INDEX=CODE`: the code as two digits, or the status's English name.
+fn parse_status_set(s: &str) -> Result<(u32, LicenceStatus), String> {
+    let (index, code) = split_pair(s, "INDEX=CODE, e.g. 4821=03")?;
+    let index = index
+        .parse::<u32>()
+        .map_err(|_| format!("{index:?} is not an entry index"))?;
+    let wanted = code.to_ascii_lowercase().replace('_', " ");
+    LicenceStatus::from_code(code)
+        .or_else(|| {
+            LicenceStatus::ALL
+                .into_iter()
+                .find(|st| st.label_en() == wanted || st.label() == code)
+        })
+        .map(|status| (index, status))
+        .ok_or_else(|| {
+            format!(
+                "{code:?} is no status code (01 valid, 02 suspended, 03 revoked, 04 cancelled, \
+                 05 lapsed, 06 transferred_out, 07 withdrawn, 99 other)"
+            )
+        })
+}
+
+fn parse_allow(s: &str) -> Result<(Uscc, LicenceTypeCode), String> {
+    let (uscc, code) = split_pair(s, "USCC=TYPECODE")?;
+    let uscc = parse_uscc(uscc)?;
+    let code = code
+        .parse::<LicenceTypeCode>()
+        .map_err(|e| format!("{code}: {e}"))?;
+    Ok((uscc, code))
+}
+
+fn parse_status_base(s: &str) -> Result<(Uscc, String), String> {
+    let (uscc, url) = split_pair(s, "USCC=URL")?;
+    Ok((parse_uscc(uscc)?, url.to_owned()))
+}
+
+fn parse_retire(s: &str) -> Result<(PathBuf, UnixTime), String> {
+    let (file, time) = s
+        .rsplit_once('=')
+        .filter(|(f, t)| !f.is_empty() && !t.is_empty())
+        .ok_or_else(|| "expected FILE.pem=RFC3339".to_owned())?;
+    Ok((PathBuf::from(file), parse_time(time)?))
+}
+
+fn parse_revoke(s: &str) -> Result<(PathBuf, UnixTime, RevocationReason), String> {
+    let form = "expected FILE.pem=RFC3339,REASON";
+    let (file, rest) = s
+        .rsplit_once('=')
+        .filter(|(f, _)| !f.is_empty())
+        .ok_or_else(|| form.to_owned())?;
+    let (time, reason) = rest.split_once(',').ok_or_else(|| form.to_owned())?;
+    let reason = RevocationReason::from_name(reason).ok_or_else(|| {
+        format!(
+            "{reason:?} is no revocation reason (key_compromise, superseded, \
+             cessation_of_operation, unspecified)"
+        )
+    })?;
+    Ok((PathBuf::from(file), parse_time(time)?, reason))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -495,6 +735,10 @@ fn main() -> ExitCode {
         Command::Seal(SealCommand::Make(args)) => seal::make(&args),
         Command::Seal(SealCommand::Inspect(args)) => seal::inspect(&args),
         Command::Seal(SealCommand::Apply(args)) => seal::apply(&args),
+        Command::Status(StatusCommand::Make(args)) => status::make(&args),
+        Command::Status(StatusCommand::Show(args)) => status::show(&args),
+        Command::TrustList(TrustListCommand::Make(args)) => trust_list::make(&args),
+        Command::TrustList(TrustListCommand::Show(args)) => trust_list::show(&args),
     };
     match result {
         Ok(code) => code,

@@ -184,7 +184,11 @@ fn build() -> World {
     let joint_a = seal(&a, &joint, SEALED);
     let joint_ab = seal(&b, &joint_a, CO_SEALED);
     World {
-        verifier: PdfVerifier::new(store),
+        // No status lists in these attacks: a status reference only warns.
+        verifier: PdfVerifier::new(store).with_licence_verifier(
+            elicence::Verifier::new([])
+                .with_status_policy(elicence::verify::StatusPolicy::Warn),
+        ),
         a,
         b,
         stranger,

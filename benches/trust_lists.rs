@@ -98,7 +98,9 @@ fn benches(c: &mut Criterion) {
                 .licence_types(vec![licence_type()])
                 .status_base(&base),
         )
-        .entry(TrustListEntry::new(status_cert.clone(), CertRole::StatusSigner, MARKET_NAME).unwrap());
+        .entry(
+            TrustListEntry::new(status_cert.clone(), CertRole::StatusSigner, MARKET_NAME).unwrap(),
+        );
     let trust_list = SignedTrustList::sign(list, &list_key, &[list_cert])
         .unwrap()
         .as_bytes()

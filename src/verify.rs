@@ -508,7 +508,8 @@ pub struct Verifier {
     /// checked against.
     roots: Option<TrustStore>,
     trust_list: Option<lists::HeldTrustList>,
-    status_lists: HashMap<(Uscc, u32), Arc<SignedStatusList>>,
+    /// Status lists by authority, then by list number.
+    status_lists: HashMap<Uscc, HashMap<u32, Arc<SignedStatusList>>>,
     status_policy: StatusPolicy,
     compromise_policy: CompromisePolicy,
     trust_list_grace_secs: i64,

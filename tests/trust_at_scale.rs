@@ -71,7 +71,12 @@ fn pki() -> Pki {
     let root = ca::self_signed(&request("示例根CA", None, Role::Root, 1), &root_key).unwrap();
     let mid_key = key(2);
     let mid = ca::issue(
-        &request("示例省级CA", None, Role::Intermediate { path_len: Some(0) }, 2),
+        &request(
+            "示例省级CA",
+            None,
+            Role::Intermediate { path_len: Some(0) },
+            2,
+        ),
         &mid_key.public_key(),
         &root,
         &root_key,
@@ -108,9 +113,13 @@ impl Pki {
 
     fn entries(&self) -> Vec<TrustListEntry> {
         vec![
-            TrustListEntry::new(self.traffic.1.clone(), CertRole::DocumentSigner, TRAFFIC_NAME)
-                .unwrap()
-                .licence_types(vec![DRIVING_TYPE.parse().unwrap()]),
+            TrustListEntry::new(
+                self.traffic.1.clone(),
+                CertRole::DocumentSigner,
+                TRAFFIC_NAME,
+            )
+            .unwrap()
+            .licence_types(vec![DRIVING_TYPE.parse().unwrap()]),
             TrustListEntry::new(self.market.1.clone(), CertRole::DocumentSigner, MARKET_NAME)
                 .unwrap()
                 .licence_types(vec![BUSINESS_TYPE.parse().unwrap()])
@@ -291,7 +300,11 @@ fn the_issuer_name_must_be_the_certified_one() {
         .to_json_value()
         .to_string()
         .replace(TRAFFIC_NAME, "北京市人民政府");
-    let verdict = verify(&v, &sign(Licence::from_json(&json).unwrap(), &pki.traffic.0), NOW);
+    let verdict = verify(
+        &v,
+        &sign(Licence::from_json(&json).unwrap(), &pki.traffic.0),
+        NOW,
+    );
     assert_eq!(codes(&verdict), ["issuer_name_mismatch"]);
     assert!(verdict.licence().is_none());
 }
@@ -323,8 +336,12 @@ fn a_trust_list_must_come_from_a_trust_list_signer() {
     let mut v = Verifier::from_roots(&pki.store());
     let list = TrustList::new("假清单", 9, t(SIGNED), t("2026-07-01T00:00:00Z"))
         .entry(pki.entries().remove(0));
-    let forged = SignedTrustList::sign(list, &pki.market.0, &[pki.market.1.clone(), pki.mid.clone()])
-        .unwrap();
+    let forged = SignedTrustList::sign(
+        list,
+        &pki.market.0,
+        &[pki.market.1.clone(), pki.mid.clone()],
+    )
+    .unwrap();
     let err = v.add_trust_list(forged.as_bytes(), t(NOW)).unwrap_err();
     assert_eq!(err.code(), "trust_list_signer_untrusted");
     // One changed byte breaks the signature.
@@ -366,7 +383,10 @@ fn a_stale_or_missing_status_list_fails_closed_by_default() {
     no_lists
         .add_trust_list(&pki.trust_list(7, pki.entries()), t(NOW))
         .unwrap();
-    assert_eq!(codes(&verify(&no_lists, &envelope, NOW)), ["status_unknown"]);
+    assert_eq!(
+        codes(&verify(&no_lists, &envelope, NOW)),
+        ["status_unknown"]
+    );
 }
 
 #[test]
@@ -388,12 +408,17 @@ fn status_lists_are_checked_before_they_are_taken() {
     )
     .unwrap();
     assert_eq!(
-        v.add_status_list(by_dsc.as_bytes(), t(NOW)).unwrap_err().code(),
+        v.add_status_list(by_dsc.as_bytes(), t(NOW))
+            .unwrap_err()
+            .code(),
         "status_list_signer_untrusted"
     );
     // A newer list then an older one.
-    v.add_status_list(&pki.status_list(&[], "2025-06-02T10:00:00+08:00", 86_400), t(NOW))
-        .unwrap();
+    v.add_status_list(
+        &pki.status_list(&[], "2025-06-02T10:00:00+08:00", 86_400),
+        t(NOW),
+    )
+    .unwrap();
     assert_eq!(
         v.add_status_list(&pki.status_list(&[], SIGNED, 86_400), t(NOW))
             .unwrap_err()
@@ -410,7 +435,8 @@ fn a_compromised_signer_taints_what_it_signed_unless_policy_says_otherwise() {
         let mut entries = pki.entries();
         entries[0] = entries[0].clone().state(state);
         let mut v = Verifier::from_roots(&pki.store());
-        v.add_trust_list(&pki.trust_list(7, entries), t(NOW)).unwrap();
+        v.add_trust_list(&pki.trust_list(7, entries), t(NOW))
+            .unwrap();
         v
     };
     let before = sign(example("driving-licence"), &pki.traffic.0); // 09:00
@@ -425,8 +451,14 @@ fn a_compromised_signer_taints_what_it_signed_unless_policy_says_otherwise() {
         since: compromised_at,
         reason: RevocationReason::KeyCompromise,
     });
-    assert_eq!(codes(&verify(&compromised, &before, NOW)), ["signer_revoked"]);
-    assert_eq!(codes(&verify(&compromised, &after, NOW)), ["signer_revoked"]);
+    assert_eq!(
+        codes(&verify(&compromised, &before, NOW)),
+        ["signer_revoked"]
+    );
+    assert_eq!(
+        codes(&verify(&compromised, &after, NOW)),
+        ["signer_revoked"]
+    );
     let lenient = compromised
         .clone()
         .with_compromise_policy(CompromisePolicy::TrustEarlier);
@@ -461,7 +493,9 @@ fn other_formats_offered_as_a_licence_are_refused_for_their_type() {
     let licence = sign(example("driving-licence"), &pki.traffic.0);
     let mut v2 = v.clone();
     assert_eq!(
-        v2.add_trust_list(licence.as_bytes(), t(NOW)).unwrap_err().code(),
+        v2.add_trust_list(licence.as_bytes(), t(NOW))
+            .unwrap_err()
+            .code(),
         "not_a_trust_list"
     );
     assert!(v2.add_status_list(licence.as_bytes(), t(NOW)).is_err());
@@ -481,7 +515,10 @@ fn cose_files_carry_the_chain_and_roots_alone_verify_them() {
     // The QR text is as small as without the chain.
     assert_eq!(
         qr::to_qr_text(&read, &QrBase::default()),
-        qr::to_qr_text(&sign(example("driving-licence"), &pki.traffic.0), &QrBase::default())
+        qr::to_qr_text(
+            &sign(example("driving-licence"), &pki.traffic.0),
+            &QrBase::default()
+        )
     );
     // A verifier with the root alone, no trust list, no signers.
     let roots_only = Verifier::from_roots(&pki.store());
@@ -489,10 +526,7 @@ fn cose_files_carry_the_chain_and_roots_alone_verify_them() {
     assert!(verdict.is_valid(), "{verdict}");
     assert_eq!(verdict.certified_issuer(), Some(TRAFFIC_NAME));
     // The QR text alone does not carry the chain: unknown key.
-    assert_eq!(
-        codes(&verify(&roots_only, &envelope, NOW)),
-        ["unknown_key"]
-    );
+    assert_eq!(codes(&verify(&roots_only, &envelope, NOW)), ["unknown_key"]);
     // A chain that does not reach the root is refused for that.
     let other_root_key = key(40);
     let other_root =

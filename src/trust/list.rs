@@ -242,6 +242,23 @@ impl TrustListEntry {
         self.licence_types.is_empty() || self.licence_types.contains(code)
     }
 
+    /// Whether `uri` is the URI of the authority's status list number
+    /// `list` ([`TrustListEntry::status_list_uri`]), without building it.
+    pub fn is_status_list_uri(&self, uri: &str, list: u32) -> bool {
+        let Some(base) = &self.status_base else {
+            return false;
+        };
+        uri.strip_prefix(base.trim_end_matches('/'))
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(|number| {
+                // The one decimal spelling of `list`: digits, no leading zero.
+                let canonical = number == "0" || !number.starts_with('0');
+                canonical
+                    && number.bytes().all(|b| b.is_ascii_digit())
+                    && number.parse::<u32>().ok() == Some(list)
+            })
+    }
+
     /// The URI of the authority's status list number `list`, if the entry
     /// gives a location.
     pub fn status_list_uri(&self, list: u32) -> Option<String> {

@@ -309,8 +309,11 @@ impl Verifier {
                 },
             });
         };
-        let slot = (authority, number);
-        if let Some(held) = self.status_lists.get(&slot) {
+        if let Some(held) = self
+            .status_lists
+            .get(&authority)
+            .and_then(|lists| lists.get(&number))
+        {
             if held.issued_at() > issued_at {
                 return Err(StatusListLoadError::Older {
                     held: held.issued_at(),
@@ -318,7 +321,10 @@ impl Verifier {
                 });
             }
         }
-        self.status_lists.insert(slot, Arc::new(token));
+        self.status_lists
+            .entry(authority)
+            .or_default()
+            .insert(number, Arc::new(token));
         Ok(())
     }
 
@@ -328,7 +334,10 @@ impl Verifier {
         let next_update = self.trust_list.as_ref()?.list.list().next_update;
         (at > next_update).then(|| Reason::TrustListStale {
             next_update,
-            expired: at.secs() > next_update.secs().saturating_add(self.trust_list_grace_secs),
+            expired: at.secs()
+                > next_update
+                    .secs()
+                    .saturating_add(self.trust_list_grace_secs),
         })
     }
 
@@ -352,18 +361,23 @@ impl Verifier {
             return Ok(None);
         };
         let authority = licence.issuer().code();
-        let Some(token) = self.status_lists.get(&(authority.clone(), reference.list)) else {
+        let Some(token) = self
+            .status_lists
+            .get(authority)
+            .and_then(|lists| lists.get(&reference.list))
+        else {
             return Err(unknown(format!(
                 "no status list {} of {authority} is loaded",
                 reference.list
             )));
         };
-        if let Some(uri) = entry.and_then(|e| e.status_list_uri(reference.list)) {
-            if token.subject() != uri {
+        if let Some(entry) = entry.filter(|e| e.status_base.is_some()) {
+            if !entry.is_status_list_uri(token.subject(), reference.list) {
                 return Err(unknown(format!(
-                    "the loaded list {} of {authority} is {:?}, not {uri:?}",
+                    "the loaded list {} of {authority} is {:?}, not {:?}",
                     reference.list,
-                    token.subject()
+                    token.subject(),
+                    entry.status_list_uri(reference.list).unwrap_or_default()
                 )));
             }
         }

@@ -7,6 +7,10 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use elicence::status::{
+    ForeignStatusList, MAX_STATUS_TOKEN_LEN, MIN_LIST_ENTRIES, SignedStatusList, StatusList,
+    StatusListError,
+};
 use std::sync::LazyLock;
 
 use elicence::envelope::MAX_ENVELOPE_LEN;
@@ -731,5 +735,77 @@ pub fn licence_pdf(data: &[u8]) {
             !verdict.codes().is_empty(),
             "an invalid verdict names no reason"
         );
+    }
+}
+
+/// `status_list`: bytes as a Status List Token, through the strict reader
+/// and the lenient one, then a few lookups. What the strict reader takes
+/// the lenient one takes alike.
+fn status_lookups(list: &StatusList) {
+    let len = list.len();
+    for index in [0, 1, len / 2, len.saturating_sub(1)] {
+        if index < len {
+            assert!(list.get(index).is_ok());
+            let _ = list.status(index);
+        }
+    }
+    assert!(matches!(
+        list.get(len),
+        Err(StatusListError::IndexOutOfRange { .. })
+    ));
+}
+
+pub fn status_list(data: &[u8]) {
+    match SignedStatusList::from_slice(data) {
+        Ok(token) => {
+            assert_eq!(token.as_bytes(), data);
+            assert_eq!(token.list().bits(), 4);
+            assert!(token.list().len() >= MIN_LIST_ENTRIES);
+            assert!(token.ttl_secs() > 0);
+            status_lookups(token.list());
+            let signer = token.signer_chain().first().expect("a chain");
+            let _ = token.verify_signature(signer.public_key());
+            let _ = token.freshness_at(elicence::UnixTime::from_secs(0));
+            // What the strict reader takes, the lenient one takes alike.
+            let foreign = ForeignStatusList::from_slice(data).expect("strict ⊂ foreign");
+            assert_eq!(foreign.list(), token.list());
+            assert_eq!(foreign.subject(), token.subject());
+        }
+        Err(e) => {
+            assert!(!e.code().is_empty() && !e.to_string().is_empty());
+            if let StatusListError::TooLarge { len, max } = e {
+                assert!(len == data.len() && len > max && max == MAX_STATUS_TOKEN_LEN);
+            }
+        }
+    }
+    match ForeignStatusList::from_slice(data) {
+        Ok(token) => status_lookups(token.list()),
+        Err(e) => assert!(!e.code().is_empty()),
+    }
+}
+
+/// `trust_list`: bytes as a trust list. Accepted bytes are kept exactly,
+/// decode again to an equal value, and checking them against an empty
+/// store does not panic (and cannot succeed: it has no roots).
+pub fn trust_list(data: &[u8]) {
+    use elicence::trust::TrustStore;
+    use elicence::trust::list::{MAX_TRUST_LIST_LEN, SignedTrustList, TrustListError};
+    match SignedTrustList::from_slice(data) {
+        Ok(list) => {
+            assert_eq!(list.as_bytes(), data);
+            let again = SignedTrustList::from_slice(list.as_bytes()).expect("accepted bytes decode again");
+            assert_eq!(again, list);
+            assert!(list.verify(&TrustStore::new()).is_err());
+            for entry in &list.list().entries {
+                assert_eq!(entry.certificate.authority_code(), Some(&entry.authority));
+                let _ = entry.status_list_uri(1);
+            }
+        }
+        Err(e) => {
+            assert!(!e.code().is_empty() && !e.to_string().is_empty());
+            if let TrustListError::TooLarge { len, max } = e {
+                assert!(len == data.len() && len > max && max == MAX_TRUST_LIST_LEN);
+            }
+        }
     }
 }

@@ -39,21 +39,8 @@ const TARGETS: &[(&str, Check)] = &[
     ("ident", checks::ident),
     ("certificate", checks::certificate),
     ("seal_record", checks::seal_record),
-    // Decodes strictly and leniently, then looks up a few indices: nothing
-    // may panic. (The fuzz target asserts more; its check could move into
-    // fuzz/checks.rs.)
-    ("status_list", |data| {
-        use elicence::status::{ForeignStatusList, SignedStatusList};
-        let lists = [
-            SignedStatusList::from_slice(data).map(|t| t.list().clone()),
-            ForeignStatusList::from_slice(data).map(|t| t.list().clone()),
-        ];
-        for list in lists.iter().flatten() {
-            for index in [0, list.len() / 2, list.len().saturating_sub(1), list.len()] {
-                let _ = (list.get(index), list.status(index));
-            }
-        }
-    }),
+    ("status_list", checks::status_list),
+    ("trust_list", checks::trust_list),
     #[cfg(feature = "render")]
     ("template", checks::template),
     #[cfg(feature = "pdf")]

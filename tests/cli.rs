@@ -19,6 +19,8 @@ const EXAMPLES: [&str; 3] = ["driving-licence", "business-licence", "health-perm
 /// Inside the driving licence's validity (2024-05-06 to 2030-05-06) and after
 /// the signing time the tests use.
 const VALID_AT: &str = "2026-01-01T00:00:00Z";
+/// The demo's verification time, at which it signs its trust and status lists.
+const DEMO_AT: &str = "2026-06-01T12:00:00+08:00";
 const SIGNED_AT: &str = "2024-01-01T00:00:00Z";
 
 /// A fresh directory, removed when dropped.
@@ -49,6 +51,16 @@ fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/licences")
         .join(format!("{name}.json"))
+}
+
+/// An example licence written into `dir` without its `status` reference.
+fn example_without_status(dir: &TempDir, name: &str) -> PathBuf {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(example(name)).unwrap()).unwrap();
+    value.as_object_mut().unwrap().remove("status");
+    let path = dir.path(&format!("{name}-no-status.json"));
+    fs::write(&path, value.to_string()).unwrap();
+    path
 }
 
 fn run(args: &[&str]) -> Output {
@@ -410,6 +422,9 @@ fn batch_issue_then_batch_verify() {
         s(&codes),
         "--at",
         at,
+        // Two examples carry status references and no list is given.
+        "--status-policy",
+        "warn",
     ]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     assert_eq!(
@@ -427,6 +442,8 @@ fn batch_issue_then_batch_verify() {
         "--at",
         at,
         "--details",
+        "--status-policy",
+        "warn",
     ]);
     assert_eq!(code(&out), 1);
     let printed = stdout(&out);
@@ -515,7 +532,7 @@ fn demo_writes_files_and_verifies() {
         "--out",
         s(&out_dir),
         "--at",
-        "2026-06-01T12:00:00+08:00",
+        DEMO_AT,
     ]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     let printed = stdout(&out);
@@ -536,21 +553,35 @@ fn demo_writes_files_and_verifies() {
         let qr = fs::read_to_string(out_dir.join(format!("{name}.qr.txt"))).unwrap();
         assert!(qr.ends_with('\n'));
         assert!(printed.contains(qr.trim_end()));
+        // Some examples name a status list, which the bare-key demo does not publish.
         assert!(printed.contains(&format!(
-            "elicence verify --pub {} --cose {}",
+            "elicence verify --pub {} --status-policy warn --cose {}",
             public.display(),
             cose.display()
         )));
-        let out = run(&["verify", "--pub", s(&public), "--cose", s(&cose)]);
+        let warn = ["--status-policy", "warn"];
+        let out = run(&[
+            &["verify", "--pub", s(&public), "--cose", s(&cose)][..],
+            &warn,
+        ]
+        .concat());
         assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
-        let out = run_stdin(&["verify", "--pub", s(&public), "-"], &qr);
+        let out = run_stdin(
+            &[&["verify", "--pub", s(&public), "-"][..], &warn].concat(),
+            &qr,
+        );
         assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
 
         assert!(printed.contains(&format!("{name}.pdf: valid")), "{printed}");
         let png = fs::read(out_dir.join(format!("{name}.png"))).unwrap();
         assert!(png.starts_with(b"\x89PNG"));
         let pdf = out_dir.join(format!("{name}.pdf"));
-        let out = run(&["verify", "--pub", s(&public), "--at", VALID_AT, s(&pdf)]);
+        let out = run(&[
+            &["verify", "--pub", s(&public), "--at", VALID_AT][..],
+            &warn,
+            &[s(&pdf)],
+        ]
+        .concat());
         assert_eq!(code(&out), 1, "{name}: {}", stdout(&out));
         assert_eq!(field(&json(&out), "/licence_valid"), true, "{name}");
         assert_eq!(field(&json(&out), "/pdf_reasons/0/code"), "not_sealed");
@@ -600,17 +631,18 @@ fn demo_trust_output(out_dir: &Path, printed: &str) {
         ),
         ("driving-licence-new-key", None),
     ];
+    let warn = ["--status-policy", "warn"];
     let mut batch = String::new();
     for (name, refused_for) in cases {
         let line = match refused_for {
             None => format!("trust/{name}: valid ["),
-            Some(code) => format!("trust/{name}: refused ({code}), as expected ["),
+            Some(code) => format!("trust/{name}: refused ({code}"),
         };
         assert!(printed.contains(&line), "{line}\n{printed}");
         let cose = out_dir.join("trust").join(format!("{name}.cose"));
         assert!(
             printed.contains(&format!(
-                "elicence verify --roots {} --signers {} --cose {}",
+                "elicence verify --roots {} --signers {} --status-policy warn --cose {}",
                 roots.display(),
                 signers.display(),
                 cose.display()
@@ -618,22 +650,26 @@ fn demo_trust_output(out_dir: &Path, printed: &str) {
             "{printed}"
         );
         let out = run(&[
-            "verify",
-            "--roots",
-            s(&roots),
-            "--signers",
-            s(&signers),
-            "--at",
-            VALID_AT,
-            "--cose",
-            s(&cose),
-        ]);
+            &[
+                "verify",
+                "--roots",
+                s(&roots),
+                "--signers",
+                s(&signers),
+                "--at",
+                VALID_AT,
+                "--cose",
+                s(&cose),
+            ][..],
+            &warn,
+        ]
+        .concat());
         let verdict = json(&out);
         match refused_for {
             None => assert_eq!(code(&out), 0, "{name}: {verdict}"),
             Some(reason) => {
                 assert_eq!(code(&out), 1, "{name}: {verdict}");
-                assert_eq!(reason_codes(&verdict), [reason], "{name}");
+                assert_eq!(reason_codes(&verdict)[0], reason, "{name}");
             }
         }
         batch += &fs::read_to_string(out_dir.join("trust").join(format!("{name}.qr.txt"))).unwrap();
@@ -649,27 +685,106 @@ fn demo_trust_output(out_dir: &Path, printed: &str) {
     let codes = out_dir.join("trust-codes.txt");
     fs::write(&codes, batch).unwrap();
     let out = run(&[
-        "verify",
-        "--roots",
-        s(&roots),
-        "--signers",
-        s(&signers),
-        "--at",
-        VALID_AT,
-        "--batch",
-        s(&codes),
-    ]);
+        &[
+            "verify",
+            "--roots",
+            s(&roots),
+            "--signers",
+            s(&signers),
+            "--at",
+            VALID_AT,
+            "--batch",
+            s(&codes),
+        ][..],
+        &warn,
+    ]
+    .concat());
     assert_eq!(code(&out), 1);
     assert_eq!(
         json(&out),
         serde_json::json!({ "total": 6, "valid": 4, "invalid": 2 })
     );
+
+    // The list section: the root, the trust list and the status lists alone,
+    // at the demo's time (the lists are signed then).
+    let trust_list = pki.join("trust-list.cose");
+    let mut lists = vec!["--trust-list".to_owned(), s(&trust_list).to_owned()];
+    for code in ["11110108MB1234567C", "11110105MB0234567T"] {
+        let list = out_dir.join("status").join(code).join("1.cwt");
+        assert!(list.exists(), "{}", list.display());
+        lists.extend(["--status".to_owned(), s(&list).to_owned()]);
+    }
+    let lists: Vec<&str> = lists.iter().map(String::as_str).collect();
+    for (name, refused_for) in [
+        ("business-licence", None),
+        ("health-permit", None),
+        ("driving-licence-new-key", None),
+        ("driving-licence-old-key-after-rotation", Some("signer_retired")),
+        ("business-licence-revoked", Some("revoked")),
+        ("licence-signed-by-seal-maker", Some("wrong_role")),
+        ("business-licence-by-traffic-police", Some("type_not_allowed")),
+    ] {
+        let line = match refused_for {
+            None => format!("trust/{name}: valid"),
+            Some(code) => format!("trust/{name}: refused ({code})"),
+        };
+        assert!(printed.contains(&line), "{line}\n{printed}");
+        let cose = out_dir.join("trust").join(format!("{name}.cose"));
+        let out = run(&[
+            &["verify", "--roots", s(&roots), "--at", DEMO_AT][..],
+            &lists,
+            &["--cose", s(&cose)],
+        ]
+        .concat());
+        let verdict = json(&out);
+        match refused_for {
+            None => assert_eq!(code(&out), 0, "{name}: {verdict}"),
+            Some(reason) => {
+                assert_eq!(code(&out), 1, "{name}: {verdict}");
+                assert_eq!(reason_codes(&verdict), [reason], "{name}");
+            }
+        }
+        if name == "business-licence-revoked" {
+            assert_eq!(field(&verdict, "/status/code"), "03");
+            assert_eq!(field(&verdict, "/status/label"), "撤销");
+        }
+    }
+    assert!(printed.contains("trust-list-seq1.cose offered after sequence 2: refused (trust_list_rollback)"));
+    assert!(printed.contains("refused (status_stale), as expected"));
 }
 
 /// The one certificate in a PEM file.
 fn cert_at(path: &Path) -> elicence::trust::Certificate {
     let (mut certs, skipped) = elicence::trust::parse_bundle(&fs::read(path).unwrap());
     assert_eq!((certs.len(), skipped.len()), (1, 0), "{}", path.display());
+    certs.remove(0)
+}
+
+/// A PEM file next to `path` holding only its first certificate.
+fn first_cert_file(dir: &TempDir, path: &Path) -> PathBuf {
+    let pem = fs::read_to_string(path).unwrap();
+    let end = pem.find("-----END CERTIFICATE-----").unwrap() + "-----END CERTIFICATE-----\n".len();
+    let out = dir.path(&format!(
+        "{}-first.pem",
+        path.parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+    ));
+    fs::write(&out, &pem[..end]).unwrap();
+    out
+}
+
+/// The first certificate of a PEM file (a signer file: the signer, then its CA chain).
+fn first_cert_at(path: &Path) -> elicence::trust::Certificate {
+    let (mut certs, skipped) = elicence::trust::parse_bundle(&fs::read(path).unwrap());
+    assert!(
+        !certs.is_empty() && skipped.is_empty(),
+        "{}",
+        path.display()
+    );
     certs.remove(0)
 }
 
@@ -701,7 +816,7 @@ fn ca_signer(dir: &TempDir, ca: &Path, name: &str, uscc: &str, extra: &[&str]) -
         "--ca",
         s(ca),
         "--name",
-        name,
+        certified_name(name),
         "--uscc",
         uscc,
         "--out",
@@ -713,6 +828,18 @@ fn ca_signer(dir: &TempDir, ca: &Path, name: &str, uscc: &str, extra: &[&str]) -
     let result = run(&args);
     assert_eq!(code(&result), 0, "{}", stderr(&result));
     out
+}
+
+/// The name `ca_signer` certifies for a directory name: the licences'
+/// issuer names for the short names the tests use (verifiers refuse a
+/// licence whose issuer name is not the certified one).
+fn certified_name(name: &str) -> &str {
+    match name {
+        "traffic" | "rogue" | "other" | "document-signer" | "seal-maker" | "status-signer"
+        | "trust-list-signer" => "北京市公安局公安交通管理局",
+        "market" => "北京市海淀区市场监督管理局",
+        other => other,
+    }
 }
 
 #[test]
@@ -770,10 +897,15 @@ fn ca_signer_certifies_an_authority_key() {
     let ca = ca_init(&dir, "root");
     let root = cert_at(&ca.join("ca.cert.pem"));
     let out = ca_signer(&dir, &ca, "traffic", TRAFFIC, &[]);
-    let dsc = cert_at(&out.join("signer.cert.pem"));
+    let dsc = first_cert_at(&out.join("signer.cert.pem"));
     assert!(dsc.is_signed_by(&root) && !dsc.is_ca());
     assert_eq!(dsc.authority_code().unwrap().to_string(), TRAFFIC);
-    assert_eq!(dsc.common_name(), Some("traffic"));
+    assert_eq!(dsc.common_name(), Some("北京市公安局公安交通管理局"));
+    assert_eq!(dsc.role(), Some(elicence::trust::CertRole::DocumentSigner));
+    // The signer's certificate is followed by its CA's.
+    let (bundle, _) =
+        elicence::trust::parse_bundle(&fs::read(out.join("signer.cert.pem")).unwrap());
+    assert_eq!(bundle, [dsc.clone(), root.clone()]);
     assert!(dsc.key_usage().unwrap().digital_signature);
     assert_eq!(
         dsc.not_after().secs() - dsc.not_before().secs(),
@@ -829,7 +961,7 @@ fn ca_signer_certifies_an_authority_key() {
     ]);
     assert_eq!(code(&result), 0, "{}", stderr(&result));
     assert_eq!(
-        cert_at(&renewed.join("signer.cert.pem")).public_key(),
+        first_cert_at(&renewed.join("signer.cert.pem")).public_key(),
         dsc.public_key()
     );
     assert!(!renewed.join("issuer.key.pem").exists());
@@ -1011,7 +1143,10 @@ fn verify_with_roots_checks_chain_and_authority() {
     let out = verify(&forged, &both);
     assert_eq!(code(&out), 1);
     let verdict = json(&out);
-    assert_eq!(reason_codes(&verdict), ["authority_mismatch"]);
+    assert_eq!(
+        reason_codes(&verdict),
+        ["authority_mismatch", "issuer_name_mismatch"]
+    );
     assert!(field(&verdict, "/licence").is_null());
 
     // The signer's certificate is needed: the root alone knows no keys.
@@ -1024,9 +1159,14 @@ fn verify_with_roots_checks_chain_and_authority() {
     let rogue = ca_signer(&dir, &rogue_ca, "rogue", TRAFFIC, &[]);
     let rogue_cert = rogue.join("signer.cert.pem");
     let rogue_text = issue_driving(&rogue.join("issuer.key.pem"), &["--cert", s(&rogue_cert)]);
-    let out = verify(&rogue_text, &["--signers", s(&rogue_cert)]);
+    // (The signer file also holds the rogue root; given alone, the signer's
+    // certificate is what is judged.)
+    let rogue_dsc = first_cert_file(&dir, &rogue_cert);
+    // Its authorityKeyIdentifier matches no trusted root's key: no issuer
+    // candidate at all.
+    let out = verify(&rogue_text, &["--signers", s(&rogue_dsc)]);
     assert_eq!(code(&out), 1);
-    assert_eq!(reason_codes(&json(&out)), ["broken_chain"]);
+    assert_eq!(reason_codes(&json(&out)), ["untrusted_root"]);
     // A signer under a root of another name that the verifier does not trust.
     let other = dir.path("other-root");
     let result = run(&[
@@ -1046,7 +1186,13 @@ fn verify_with_roots_checks_chain_and_authority() {
         &other_signer.join("issuer.key.pem"),
         &["--cert", s(&other_cert)],
     );
+    // The signer file carries "another root" after the signer's certificate;
+    // among --signers that self-signed certificate is an anchor nobody trusts.
     let out = verify(&foreign, &["--signers", s(&other_cert)]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(reason_codes(&json(&out)), ["untrusted_root"]);
+    let other_dsc = first_cert_file(&dir, &other_cert);
+    let out = verify(&foreign, &["--signers", s(&other_dsc)]);
     assert_eq!(code(&out), 1);
     assert_eq!(reason_codes(&json(&out)), ["untrusted_root"]);
     // Trusting that root too makes it valid.
@@ -1089,7 +1235,8 @@ fn verify_with_roots_checks_chain_and_authority() {
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     assert!(stderr(&out).contains("warning"), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("bundle.pem: skipped entry 2"),
+        // market's signer file holds its certificate and the root's.
+        stderr(&out).contains("bundle.pem: skipped entry 3"),
         "{}",
         stderr(&out)
     );
@@ -1153,13 +1300,20 @@ fn ca_intermediate_chains_signers_to_the_root() {
         &text,
     ]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
+    // signer.cert.pem carries the intermediate after the signer's certificate.
+    let pem = fs::read_to_string(&cert).unwrap();
+    assert_eq!(pem.matches("-----BEGIN CERTIFICATE-----").count(), 2);
+    assert_eq!(elicence::trust::parse_bundle(pem.as_bytes()).0[1], mid_cert);
     // Without the intermediate the chain stops at an unknown issuer.
+    let second = pem.rfind("-----BEGIN CERTIFICATE-----").unwrap();
+    let dsc_only = dir.path("dsc-only.pem");
+    fs::write(&dsc_only, &pem[..second]).unwrap();
     let out = run(&[
         "verify",
         "--roots",
         s(&roots),
         "--signers",
-        s(&cert),
+        s(&dsc_only),
         "--at",
         VALID_AT,
         &text,
@@ -1378,10 +1532,17 @@ struct SealSetup {
 fn seal_setup() -> SealSetup {
     let dir = TempDir::new();
     let ca = ca_init(&dir, "root");
-    let maker = ca_signer(&dir, &ca, "印章制作中心", SEAL_MAKER, &[]);
+    let maker = ca_signer(
+        &dir,
+        &ca,
+        "印章制作中心",
+        SEAL_MAKER,
+        &["--role", "seal-maker"],
+    );
     let market = ca_signer(&dir, &ca, "北京市海淀区市场监督管理局", MARKET, &[]);
     let cose = dir.path("business.cose");
-    let licence = example("business-licence");
+    // Without its status reference: these tests load no status lists.
+    let licence = example_without_status(&dir, "business-licence");
     let out = run(&[
         "issue",
         "--key",
@@ -1664,4 +1825,437 @@ fn seal_commands_refuse_wrong_keys_overwrites_and_broken_records() {
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("truncated.seal"), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
+}
+
+/// The full PKI flow: roles, a licence with a status reference and its chain
+/// in the .cose file, a status list, a trust list, and verification with
+/// roots alone.
+#[test]
+fn status_and_trust_lists_from_the_command_line() {
+    const NAME: &str = "北京市公安局公安交通管理局";
+    const LIST_AT: &str = "2025-12-31T12:00:00Z";
+    let dir = TempDir::new();
+    let ca = ca_init(&dir, "root");
+    let roots = ca.join("ca.cert.pem");
+    let mid = dir.path("mid");
+    let out = run(&[
+        "ca",
+        "intermediate",
+        "--ca",
+        s(&ca),
+        "--name",
+        "省级CA",
+        "--out",
+        s(&mid),
+        "--at",
+        "2023-01-01T00:00:00Z",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let signer = |role: &str| {
+        let out_dir = ca_signer(&dir, &mid, role, TRAFFIC, &["--role", role]);
+        let cert = out_dir.join("signer.cert.pem");
+        let (bundle, _) = elicence::trust::parse_bundle(&fs::read(&cert).unwrap());
+        assert_eq!(bundle.len(), 2, "{role}: the signer, then the intermediate");
+        assert_eq!(bundle[0].role().map(|r| r.name()), Some(role));
+        assert!(bundle[1].is_ca());
+        (out_dir.join("issuer.key.pem"), cert)
+    };
+    // The summary names the role.
+    let out = run(&[
+        "ca",
+        "signer",
+        "--ca",
+        s(&mid),
+        "--name",
+        NAME,
+        "--uscc",
+        TRAFFIC,
+        "--role",
+        "status-signer",
+        "--out",
+        s(&dir.path("summary")),
+        "--at",
+        "2023-06-01T00:00:00Z",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("role:                status-signer"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&[
+        "ca",
+        "signer",
+        "--ca",
+        s(&mid),
+        "--name",
+        NAME,
+        "--uscc",
+        TRAFFIC,
+        "--role",
+        "notary",
+        "--out",
+        s(&dir.path("bad-role")),
+    ]);
+    assert_eq!(code(&out), 2);
+
+    // The directories are named after the roles, the certificates after the authority.
+    let (dsc_key, dsc_cert) = signer("document-signer");
+    let (seal_key, seal_cert) = signer("seal-maker");
+    let (status_key, status_cert) = signer("status-signer");
+    let (tl_key, tl_cert) = signer("trust-list-signer");
+    for (dir_name, name) in [
+        ("document-signer", NAME),
+        ("seal-maker", NAME),
+        ("status-signer", NAME),
+        ("trust-list-signer", NAME),
+    ] {
+        assert_eq!(
+            first_cert_at(&dir.path(dir_name).join("signer.cert.pem")).common_name(),
+            Some(name)
+        );
+    }
+
+    // A licence with a status reference, its chain in the .cose file.
+    let cose = dir.path("x.cose");
+    let text = issue_driving(
+        &dsc_key,
+        &[
+            "--cert",
+            s(&dsc_cert),
+            "--status-list",
+            "1",
+            "--status-index",
+            "7",
+            "--out",
+            s(&cose),
+        ],
+    );
+    let out = run(&["inspect", &text]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        field(&json(&out), "/licence/status/index"),
+        7,
+        "{}",
+        stdout(&out)
+    );
+    // The QR text does not carry the chain; the file does.
+    let file_len = fs::read(&cose).unwrap().len();
+    let out = run(&["inspect", "--cose", s(&cose)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(file_len > 1000, "{file_len}");
+    assert!(text.len() < 2 * file_len);
+    // Only one of the pair is a usage error; a seal-maker certificate is refused.
+    let licence = example("driving-licence");
+    let out = run(&[
+        "issue",
+        "--key",
+        s(&dsc_key),
+        "--licence",
+        s(&licence),
+        "--status-list",
+        "1",
+    ]);
+    assert_eq!(code(&out), 2);
+    let out = run(&[
+        "issue",
+        "--key",
+        s(&seal_key),
+        "--cert",
+        s(&seal_cert),
+        "--licence",
+        s(&licence),
+        "--at",
+        SIGNED_AT,
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("seal-maker"), "{}", stderr(&out));
+
+    // Status lists: entry 7 revoked, and a fresh one.
+    let status_make = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "status",
+            "make",
+            "--key",
+            s(&status_key),
+            "--cert",
+            s(&status_cert),
+            "--list-id",
+            "1",
+            "--at",
+            LIST_AT,
+            "--out",
+            s(out),
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let revoked = dir.path("revoked.cwt");
+    let out = status_make(&revoked, &["--set", "7=03", "--set", "9=suspended"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let fresh = dir.path("fresh.cwt");
+    let out = status_make(&fresh, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = status_make(&fresh, &[]);
+    assert_eq!(code(&out), 2, "refuses to overwrite");
+    let out = status_make(&dir.path("bad.cwt"), &["--set", "7=42"]);
+    assert_eq!(code(&out), 2);
+    // --from keeps the old entries; another size is refused.
+    let next = dir.path("next.cwt");
+    let out = status_make(&next, &["--from", s(&revoked), "--set", "9=01"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = status_make(
+        &dir.path("n2.cwt"),
+        &["--from", s(&revoked), "--size", "262144"],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("revoked.cwt"), "{}", stderr(&out));
+
+    let out = run(&["status", "show", s(&revoked), "--index", "7"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = json(&out);
+    assert_eq!(field(&shown, "/entry/code"), "03");
+    assert_eq!(field(&shown, "/entry/label"), "撤销");
+    assert_eq!(field(&shown, "/entries"), 131_072);
+    assert_eq!(field(&shown, "/ttl"), 86_400);
+    assert_eq!(
+        field(&shown, "/not_valid"),
+        &serde_json::json!({ "02": 1, "03": 1 })
+    );
+    assert_eq!(
+        field(&shown, "/sub"),
+        &format!("https://verify.example.gov.cn/status/{TRAFFIC}/1")
+    );
+    assert_eq!(field(&shown, "/signer/role"), "status-signer");
+    let out = run(&["status", "show", s(&next), "--index", "9"]);
+    assert_eq!(field(&json(&out), "/entry/code"), "01");
+    assert_eq!(
+        field(&json(&out), "/not_valid"),
+        &serde_json::json!({ "03": 1 })
+    );
+
+    // The trust list.
+    let tl = dir.path("tl.cose");
+    let base = format!("{TRAFFIC}=https://verify.example.gov.cn/status/{TRAFFIC}");
+    let allow = format!("{TRAFFIC}=111000000000222224001");
+    let out = run(&[
+        "trust-list",
+        "make",
+        "--key",
+        s(&tl_key),
+        "--cert",
+        s(&tl_cert),
+        "--seq",
+        "1",
+        "--certs",
+        s(&dsc_cert),
+        "--certs",
+        s(&seal_cert),
+        "--certs",
+        s(&status_cert),
+        "--allow",
+        &allow,
+        "--status-base",
+        &base,
+        "--at",
+        "2025-12-30T00:00:00Z",
+        "--out",
+        s(&tl),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&["trust-list", "show", s(&tl), "--roots", s(&roots)]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let shown = json(&out);
+    assert_eq!(field(&shown, "/seq"), 1);
+    assert_eq!(field(&shown, "/signature/trusted"), true);
+    assert_eq!(field(&shown, "/entries/0/role"), "document-signer");
+    assert_eq!(
+        field(&shown, "/entries/0/licence_types/0"),
+        "111000000000222224001"
+    );
+    assert_eq!(field(&shown, "/entries/1/role"), "seal-maker");
+    assert_eq!(field(&shown, "/entries/2/state/state"), "active");
+    assert_eq!(field(&shown, "/entries/0/name"), NAME);
+    assert_eq!(
+        field(&shown, "/entries/0/certificate/sha256")
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    assert_eq!(field(&shown, "/intermediates").as_array().unwrap().len(), 1);
+    // Against another root the signer is not trusted (exit 1).
+    let other = ca_init(&dir, "other-root");
+    let out = run(&[
+        "trust-list",
+        "show",
+        s(&tl),
+        "--roots",
+        s(&other.join("ca.cert.pem")),
+    ]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(field(&json(&out), "/signature/trusted"), false);
+    // A certificate without a role cannot be listed.
+    let out = run(&[
+        "trust-list",
+        "make",
+        "--key",
+        s(&tl_key),
+        "--cert",
+        s(&tl_cert),
+        "--seq",
+        "1",
+        "--certs",
+        s(&roots),
+        "--out",
+        s(&dir.path("tl-bad.cose")),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("ca.cert.pem"), "{}", stderr(&out));
+
+    let verify = |file: &Path, extra: &[&str]| {
+        let mut args = vec!["verify", "--roots", s(&roots), "--at", VALID_AT];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--cose", s(file)]);
+        run(&args)
+    };
+    let out = verify(&cose, &["--trust-list", s(&tl), "--status", s(&revoked)]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let verdict = json(&out);
+    assert_eq!(reason_codes(&verdict), ["revoked"]);
+    assert_eq!(field(&verdict, "/status/label"), "撤销", "{verdict}");
+
+    let out = verify(&cose, &["--trust-list", s(&tl), "--status", s(&fresh)]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let verdict = json(&out);
+    assert_eq!(field(&verdict, "/valid"), true);
+    assert_eq!(field(&verdict, "/status/code"), "01");
+
+    // The QR text verifies the same with the trust list.
+    let out = run(&[
+        "verify",
+        "--roots",
+        s(&roots),
+        "--trust-list",
+        s(&tl),
+        "--status",
+        s(&revoked),
+        "--at",
+        VALID_AT,
+        &text,
+    ]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(reason_codes(&json(&out)), ["revoked"]);
+
+    // A licence signed with the seal maker's key, listed as a seal maker.
+    let seal_cose = dir.path("seal.cose");
+    issue_driving(
+        &seal_key,
+        &[
+            "--status-list",
+            "1",
+            "--status-index",
+            "8",
+            "--out",
+            s(&seal_cose),
+        ],
+    );
+    let out = verify(&seal_cose, &["--trust-list", s(&tl), "--status", s(&fresh)]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        reason_codes(&json(&out)).contains(&"wrong_role".to_owned()),
+        "{}",
+        stdout(&out)
+    );
+
+    // Roots alone: the .cose file's chain vouches for the signer, but no
+    // status list is loaded for a licence that names one.
+    let out = verify(&cose, &[]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert_eq!(reason_codes(&json(&out)), ["status_unknown"]);
+    let out = verify(&cose, &["--status-policy", "warn"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let verdict = json(&out);
+    assert_eq!(field(&verdict, "/valid"), true);
+    assert_eq!(
+        field(&verdict, "/warnings/0/code"),
+        "status_unknown",
+        "{verdict}"
+    );
+    // The status list alone, without a trust list, still gives the status.
+    let out = verify(&cose, &["--status", s(&revoked)]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(reason_codes(&json(&out)), ["revoked"]);
+
+    // Lists the library refuses are usage errors naming the file and the code.
+    let out = verify(&cose, &["--trust-list", s(&tl), "--status", s(&cose)]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("x.cose"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not_a_status_list"),
+        "{}",
+        stderr(&out)
+    );
+    let out = verify(&cose, &["--trust-list", s(&revoked)]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("revoked.cwt"), "{}", stderr(&out));
+    // A status list signed by the document signer is not a status signer's.
+    let dsc_list = dir.path("dsc.cwt");
+    let out = run(&[
+        "status",
+        "make",
+        "--key",
+        s(&dsc_key),
+        "--cert",
+        s(&dsc_cert),
+        "--list-id",
+        "1",
+        "--at",
+        LIST_AT,
+        "--out",
+        s(&dsc_list),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = verify(&cose, &["--status", s(&dsc_list)]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("status_list_signer_untrusted"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A revoked entry in a newer trust list.
+    let tl2 = dir.path("tl2.cose");
+    let revoke = format!("{}=2023-12-01T00:00:00Z,key_compromise", s(&dsc_cert));
+    let out = run(&[
+        "trust-list",
+        "make",
+        "--key",
+        s(&tl_key),
+        "--cert",
+        s(&tl_cert),
+        "--seq",
+        "2",
+        "--certs",
+        s(&dsc_cert),
+        "--certs",
+        s(&status_cert),
+        "--status-base",
+        &base,
+        "--revoke",
+        &revoke,
+        "--at",
+        "2025-12-30T00:00:00Z",
+        "--out",
+        s(&tl2),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&["trust-list", "show", s(&tl2)]);
+    assert_eq!(
+        field(&json(&out), "/entries/0/state/reason"),
+        "key_compromise"
+    );
+    let out = verify(&cose, &["--trust-list", s(&tl2), "--status", s(&fresh)]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(reason_codes(&json(&out)), ["signer_revoked"]);
 }

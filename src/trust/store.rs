@@ -117,8 +117,8 @@ pub enum TrustFailure {
         usage: &'static str,
     },
     /// The issuer candidates lead back to a certificate already on the path
-    /// (two CAs naming each other as issuer, or a self-issued CA that is not
-    /// a root).
+    /// (two CAs naming each other as issuer). A self-signed CA that is not
+    /// a root is `UntrustedRoot` instead.
     #[error("the chain loops back to {subject}")]
     ChainLoop {
         /// The certificate met a second time.
@@ -515,9 +515,18 @@ impl<'a> Search<'a> {
             if !is_root && self.path.iter().any(|c| c.der() == issuer.der()) {
                 // Checked before the signature: a loop is a loop whoever
                 // signed it, and following it would only spend the budget.
+                // A self-signed CA that is not a root is where the path
+                // ends: an anchor this store does not trust.
                 any_signed = true;
-                self.fail(TrustFailure::ChainLoop {
-                    subject: issuer.display_name(),
+                self.fail(if issuer.der() == cert.der() {
+                    TrustFailure::UntrustedRoot {
+                        subject: cert.display_name(),
+                        issuer: issuer_name(cert),
+                    }
+                } else {
+                    TrustFailure::ChainLoop {
+                        subject: issuer.display_name(),
+                    }
                 });
                 continue;
             }

@@ -459,12 +459,13 @@ struct VerifyArgs {
     #[arg(long, value_name = "DSCS.pem", requires = "roots")]
     signers: Vec<PathBuf>,
     /// A trust list (as `trust-list make` writes it), checked against --roots: its
-    /// entries then say which certificates speak for which authority.
-    #[arg(long, value_name = "TL.cose", requires = "roots", conflicts_with = "pdf")]
+    /// entries then say which certificates speak for which authority (for a PDF:
+    /// who signs the licence inside).
+    #[arg(long, value_name = "TL.cose", requires = "roots")]
     trust_list: Option<PathBuf>,
     /// An authority's status list token (as `status make` writes it), checked against
     /// --roots and the trust list; repeat for several.
-    #[arg(long = "status", value_name = "LIST.cwt", requires = "roots", conflicts_with = "pdf")]
+    #[arg(long = "status", value_name = "LIST.cwt", requires = "roots")]
     status_lists: Vec<PathBuf>,
     /// What an unknown or stale status does: fail-closed (invalid) or warn.
     #[arg(long, value_name = "POLICY", value_enum, default_value_t = StatusPolicyArg::FailClosed)]

@@ -1,17 +1,18 @@
 //! `elicence verify`: check codes against trusted keys and print the verdict.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use elicence::seal::pdf::{PdfVerifier, verify_licence_pdf};
 use elicence::trust::{LoadReport, TrustStore};
-use elicence::{TrustedKey, Verdict, Verifier};
+use elicence::verify::StatusPolicy;
+use elicence::{TrustedKey, UnixTime, Verdict, Verifier};
 use serde_json::json;
 
 use crate::files::{qr_text_argument, read_bytes, read_public_key, read_text, warn_skipped};
-use crate::{CliError, CliResult, VerifyArgs, now};
+use crate::{CliError, CliResult, StatusPolicyArg, VerifyArgs, now};
 
 pub fn run(args: &VerifyArgs) -> CliResult {
     let keys = args
@@ -28,12 +29,34 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         .pdf
         .clone()
         .or_else(|| args.text.as_deref().and_then(pdf_path));
-    if let Some(pdf) = pdf {
-        return verify_pdf(&pdf, keys, store, at);
+    let lists_given = args.trust_list.is_some()
+        || !args.status_lists.is_empty()
+        || args.status_policy != StatusPolicyArg::FailClosed;
+    if let (Some(pdf), false) = (&pdf, lists_given) {
+        return verify_pdf(
+            pdf,
+            PdfVerifier::new(store.unwrap_or_default())
+                .with_keys(keys.into_iter().map(TrustedKey::new)),
+            at,
+        );
     }
-    let mut verifier = Verifier::new(keys.into_iter().map(TrustedKey::new));
-    if let Some(store) = &store {
-        verifier = verifier.with_trust_store(store);
+    let mut verifier = match &store {
+        Some(store) => Verifier::from_roots(store),
+        None => Verifier::new([]),
+    };
+    for key in keys {
+        verifier = verifier.with_trusted_key(TrustedKey::new(key));
+    }
+    verifier = verifier.with_status_policy(match args.status_policy {
+        StatusPolicyArg::FailClosed => StatusPolicy::FailClosed,
+        StatusPolicyArg::Warn => StatusPolicy::Warn,
+    });
+    load_lists(&mut verifier, args, at)?;
+    if let Some(pdf) = &pdf {
+        // The licence inside is judged with the lists and the policy.
+        let pdf_verifier =
+            PdfVerifier::new(store.unwrap_or_default()).with_licence_verifier(verifier);
+        return verify_pdf(pdf, pdf_verifier, at);
     }
 
     if let Some(batch) = &args.batch {
@@ -61,17 +84,49 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     Ok(exit_for(verdict.is_valid()))
 }
 
+/// Loads the trust list, then each status list, at the verification time;
+/// a list the library refuses is a usage error naming the file.
+fn load_lists(verifier: &mut Verifier, args: &VerifyArgs, at: UnixTime) -> Result<(), CliError> {
+    if let Some(path) = &args.trust_list {
+        let load = verifier
+            .add_trust_list(&read_bytes(path)?, at)
+            .map_err(|e| {
+                CliError::new(format!(
+                    "{}: trust list refused ({}): {e}",
+                    path.display(),
+                    e.code()
+                ))
+            })?;
+        for (index, failure) in &load.refused {
+            // Nothing is left to warn if stderr is gone.
+            let _ = writeln!(
+                io::stderr(),
+                "elicence: warning: {}: entry {} (counting from 1) is not usable as a \
+                 document signer ({}): {failure}",
+                path.display(),
+                index + 1,
+                failure.code()
+            );
+        }
+    }
+    for path in &args.status_lists {
+        verifier
+            .add_status_list(&read_bytes(path)?, at)
+            .map_err(|e| {
+                CliError::new(format!(
+                    "{}: status list refused ({}): {e}",
+                    path.display(),
+                    e.code()
+                ))
+            })?;
+    }
+    Ok(())
+}
+
 /// A licence PDF: judged as a whole by the library (its licence, every
 /// seal, the binding between them, and nothing added after the last seal).
-fn verify_pdf(
-    path: &Path,
-    keys: Vec<elicence::PublicKey>,
-    store: Option<TrustStore>,
-    at: elicence::UnixTime,
-) -> CliResult {
+fn verify_pdf(path: &Path, verifier: PdfVerifier, at: elicence::UnixTime) -> CliResult {
     let bytes = read_bytes(path)?;
-    let verifier = PdfVerifier::new(store.unwrap_or_default())
-        .with_keys(keys.into_iter().map(TrustedKey::new));
     let verdict = verify_licence_pdf(&bytes, &verifier, at);
     outln!("{}", pretty(&verdict.to_json_value()))?;
     Ok(exit_for(verdict.is_valid()))

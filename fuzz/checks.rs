@@ -793,7 +793,8 @@ pub fn trust_list(data: &[u8]) {
     match SignedTrustList::from_slice(data) {
         Ok(list) => {
             assert_eq!(list.as_bytes(), data);
-            let again = SignedTrustList::from_slice(list.as_bytes()).expect("accepted bytes decode again");
+            let again =
+                SignedTrustList::from_slice(list.as_bytes()).expect("accepted bytes decode again");
             assert_eq!(again, list);
             assert!(list.verify(&TrustStore::new()).is_err());
             for entry in &list.list().entries {

@@ -14,11 +14,11 @@ use crate::cose::{self, sig_structure};
 use crate::date::{Date, UnixTime};
 use crate::ident::Uscc;
 use crate::keys::{KeyId, PublicKey, SignError, Signer};
-use crate::trust::Certificate;
 use crate::licence::{
     DocumentKind, FaceField, Field, Holder, IdentityDocument, Issuer, Licence, LicenceError,
     MAX_CO_ISSUERS, StatusReference, ValidUntil,
 };
+use crate::trust::Certificate;
 
 /// Largest envelope accepted, in bytes. A QR code holds at most 2,953 bytes,
 /// so nothing legitimate comes near this.
@@ -508,7 +508,8 @@ fn decode_protected(bytes: &[u8]) -> Result<KeyId, EnvelopeError> {
     }
     // The type first: another format's object is named as such, whatever
     // else it holds.
-    cose::expect_type(typ, LICENCE_TYPE).map_err(|e| EnvelopeError::ObjectType { found: e.found })?;
+    cose::expect_type(typ, LICENCE_TYPE)
+        .map_err(|e| EnvelopeError::ObjectType { found: e.found })?;
     if let Some(label) = unknown {
         return Err(EnvelopeError::UnknownHeader { label });
     }

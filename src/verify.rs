@@ -11,14 +11,14 @@ use thiserror::Error;
 
 use crate::date::UnixTime;
 use crate::envelope::{EnvelopeError, SignatureFailure, SignedLicence};
+use crate::ident::Uscc;
 use crate::keys::{KeyId, PublicKey};
 use crate::licence::Licence;
 use crate::qr::{self, QrError};
 use crate::status::LicenceStatus;
-use crate::trust::list::{EntryState, RevocationReason, TrustListEntry};
-use crate::ident::Uscc;
 use crate::status::SignedStatusList;
 use crate::trust::CertRole;
+use crate::trust::list::{EntryState, RevocationReason, TrustListEntry};
 use crate::trust::store::{DocumentSigner, TrustFailure, TrustStore};
 
 /// How far in the future `iat` may be before a code counts as issued in the
@@ -196,7 +196,9 @@ pub enum Reason {
         issued_at: UnixTime,
     },
     /// The signer's certificate was retired before the licence was signed.
-    #[error("the signer's certificate was retired at {since}; the licence was signed at {issued_at}")]
+    #[error(
+        "the signer's certificate was retired at {since}; the licence was signed at {issued_at}"
+    )]
     SignerRetired {
         /// When it was retired.
         since: UnixTime,
@@ -754,7 +756,11 @@ impl Verifier {
     /// is not trusted at all, speaks for another authority or another name,
     /// may not sign this type, or was revoked or retired for it; a key that
     /// was trusted, only not at the signing time, leaves the licence readable.
-    fn trust_reasons(&self, candidate: &TrustedKey, envelope: &SignedLicence) -> (Vec<Reason>, bool) {
+    fn trust_reasons(
+        &self,
+        candidate: &TrustedKey,
+        envelope: &SignedLicence,
+    ) -> (Vec<Reason>, bool) {
         let kid = envelope.key_id();
         let issued_at = envelope.issued_at();
         let mut reasons = Vec::new();

@@ -527,13 +527,7 @@ fn demo_writes_files_and_verifies() {
     let out_dir = dir.path("demo");
     // A fixed time inside every demo licence's validity, so the test does not
     // start failing when the examples expire.
-    let out = run(&[
-        "demo",
-        "--out",
-        s(&out_dir),
-        "--at",
-        DEMO_AT,
-    ]);
+    let out = run(&["demo", "--out", s(&out_dir), "--at", DEMO_AT]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     let printed = stdout(&out);
     assert!(printed.contains("demos only"));
@@ -719,10 +713,16 @@ fn demo_trust_output(out_dir: &Path, printed: &str) {
         ("business-licence", None),
         ("health-permit", None),
         ("driving-licence-new-key", None),
-        ("driving-licence-old-key-after-rotation", Some("signer_retired")),
+        (
+            "driving-licence-old-key-after-rotation",
+            Some("signer_retired"),
+        ),
         ("business-licence-revoked", Some("revoked")),
         ("licence-signed-by-seal-maker", Some("wrong_role")),
-        ("business-licence-by-traffic-police", Some("type_not_allowed")),
+        (
+            "business-licence-by-traffic-police",
+            Some("type_not_allowed"),
+        ),
     ] {
         let line = match refused_for {
             None => format!("trust/{name}: valid"),
@@ -749,7 +749,11 @@ fn demo_trust_output(out_dir: &Path, printed: &str) {
             assert_eq!(field(&verdict, "/status/label"), "撤销");
         }
     }
-    assert!(printed.contains("trust-list-seq1.cose offered after sequence 2: refused (trust_list_rollback)"));
+    assert!(
+        printed.contains(
+            "trust-list-seq1.cose offered after sequence 2: refused (trust_list_rollback)"
+        )
+    );
     assert!(printed.contains("refused (status_stale), as expected"));
 }
 

@@ -18,12 +18,12 @@ use std::path::PathBuf;
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::Signer as _;
+use elicence::envelope::LICENCE_TYPE;
+use elicence::verify::StatusPolicy;
 use elicence::{
     Licence, PublicKey, QrBase, SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Verifier,
     qr,
 };
-use elicence::envelope::LICENCE_TYPE;
-use elicence::verify::StatusPolicy;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha512};
 

@@ -137,7 +137,10 @@ fn structure_errors_are_typed() {
     let mut e = Encoder::new();
     e.tag(18)
         .array(4)
-        .bytes(&header_hex(2, "01270448 0000000000000000".replace(' ', "").as_str()))
+        .bytes(&header_hex(
+            2,
+            "01270448 0000000000000000".replace(' ', "").as_str(),
+        ))
         .map(Vec::new())
         .bytes(&vec![0; MAX_ENVELOPE_LEN])
         .bytes(&[0; 64]);
@@ -165,7 +168,10 @@ fn header_rules() {
     };
     // alg ES256 (-7).
     assert_eq!(
-        rebuild(&header_hex(3, "0126044800000000000000 00".replace(' ', "").as_str())),
+        rebuild(&header_hex(
+            3,
+            "0126044800000000000000 00".replace(' ', "").as_str()
+        )),
         Err(EnvelopeError::UnsupportedAlgorithm { found: -7 })
     );
     // crit present.

@@ -201,13 +201,14 @@ impl TrustListEntry {
         role: CertRole,
         name: &str,
     ) -> Result<TrustListEntry, TrustListError> {
-        let authority = certificate
-            .authority_code()
-            .cloned()
-            .ok_or_else(|| TrustListError::Entry {
-                index: 0,
-                problem: "the certificate names no authority code".into(),
-            })?;
+        let authority =
+            certificate
+                .authority_code()
+                .cloned()
+                .ok_or_else(|| TrustListError::Entry {
+                    index: 0,
+                    problem: "the certificate names no authority code".into(),
+                })?;
         Ok(TrustListEntry {
             certificate,
             role,
@@ -365,9 +366,13 @@ impl TrustList {
             if let Some(base) = &entry.status_base {
                 check_text("status base", base).map_err(|e| problem(e.to_string()))?;
             }
-            if self.entries.get(..index).into_iter().flatten().any(|e| {
-                e.certificate == entry.certificate
-            }) {
+            if self
+                .entries
+                .get(..index)
+                .into_iter()
+                .flatten()
+                .any(|e| e.certificate == entry.certificate)
+            {
                 return Err(problem("the certificate is listed twice".into()));
             }
         }
@@ -767,8 +772,8 @@ fn encode_payload(list: &TrustList) -> Vec<u8> {
     e.int(key::NEXT_UPDATE).int(list.next_update.secs());
     e.int(key::ENTRIES).array(list.entries.len());
     for entry in &list.entries {
-        let optional = usize::from(!entry.licence_types.is_empty())
-            + usize::from(entry.status_base.is_some());
+        let optional =
+            usize::from(!entry.licence_types.is_empty()) + usize::from(entry.status_base.is_some());
         e.map_header(5 + optional);
         e.int(entry_key::CERTIFICATE).bytes(entry.certificate.der());
         e.int(entry_key::ROLE).text(entry.role.name());
@@ -898,12 +903,11 @@ fn decode_payload(payload: &[u8]) -> Result<TrustList, TrustListError> {
     if version != TRUST_LIST_VERSION as i64 {
         return Err(TrustListError::UnsupportedVersion { found: version });
     }
-    let sequence = u64::try_from(body.int(key::SEQUENCE, "sequence")?).map_err(|_| {
-        FieldError::Bad {
+    let sequence =
+        u64::try_from(body.int(key::SEQUENCE, "sequence")?).map_err(|_| FieldError::Bad {
             field: "sequence",
             expected: "an unsigned integer",
-        }
-    })?;
+        })?;
     let next_update = time_of(body.int(key::NEXT_UPDATE, "next_update")?);
     let Value::Array(entry_values) = body.take(key::ENTRIES, "entries")? else {
         return Err(FieldError::Bad {
@@ -991,15 +995,13 @@ fn decode_entry(value: Value<'_>) -> Result<TrustListEntry, TrustListError> {
     let name = f.text(entry_key::NAME, "name")?.to_owned();
     let licence_types = match f.optional(entry_key::LICENCE_TYPES) {
         None => Vec::new(),
-        Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_LICENCE_TYPES => {
-            items
-                .iter()
-                .map(|item| match item {
-                    Value::Text(t) => t.parse().map_err(|_| bad("bad licence type code")),
-                    _ => Err(bad("licence types must be text")),
-                })
-                .collect::<Result<_, _>>()?
-        }
+        Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_LICENCE_TYPES => items
+            .iter()
+            .map(|item| match item {
+                Value::Text(t) => t.parse().map_err(|_| bad("bad licence type code")),
+                _ => Err(bad("licence types must be text")),
+            })
+            .collect::<Result<_, _>>()?,
         Some(_) => return Err(bad("licence types must be a non-empty array of at most 64")),
     };
     let status_base = match f.optional(entry_key::STATUS_BASE) {

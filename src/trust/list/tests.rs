@@ -248,7 +248,9 @@ fn status_list_uris_match_only_their_one_spelling() {
         // The check reads only the status base; any certificate will do.
         let der = include_bytes!("../../../fuzz/corpus/certificate/dsc.der");
         let cert = Certificate::from_der(der).unwrap();
-        TrustListEntry::new(cert, CertRole::DocumentSigner, "局").unwrap().status_base(base)
+        TrustListEntry::new(cert, CertRole::DocumentSigner, "局")
+            .unwrap()
+            .status_base(base)
     };
     let entry = pki_free_entry("https://x.gov.cn/status/");
     assert!(entry.is_status_list_uri("https://x.gov.cn/status/7", 7));
@@ -264,5 +266,8 @@ fn status_list_uris_match_only_their_one_spelling() {
     ] {
         assert!(!entry.is_status_list_uri(uri, 7), "{uri}");
     }
-    assert_eq!(entry.status_list_uri(7).as_deref(), Some("https://x.gov.cn/status/7"));
+    assert_eq!(
+        entry.status_list_uri(7).as_deref(),
+        Some("https://x.gov.cn/status/7")
+    );
 }

@@ -186,8 +186,7 @@ fn build() -> World {
     World {
         // No status lists in these attacks: a status reference only warns.
         verifier: PdfVerifier::new(store).with_licence_verifier(
-            elicence::Verifier::new([])
-                .with_status_policy(elicence::verify::StatusPolicy::Warn),
+            elicence::Verifier::new([]).with_status_policy(elicence::verify::StatusPolicy::Warn),
         ),
         a,
         b,

@@ -184,8 +184,12 @@ pub fn build(demo: &mut Demo) -> Result<(), CliError> {
         status_signers.push((i, key, cert));
     }
     entries.push(
-        TrustListEntry::new(seal_maker.1.clone(), CertRole::SealMaker, "北京市电子印章制作中心")
-            .map_err(|e| CliError::new(format!("demo trust list: {e}")))?,
+        TrustListEntry::new(
+            seal_maker.1.clone(),
+            CertRole::SealMaker,
+            "北京市电子印章制作中心",
+        )
+        .map_err(|e| CliError::new(format!("demo trust list: {e}")))?,
     );
 
     let chain = [publisher.clone(), mid.clone()];
@@ -205,7 +209,12 @@ pub fn build(demo: &mut Demo) -> Result<(), CliError> {
             .map_err(|e| CliError::new(format!("demo trust list: {e}")))
     };
     // The previous list did not know the seal maker yet.
-    let older = sign_list(1, entries.get(..entries.len().saturating_sub(1)).unwrap_or_default())?;
+    let older = sign_list(
+        1,
+        entries
+            .get(..entries.len().saturating_sub(1))
+            .unwrap_or_default(),
+    )?;
     let current = sign_list(2, &entries)?;
     let pki = pki_dir(&demo.out);
     write_atomic(&trust_list_path(&demo.out), &current)?;
@@ -336,7 +345,10 @@ pub fn check(demo: &mut Demo) -> Result<(), CliError> {
         ("health-permit", None),
         ("driving-licence-new-key", None),
         ("forged-driving-licence", Some("authority_mismatch")),
-        ("driving-licence-old-key-after-rotation", Some("signer_retired")),
+        (
+            "driving-licence-old-key-after-rotation",
+            Some("signer_retired"),
+        ),
     ] {
         let envelope = demo
             .trust
@@ -489,7 +501,9 @@ pub fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
     let status = status.join(" ");
     let dir = trust_dir(&demo.out);
     outln!()?;
-    outln!("To repeat the list checks by hand (the root, the trust list and the status lists only):")?;
+    outln!(
+        "To repeat the list checks by hand (the root, the trust list and the status lists only):"
+    )?;
     for file in [
         "business-licence",
         "business-licence-revoked",

@@ -27,7 +27,8 @@ const INTERMEDIATE_VALIDITY: (&str, &str) =
     ("2024-01-01T00:00:00+08:00", "2034-01-01T00:00:00+08:00");
 
 /// When the traffic police's first certificate ends and its new key's begins.
-pub(super) const ROTATION: (&str, &str) = ("2025-06-30T23:59:59+08:00", "2025-07-01T00:00:00+08:00");
+pub(super) const ROTATION: (&str, &str) =
+    ("2025-06-30T23:59:59+08:00", "2025-07-01T00:00:00+08:00");
 /// A signing time after the rotation.
 pub(super) const AFTER_ROTATION: &str = "2025-08-01T09:00:00+08:00";
 

@@ -72,94 +72,8 @@ fn example(name: &str) -> Licence {
     Licence::from_json(&value.to_string()).unwrap()
 }
 
-/// DER surgery on whole items: split, join, and sign an edited TBS again.
-mod der {
-    use elicence::trust::Certificate;
-    use elicence::{Signer, SigningKey};
-
-    fn header(der: &[u8]) -> (usize, usize) {
-        let first = der[1];
-        if first < 0x80 {
-            return (2, usize::from(first));
-        }
-        let n = usize::from(first & 0x7f);
-        let len = der[2..2 + n]
-            .iter()
-            .fold(0usize, |acc, &b| acc << 8 | usize::from(b));
-        (2 + n, len)
-    }
-
-    /// The items concatenated in `der`.
-    pub fn items(mut der: &[u8]) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
-        while !der.is_empty() {
-            let (h, len) = header(der);
-            out.push(der[..h + len].to_vec());
-            der = &der[h + len..];
-        }
-        out
-    }
-
-    /// The contents of the item `der`.
-    pub fn contents(der: &[u8]) -> &[u8] {
-        let (h, len) = header(der);
-        &der[h..h + len]
-    }
-
-    pub fn tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
-        let len = contents.len();
-        let mut out = vec![tag];
-        if len < 0x80 {
-            out.push(len as u8);
-        } else if len < 0x100 {
-            out.extend([0x81, len as u8]);
-        } else {
-            out.extend([0x82, (len >> 8) as u8, len as u8]);
-        }
-        out.extend_from_slice(contents);
-        out
-    }
-
-    /// An Extension: OID content bytes, criticality, extnValue contents.
-    pub fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
-        let mut body = tlv(0x06, oid);
-        if critical {
-            body.extend([0x01, 0x01, 0xff]);
-        }
-        body.extend(tlv(0x04, value));
-        tlv(0x30, &body)
-    }
-
-    /// The OID content bytes of an Extension item.
-    pub fn oid(ext: &[u8]) -> Vec<u8> {
-        contents(&items(contents(ext))[0]).to_vec()
-    }
-
-    /// `cert`'s DER with its extensions edited by `edit`, the TBS signed
-    /// again by `key` (Ed25519: the signature algorithm is unchanged).
-    pub fn edit_extensions(
-        cert: &Certificate,
-        key: &SigningKey,
-        edit: impl FnOnce(&mut Vec<Vec<u8>>),
-    ) -> Vec<u8> {
-        let outer = items(contents(cert.der()));
-        let mut fields = items(contents(&outer[0]));
-        let last = fields.last_mut().unwrap();
-        assert_eq!(last[0], 0xa3, "extensions are the last TBS field");
-        let mut exts = items(contents(contents(last)));
-        edit(&mut exts);
-        *last = tlv(0xa3, &tlv(0x30, &exts.concat()));
-        let tbs = tlv(0x30, &fields.concat());
-        let mut bits = vec![0];
-        bits.extend_from_slice(&key.sign(&tbs).unwrap());
-        tlv(0x30, &[tbs, outer[1].clone(), tlv(0x03, &bits)].concat())
-    }
-
-    pub const KEY_USAGE: [u8; 3] = [0x55, 0x1d, 0x0f];
-    pub const BASIC_CONSTRAINTS: [u8; 3] = [0x55, 0x1d, 0x13];
-    pub const EXTENDED_KEY_USAGE: [u8; 3] = [0x55, 0x1d, 0x25];
-    pub const AUTHORITY_KEY_ID: [u8; 3] = [0x55, 0x1d, 0x23];
-}
+#[path = "support/der_surgery.rs"]
+mod der;
 
 /// Files that are not usable certificates, with the error code parsing gives:
 /// a store loading them skips them.
@@ -884,7 +798,7 @@ fn generate() -> BTreeMap<String, String> {
         "",
     );
     let der = der::edit_extensions(&made, &key("intermediate"), |exts| {
-        exts.retain(|e| der::oid(e) != der::EXTENDED_KEY_USAGE);
+        exts.retain(|e| der::extension_oid(e) != der::EXTENDED_KEY_USAGE);
     });
     g.put(
         "dsc-no-role.pem",
@@ -898,7 +812,7 @@ fn generate() -> BTreeMap<String, String> {
     let mid = g.cert("intermediate.pem");
     let der = der::edit_extensions(&mid, &key("root"), |exts| {
         for e in exts.iter_mut() {
-            if der::oid(e) == der::BASIC_CONSTRAINTS {
+            if der::extension_oid(e) == der::BASIC_CONSTRAINTS {
                 // A SET where the SEQUENCE belongs: x509-parser alone would
                 // read the extension as absent and the CA as an end entity.
                 *e = der::extension(
@@ -928,7 +842,7 @@ fn generate() -> BTreeMap<String, String> {
     let der = der::edit_extensions(&made, &key("intermediate"), |exts| {
         let ku = exts
             .iter()
-            .find(|e| der::oid(e) == der::KEY_USAGE)
+            .find(|e| der::extension_oid(e) == der::KEY_USAGE)
             .unwrap()
             .clone();
         exts.push(ku);
@@ -951,7 +865,7 @@ fn generate() -> BTreeMap<String, String> {
     );
     let der = der::edit_extensions(&made, &key("intermediate"), |exts| {
         for e in exts.iter_mut() {
-            if der::oid(e) == der::KEY_USAGE {
+            if der::extension_oid(e) == der::KEY_USAGE {
                 // digitalSignature, contentCommitment and keyCertSign.
                 *e = der::extension(&der::KEY_USAGE, true, &[0x03, 0x02, 0x02, 0xc4]);
             }
@@ -975,7 +889,7 @@ fn generate() -> BTreeMap<String, String> {
     );
     let der = der::edit_extensions(&made, &key("intermediate"), |exts| {
         for e in exts.iter_mut() {
-            if der::oid(e) == der::AUTHORITY_KEY_ID {
+            if der::extension_oid(e) == der::AUTHORITY_KEY_ID {
                 let last = e.len() - 1;
                 e[last] ^= 0x01;
             }

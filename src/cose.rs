@@ -154,6 +154,19 @@ pub(crate) fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
     e.into_bytes()
 }
 
+/// The `Sig_structure` of a decoded or signed object: its protected header
+/// and payload taken from `bytes` where the ranges say, exactly as received.
+pub(crate) fn signed_part(
+    bytes: &[u8],
+    protected: &Range<usize>,
+    payload: &Range<usize>,
+) -> Vec<u8> {
+    sig_structure(
+        bytes.get(protected.clone()).unwrap_or_default(),
+        bytes.get(payload.clone()).unwrap_or_default(),
+    )
+}
+
 /// Where `inner`, a subslice of `outer`, sits in it.
 fn range_within(outer: &[u8], inner: &[u8]) -> Range<usize> {
     let start = (inner.as_ptr() as usize).wrapping_sub(outer.as_ptr() as usize);

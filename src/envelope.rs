@@ -393,22 +393,29 @@ impl SignedLicence {
     /// The COSE `Sig_structure` that the signature covers, built from the
     /// protected header and payload bytes as received.
     pub fn to_be_signed(&self) -> Vec<u8> {
-        sig_structure(
-            self.bytes.get(self.protected.clone()).unwrap_or_default(),
-            self.bytes.get(self.payload.clone()).unwrap_or_default(),
-        )
+        cose::signed_part(&self.bytes, &self.protected, &self.payload)
     }
 
     /// Checks the signature with `verify_strict` under `key`.
     pub fn verify_signature(&self, key: &PublicKey) -> Result<(), SignatureFailure> {
-        if key.is_weak() {
-            return Err(SignatureFailure::WeakKey);
-        }
-        let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-        key.dalek()
-            .verify_strict(&self.to_be_signed(), &signature)
-            .map_err(|_| SignatureFailure::Invalid)
+        verify_strict(key, &self.to_be_signed(), &self.signature)
     }
+}
+
+/// Strict Ed25519 as every signed format here checks it: a weak key proves
+/// nothing, and `verify_strict` refuses small-order R and non-canonical S.
+pub(crate) fn verify_strict(
+    key: &PublicKey,
+    message: &[u8],
+    signature: &[u8; 64],
+) -> Result<(), SignatureFailure> {
+    if key.is_weak() {
+        return Err(SignatureFailure::WeakKey);
+    }
+    let signature = ed25519_dalek::Signature::from_bytes(signature);
+    key.dalek()
+        .verify_strict(message, &signature)
+        .map_err(|_| SignatureFailure::Invalid)
 }
 
 /// Why a signature check failed.

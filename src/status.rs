@@ -1175,10 +1175,7 @@ impl SignedStatusList {
     /// The COSE `Sig_structure` that the signature covers, built from the
     /// protected header and payload bytes as received.
     pub fn to_be_signed(&self) -> Vec<u8> {
-        sig_structure(
-            self.bytes.get(self.protected.clone()).unwrap_or_default(),
-            self.bytes.get(self.payload.clone()).unwrap_or_default(),
-        )
+        cose::signed_part(&self.bytes, &self.protected, &self.payload)
     }
 
     /// Checks the signature with `verify_strict` under `key`.
@@ -1186,14 +1183,7 @@ impl SignedStatusList {
     /// # Errors
     /// [`SignatureFailure`].
     pub fn verify_signature(&self, key: &PublicKey) -> Result<(), SignatureFailure> {
-        if key.is_weak() {
-            return Err(SignatureFailure::WeakKey);
-        }
-        if key.verify_strict(&self.to_be_signed(), &self.signature) {
-            Ok(())
-        } else {
-            Err(SignatureFailure::Invalid)
-        }
+        crate::envelope::verify_strict(key, &self.to_be_signed(), &self.signature)
     }
 
     /// When it stops being fresh: the earlier of `exp` and `iat` + `ttl`.

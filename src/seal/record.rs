@@ -987,10 +987,7 @@ impl SignedSeal {
     /// # Errors
     /// The first [`SealFailure`].
     pub fn verify(&self, store: &TrustStore) -> Result<(), SealFailure> {
-        let tbs = sig_structure(
-            self.bytes.get(self.protected.clone()).unwrap_or_default(),
-            self.bytes.get(self.payload.clone()).unwrap_or_default(),
-        );
+        let tbs = cose::signed_part(&self.bytes, &self.protected, &self.payload);
         if !self.maker.public_key().verify_strict(&tbs, &self.signature) {
             return Err(SealFailure::BadSignature);
         }

@@ -721,10 +721,7 @@ impl SignedTrustList {
         let Some(signer) = self.chain.first() else {
             return Err(TrustListFailure::BadSignature);
         };
-        let tbs = sig_structure(
-            self.bytes.get(self.protected.clone()).unwrap_or_default(),
-            self.bytes.get(self.payload.clone()).unwrap_or_default(),
-        );
+        let tbs = cose::signed_part(&self.bytes, &self.protected, &self.payload);
         if signer.public_key().key_id() != self.key_id
             || !signer.public_key().verify_strict(&tbs, &self.signature)
         {

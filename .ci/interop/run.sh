@@ -100,7 +100,7 @@ if openssl_verify "$pki/traffic-police/signer.cert.pem" "$rotated_at"; then
 fi
 grep -q "expired" "$work/openssl.txt" || fail "the rotated-out DSC is refused, but not as expired: $(cat "$work/openssl.txt")"
 
-echo "-- openssl x509 shows each DSC's authority code as subject organizationIdentifier (2.5.4.97); CA flags and key usage as FORMAT.md says"
+echo "-- openssl x509 shows each DSC's authority code as subject organizationIdentifier (2.5.4.97); no basicConstraints, the document-signer EKU and key usage as FORMAT.md says"
 for a in "${authorities[@]}"; do
     dsc="$pki/$a/signer.cert.pem"
     # The issuer code of the example licence this authority signs.
@@ -115,7 +115,12 @@ for a in "${authorities[@]}"; do
         *) fail "pki/$a: subject '$subject' lacks organizationIdentifier=$code";; esac
     openssl x509 -in "$dsc" -noout -text > "$work/x509.txt"
     grep -q "organizationIdentifier = $code" "$work/x509.txt" || fail "pki/$a: -text lacks the authority code"
-    grep -q "CA:FALSE" "$work/x509.txt" || fail "pki/$a: not CA:FALSE"
+    # An end entity: no basicConstraints at all (DER forbids writing the
+    # default cA FALSE), and the document-signer role as its only EKU.
+    if grep -q "Basic Constraints" "$work/x509.txt"; then fail "pki/$a: has basicConstraints"; fi
+    grep -A1 "X509v3 Extended Key Usage" "$work/x509.txt" \
+        | grep -qx " *2.25.299345139665471428080164469343102699350.1.1" \
+        || fail "pki/$a: extended key usage is not exactly the document-signer role"
     grep -A1 "Key Usage: critical" "$work/x509.txt" | grep -qx " *Digital Signature, Non Repudiation" \
         || fail "pki/$a: key usage is not exactly Digital Signature, Non Repudiation"
     openssl pkey -pubin -in "$pki/$a/issuer.pub.pem" -noout || fail "pki/$a: openssl cannot read issuer.pub.pem"

@@ -46,8 +46,13 @@
 //!
 //! Modules follow the product's nouns: [`ident`] (codes and check characters),
 //! [`licence`], [`envelope`], [`keys`], [`qr`], [`verify`], [`trust`]
-//! (certificates and chains), [`seal`] (registered seals; with feature
-//! `seal-pdf`, sealing licence PDFs), and with feature `render`, `render`.
+//! (certificates, their roles and chains, and the signed trust list),
+//! [`status`] (IETF Token Status Lists: revoked, suspended, …), [`seal`]
+//! (registered seals; with feature `seal-pdf`, sealing licence PDFs), and
+//! with feature `render`, `render`. A verifier configured with roots alone
+//! ([`Verifier::from_roots`]) takes one trust list and the authorities'
+//! status lists and says for every licence whether it is valid, revoked,
+//! suspended, …, with each certificate used only for its own role.
 
 #![cfg_attr(
     test,

@@ -5,7 +5,10 @@
 //!
 //! Usage: `op_cost OP N`, where OP is `setup` (everything but the loop),
 //! `raw_sign`, `issue`, `raw_verify`, `verify`, `verify_dsc_bare` (a DSC's
-//! key trusted bare) or `verify_trust` (the same text through a trust store).
+//! key trusted bare) or `verify_trust` (the same text through a trust store);
+//! and with feature `ca`, `verify_signer_cert` (a business licence with a
+//! status reference, its signer's certificate in the store, no lists) and
+//! `verify_lists` (the same text with a trust list and a cached status list).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
@@ -16,6 +19,10 @@ use elicence::{
     qr,
 };
 use sha2::{Digest, Sha256};
+
+#[cfg(feature = "ca")]
+#[path = "../benches/support/lists.rs"]
+mod lists;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -44,6 +51,8 @@ fn main() {
     let dsc_signed = SignedLicence::sign(licence.clone(), &dsc_key, at).unwrap();
     let dsc_text = qr::to_qr_text(&dsc_signed, &base);
     let dsc_verifier = Verifier::new([TrustedKey::new(dsc_key.public_key())]);
+    #[cfg(feature = "ca")]
+    let lists = lists::lists();
 
     for _ in 0..n {
         match op {
@@ -79,6 +88,20 @@ fn main() {
                         .verify_qr_text(black_box(&dsc_text), now)
                         .is_valid()
                 );
+            }
+            #[cfg(feature = "ca")]
+            "verify_signer_cert" => {
+                let v = lists
+                    .signer_certificate
+                    .verify_qr_text(black_box(&lists.text), lists.at);
+                assert!(v.is_valid());
+            }
+            #[cfg(feature = "ca")]
+            "verify_lists" => {
+                let v = lists
+                    .listed
+                    .verify_qr_text(black_box(&lists.text), lists.at);
+                assert!(v.is_valid());
             }
             other => panic!("unknown op {other}"),
         }

@@ -19,6 +19,11 @@
 //!   segment of its URI (`sub`), which must equal the trust-list entry's
 //!   status base with the number appended. A newer list replaces an older
 //!   one; an older one is refused.
+//! - Keys configured otherwise (bare keys, signers added to the trust store)
+//!   keep vouching by their own rules beside the list's entries: a verifier
+//!   meant to follow the trust list alone is built from roots alone
+//!   (`Verifier::from_roots`), as `elicence verify --roots --trust-list`
+//!   does without `--signers` or `--pub`.
 
 use std::sync::Arc;
 

@@ -550,6 +550,26 @@ impl Licence {
         self.status
     }
 
+    /// The licence with this GB/T 36904 identifier (its serial and version
+    /// under its type code and issuer), replacing any it had: how a registry
+    /// gives a licence the serial it allocated.
+    pub fn with_identifier(mut self, serial: crate::ident::Serial, version: crate::ident::Version) -> Licence {
+        self.identifier = Some(LicenceIdentifier::from_parts(
+            self.type_code.clone(),
+            self.issuer.code().clone(),
+            serial,
+            version,
+        ));
+        self
+    }
+
+    /// The licence with this status reference, replacing any it had: how a
+    /// registry gives a licence the status-list entry it allocated.
+    pub fn with_status(mut self, reference: StatusReference) -> Licence {
+        self.status = Some(reference);
+        self
+    }
+
     /// Reads a licence from the JSON input format (see `examples/licences/`).
     pub fn from_json(json: &str) -> Result<Self, LicenceError> {
         let parsed: LicenceJson = serde_json::from_str(json).map_err(|e| LicenceError::Json {

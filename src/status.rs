@@ -831,6 +831,39 @@ impl IndexAllocator {
         None
     }
 
+    /// The used bits as bytes (64-bit little-endian words), for storing the
+    /// allocator beside the register; [`IndexAllocator::from_used_bytes`]
+    /// reads them back.
+    pub fn used_bytes(&self) -> Vec<u8> {
+        self.used_bits.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    /// An allocator for a list of `len` entries from the bytes
+    /// [`IndexAllocator::used_bytes`] gave.
+    ///
+    /// # Errors
+    /// [`StatusListError::TooManyEntries`] past [`MAX_LIST_ENTRIES`];
+    /// [`StatusListError::Structure`] if the bytes are not of that length.
+    pub fn from_used_bytes(len: u32, bytes: &[u8]) -> Result<Self, StatusListError> {
+        let mut allocator = IndexAllocator::new(len)?;
+        if bytes.len() != allocator.used_bits.len() * 8 {
+            return Err(StatusListError::Structure {
+                what: "stored allocation bits of the wrong length",
+            });
+        }
+        let mut used = 0u32;
+        for (word, chunk) in allocator.used_bits.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut raw = [0u8; 8];
+            raw.copy_from_slice(chunk);
+            // The bits past the end stay set, whatever was stored.
+            *word |= u64::from_le_bytes(raw);
+            used += word.count_ones();
+        }
+        let padding = allocator.used_bits.len() as u32 * 64 - len;
+        allocator.used = used - padding;
+        Ok(allocator)
+    }
+
     /// A uniformly random index (to within 2^-32 of uniform, by
     /// multiplying a 64-bit random number by the length).
     fn uniform(&self, rng: &mut (impl RngCore + CryptoRng)) -> u32 {

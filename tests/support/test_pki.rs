@@ -40,6 +40,12 @@ impl TestPki {
         self.end_entity(seed, name, code, Role::SealMaker)
     }
 
+    /// A status-list signer under the intermediate, as [`TestPki::signer`].
+    #[allow(dead_code)]
+    pub fn status_signer(&self, seed: u8, name: &str, code: &str) -> (SigningKey, Certificate) {
+        self.end_entity(seed, name, code, Role::StatusSigner)
+    }
+
     fn end_entity(
         &self,
         seed: u8,

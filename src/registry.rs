@@ -25,7 +25,8 @@
 //! let at = UnixTime::parse_rfc3339("2024-05-06T09:00:00+08:00")?;
 //! let issued = registry.issue(&key, vec![IssueRequest::new("dl-1", licence)], at)?;
 //! let identifier = issued[0].identifier().to_owned();
-//! assert!(identifier.ends_with(&format!(".{}", identifier.chars().last().unwrap_or('?'))));
+//! // The first serial of this authority and type, version 001.
+//! assert!(identifier.starts_with("1.2.156.3005.2.111000000000222224001.111100000000213452.00000001.001."));
 //! // The same request again is answered with the same licence.
 //! let again = registry.issue(&key, vec![IssueRequest::new("dl-1", Licence::from_json(include_str!("../examples/licences/driving-licence.json"))?)], at)?;
 //! assert_eq!(again[0].identifier(), identifier);
@@ -1190,7 +1191,11 @@ pub(crate) fn issue_in(
             answers.push(Answer::SameAs(position));
             continue;
         }
-        if let Some(row) = tx.licence_by_request(&request.request_id)? {
+        let done = match tx.request(&request.request_id)? {
+            Some(_) => tx.licence_by_request(&request.request_id)?,
+            None => None,
+        };
+        if let Some(row) = done {
             answers.push(Answer::Done(Issued {
                 identifier: row.identifier,
                 envelope: row.envelope,
@@ -1246,44 +1251,8 @@ pub(crate) fn issue_in(
         tx.put_list(row)?;
     }
 
-    let signed = sign_all(&key.key, pending, version, at)?;
-
     let (first_index, _) = tx.log_head()?;
-    let mut leaves = Vec::with_capacity(signed.len());
-    let mut issued = Vec::with_capacity(signed.len());
-    for (offset, (pending, licence, envelope)) in signed.into_iter().enumerate() {
-        let log_index = first_index + offset as u64;
-        let sha: Hash = Sha256::digest(&envelope).into();
-        let identifier = licence
-            .identifier()
-            .map(ToString::to_string)
-            .ok_or_else(|| RegistryError::Log("licence without identifier".to_owned()))?;
-        leaves.push(
-            LogEvent::Issuance {
-                at,
-                identifier: identifier.clone(),
-                authority: licence.issuer().code().clone(),
-                envelope_sha256: sha,
-                status: Some(pending.status),
-            }
-            .to_leaf(),
-        );
-        tx.insert_licence(&licence_row(
-            &pending,
-            &licence,
-            &identifier,
-            &envelope,
-            sha,
-            log_index,
-            at,
-        ))?;
-        issued.push(Issued {
-            identifier,
-            envelope,
-            log_index,
-            new: true,
-        });
-    }
+    let (issued, leaves) = sign_and_store(tx, &key.key, pending, version, at, first_index)?;
     if !leaves.is_empty() {
         append_events(tx, &leaves)?;
     }
@@ -1371,76 +1340,158 @@ fn new_list(authority: &str, list: u32) -> ListRow {
     }
 }
 
-/// Signs every pending licence, on all cores, keeping their order.
-fn sign_all(
+/// One licence signed and made ready to store, by a signing thread.
+struct Built {
+    position: usize,
+    row: LicenceRow,
+    leaf: Vec<u8>,
+}
+
+/// Licences a signing thread hands over at a time.
+const HANDOVER: usize = 32;
+
+/// Signs every pending licence on all cores while this thread stores each
+/// as it arrives, so that the database's work overlaps the signatures'.
+/// Returns the answers and the log leaves, in request order.
+fn sign_and_store(
+    tx: &mut dyn Tx,
     key: &SigningKey,
     pending: Vec<Pending>,
     version: Version,
     at: UnixTime,
-) -> Result<Vec<(Pending, Licence, Vec<u8>)>, RegistryError> {
+    first_index: u64,
+) -> Result<(Vec<Issued>, Vec<Vec<u8>>), RegistryError> {
+    let count = pending.len();
     let threads = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let per_thread = pending.len().div_ceil(threads).max(64);
-    let mut parts: Vec<Vec<Pending>> = Vec::new();
+    let per_thread = count.div_ceil(threads).max(HANDOVER);
+    let mut parts: Vec<(usize, Vec<Pending>)> = Vec::new();
     let mut rest = pending.into_iter().peekable();
     while rest.peek().is_some() {
-        parts.push(rest.by_ref().take(per_thread).collect());
+        let start = parts.iter().map(|(_, p)| p.len()).sum();
+        parts.push((start, rest.by_ref().take(per_thread).collect()));
     }
-    let results: Vec<Result<Vec<(Pending, Licence, Vec<u8>)>, RegistryError>> =
-        thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .into_iter()
-                .map(|part| scope.spawn(move || sign_part(key, part, version, at)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(RegistryError::Key("a signing thread failed".to_owned()))
-                    })
-                })
-                .collect()
-        });
-    let mut out = Vec::new();
-    for part in results {
-        out.extend(part?);
+    let mut issued: Vec<Option<Issued>> = vec![None; count];
+    let mut leaves: Vec<Vec<u8>> = vec![Vec::new(); count];
+    let mut failure: Option<RegistryError> = None;
+    thread::scope(|scope| {
+        let (sender, receiver) =
+            std::sync::mpsc::sync_channel::<Result<Vec<Built>, RegistryError>>(threads * 4);
+        for (start, part) in parts {
+            let sender = sender.clone();
+            scope.spawn(move || {
+                let mut batch = Vec::with_capacity(HANDOVER);
+                for (offset, p) in part.into_iter().enumerate() {
+                    let position = start + offset;
+                    match build(key, p, version, at, first_index + position as u64) {
+                        Ok((row, leaf)) => batch.push(Built {
+                            position,
+                            row,
+                            leaf,
+                        }),
+                        Err(e) => {
+                            let _ = sender.send(Err(e));
+                            return;
+                        }
+                    }
+                    if batch.len() == HANDOVER {
+                        if sender.send(Ok(std::mem::take(&mut batch))).is_err() {
+                            return;
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = sender.send(Ok(batch));
+                }
+            });
+        }
+        drop(sender);
+        // Drain everything even after a failure, so no signer waits forever.
+        for message in receiver {
+            if failure.is_some() {
+                continue;
+            }
+            let batch = match message {
+                Ok(batch) => batch,
+                Err(e) => {
+                    failure = Some(e);
+                    continue;
+                }
+            };
+            for built in batch {
+                if let Err(e) = tx.insert_licence(&built.row) {
+                    failure = Some(e.into());
+                    break;
+                }
+                if let (Some(slot), Some(leaf_slot)) = (
+                    issued.get_mut(built.position),
+                    leaves.get_mut(built.position),
+                ) {
+                    *leaf_slot = built.leaf;
+                    *slot = Some(Issued {
+                        identifier: built.row.identifier,
+                        envelope: built.row.envelope,
+                        log_index: built.row.log_index,
+                        new: true,
+                    });
+                }
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
     }
-    Ok(out)
+    let issued = issued
+        .into_iter()
+        .map(|i| i.ok_or_else(lost))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((issued, leaves))
 }
 
-fn sign_part(
+/// Signs one licence and makes its record and its log leaf.
+fn build(
     key: &SigningKey,
-    part: Vec<Pending>,
+    p: Pending,
     version: Version,
     at: UnixTime,
-) -> Result<Vec<(Pending, Licence, Vec<u8>)>, RegistryError> {
-    part.into_iter()
-        .map(|p| {
-            let serial: Serial = format!("{:0width$}", p.serial, width = SERIAL_DIGITS)
-                .parse()
-                .map_err(|e: crate::ident::IdentError| RegistryError::Log(e.to_string()))?;
-            let licence = p
-                .licence
-                .clone()
-                .with_identifier(serial, version)
-                .with_status(p.status);
-            let signed =
-                SignedLicence::sign(licence.clone(), key, at).map_err(|e: IssueError| {
-                    RegistryError::Request {
-                        request_id: p.request_id.clone(),
-                        reason: RequestError::Sign(e.to_string()),
-                    }
-                })?;
-            let envelope = signed.as_bytes().to_vec();
-            Ok((p, licence, envelope))
-        })
-        .collect()
+    log_index: u64,
+) -> Result<(LicenceRow, Vec<u8>), RegistryError> {
+    let serial: Serial = format!("{:0width$}", p.serial, width = SERIAL_DIGITS)
+        .parse()
+        .map_err(|e: crate::ident::IdentError| RegistryError::Log(e.to_string()))?;
+    let licence = p
+        .licence
+        .clone()
+        .with_identifier(serial, version)
+        .with_status(p.status);
+    let signed = SignedLicence::sign(licence.clone(), key, at).map_err(|e: IssueError| {
+        RegistryError::Request {
+            request_id: p.request_id.clone(),
+            reason: RequestError::Sign(e.to_string()),
+        }
+    })?;
+    let envelope = signed.as_bytes().to_vec();
+    let sha: Hash = Sha256::digest(&envelope).into();
+    let identifier = licence
+        .identifier()
+        .map(ToString::to_string)
+        .ok_or_else(|| RegistryError::Log("licence without identifier".to_owned()))?;
+    let leaf = LogEvent::Issuance {
+        at,
+        identifier: identifier.clone(),
+        authority: licence.issuer().code().clone(),
+        envelope_sha256: sha,
+        status: Some(p.status),
+    }
+    .to_leaf();
+    let row = licence_row(&p, &licence, &identifier, envelope, sha, log_index, at);
+    Ok((row, leaf))
 }
 
 fn licence_row(
     pending: &Pending,
     licence: &Licence,
     identifier: &str,
-    envelope: &[u8],
+    envelope: Vec<u8>,
     sha: Hash,
     log_index: u64,
     at: UnixTime,
@@ -1462,7 +1513,7 @@ fn licence_row(
         valid_from: licence.valid_from().to_string(),
         valid_until: licence.valid_until().to_string(),
         issued_at: at.secs(),
-        envelope: envelope.to_vec(),
+        envelope,
         envelope_sha256: sha,
         status_list: pending.status.list,
         status_index: pending.status.index,

@@ -345,20 +345,67 @@ fn now_secs() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Reads one chunk's records, each with its line number.
+/// Reads one chunk's records, each with its line number, parsing them on
+/// all cores.
 fn read_chunk(plan: &BatchPlan, chunk: u64) -> Result<Vec<(u64, Parsed)>, RegistryError> {
-    let mut out = Vec::new();
-    for_each_record(plan, chunk, &mut |line, parsed| {
-        out.push((line, parsed));
+    let mut raw = Vec::new();
+    for_each_record(plan, chunk, &mut |line, record| {
+        raw.push((line, record));
         Ok(())
     })?;
+    let threads = thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let per_thread = raw.len().div_ceil(threads).max(1);
+    let header = plan.header.as_ref();
+    let parsed: Vec<Vec<(u64, Parsed)>> = thread::scope(|scope| {
+        let handles: Vec<_> = raw
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(line, record)| (*line, record.parse(header)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Vec::new()))
+            .collect()
+    });
+    let out: Vec<(u64, Parsed)> = parsed.into_iter().flatten().collect();
+    if out.len() != raw.len() {
+        return Err(RegistryError::BatchInput {
+            path: plan.path.display().to_string(),
+            message: "a parsing thread failed".to_owned(),
+        });
+    }
     Ok(out)
+}
+
+/// One record as read, before parsing.
+enum RawRecord {
+    Line(Vec<u8>),
+    Csv(csv::StringRecord),
+    TooLong,
+}
+
+impl RawRecord {
+    fn parse(&self, header: Option<&csv::StringRecord>) -> Parsed {
+        match (self, header) {
+            (RawRecord::Line(line), _) => parse_json_line(line),
+            (RawRecord::Csv(record), Some(header)) => parse_csv_record(header, record),
+            (RawRecord::Csv(_), None) => Parsed::Reject("no CSV header".to_owned()),
+            (RawRecord::TooLong, _) => {
+                Parsed::Reject(format!("longer than {MAX_RECORD_BYTES} bytes"))
+            }
+        }
+    }
 }
 
 fn for_each_record(
     plan: &BatchPlan,
     chunk: u64,
-    each: &mut dyn FnMut(u64, Parsed) -> Result<(), RegistryError>,
+    each: &mut dyn FnMut(u64, RawRecord) -> Result<(), RegistryError>,
 ) -> Result<(), RegistryError> {
     let input_error = |message: String| RegistryError::BatchInput {
         path: plan.path.display().to_string(),
@@ -409,23 +456,16 @@ fn for_each_record(
                             .read_until(b'\n', &mut rest)
                             .map_err(|e| input_error(e.to_string()))?;
                     }
-                    each(
-                        line_no,
-                        Parsed::Reject(format!("longer than {MAX_RECORD_BYTES} bytes")),
-                    )?;
+                    each(line_no, RawRecord::TooLong)?;
                     taken += 1;
                 } else if !line.iter().all(u8::is_ascii_whitespace) {
-                    each(line_no, parse_json_line(&line))?;
+                    each(line_no, RawRecord::Line(std::mem::take(&mut line)))?;
                     taken += 1;
                 }
                 line_no += 1;
             }
         }
         BatchFormat::Csv => {
-            let header = plan
-                .header
-                .clone()
-                .ok_or_else(|| input_error("no CSV header".to_owned()))?;
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(false)
@@ -441,7 +481,7 @@ fn for_each_record(
                         path: plan.path.display().to_string(),
                     });
                 }
-                each(line, parse_csv_record(&header, &record))?;
+                each(line, RawRecord::Csv(record.clone()))?;
                 taken += 1;
             }
         }

@@ -1393,10 +1393,10 @@ fn sign_and_store(
                             return;
                         }
                     }
-                    if batch.len() == HANDOVER {
-                        if sender.send(Ok(std::mem::take(&mut batch))).is_err() {
-                            return;
-                        }
+                    if batch.len() == HANDOVER
+                        && sender.send(Ok(std::mem::take(&mut batch))).is_err()
+                    {
+                        return;
                     }
                 }
                 if !batch.is_empty() {

@@ -342,7 +342,7 @@ fn status_changes_are_recorded_logged_and_published() {
             registry
                 .publish(
                     &status_key,
-                    &[doc_cert.clone()],
+                    std::slice::from_ref(&doc_cert),
                     "https://s.example/status",
                     later,
                     3600,
@@ -500,6 +500,23 @@ fn public_lookup_finds_organisations_never_persons() {
                 .lookup_by_name(&NameMatch::Prefix("x".repeat(65)), None, 10)
                 .is_err()
         );
+        // FTS5 and LIKE syntax is text, not a query language.
+        for tricky in [
+            "示例\" OR \"有限",
+            "有限公司*",
+            "NEAR(有限 公司)",
+            "_有限",
+            "\\有限",
+        ] {
+            assert!(
+                registry
+                    .lookup_by_name(&NameMatch::Contains(tricky.into()), None, 10)
+                    .unwrap()
+                    .licences
+                    .is_empty(),
+                "{tricky}"
+            );
+        }
         // Wildcards are text, not patterns.
         assert!(
             registry

@@ -125,7 +125,7 @@ pub fn plan_batch(
                 hasher.update(&line);
                 line_no += 1;
                 if !line.iter().all(u8::is_ascii_whitespace) {
-                    if records % chunk_lines == 0 {
+                    if records.is_multiple_of(chunk_lines) {
                         chunk_starts.push((offset, line_no));
                     }
                     records += 1;
@@ -157,7 +157,7 @@ pub fn plan_batch(
                 if !more {
                     break;
                 }
-                if records % chunk_lines == 0 {
+                if records.is_multiple_of(chunk_lines) {
                     chunk_starts.push((position.byte(), position.line()));
                 }
                 records += 1;
@@ -254,7 +254,7 @@ pub struct BatchSummary {
 
 /// One parsed record.
 enum Parsed {
-    Request(IssueRequest),
+    Request(Box<IssueRequest>),
     Reject(String),
 }
 
@@ -319,7 +319,7 @@ pub fn run_batch(
                 reject => reject,
             };
             match parsed {
-                Parsed::Request(request) => requests.push(request),
+                Parsed::Request(request) => requests.push(*request),
                 Parsed::Reject(message) => {
                     tx.insert_reject(&plan.job, line, &message)?;
                     rejected += 1;
@@ -516,12 +516,12 @@ fn parse_json_line(line: &[u8]) -> Parsed {
                 );
             }
             match Licence::from_json(&licence.to_string()) {
-                Ok(licence) => Parsed::Request(IssueRequest::new(&request_id, licence)),
+                Ok(licence) => Parsed::Request(Box::new(IssueRequest::new(&request_id, licence))),
                 Err(e) => Parsed::Reject(e.to_string()),
             }
         }
         None => match Licence::from_json(text) {
-            Ok(licence) => Parsed::Request(IssueRequest::by_content(licence)),
+            Ok(licence) => Parsed::Request(Box::new(IssueRequest::by_content(licence))),
             Err(e) => Parsed::Reject(e.to_string()),
         },
     }
@@ -570,10 +570,10 @@ fn parse_csv_record(header: &csv::StringRecord, record: &csv::StringRecord) -> P
         licence.insert("face".to_owned(), face.into());
     }
     match Licence::from_json(&serde_json::Value::Object(licence).to_string()) {
-        Ok(licence) => Parsed::Request(match request_id {
+        Ok(licence) => Parsed::Request(Box::new(match request_id {
             Some(id) if !id.is_empty() => IssueRequest::new(&id, licence),
             _ => IssueRequest::by_content(licence),
-        }),
+        })),
         Err(e) => Parsed::Reject(e.to_string()),
     }
 }

@@ -712,10 +712,8 @@ impl Tx for SqliteTx<'_> {
             .tx
             .prepare_cached("INSERT INTO log_leaves (idx, leaf) VALUES (?1, ?2)")
             .map_err(db)?;
-        let mut index = first;
-        for leaf in leaves {
+        for (index, leaf) in (first..).zip(leaves) {
             statement.execute(params![int(index)?, leaf]).map_err(db)?;
-            index += 1;
         }
         Ok(())
     }

@@ -47,7 +47,8 @@
 //! Modules follow the product's nouns: [`ident`] (codes and check characters),
 //! [`licence`], [`envelope`], [`keys`], [`qr`], [`verify`], [`trust`]
 //! (certificates, their roles and chains, and the signed trust list),
-//! [`status`] (IETF Token Status Lists: revoked, suspended, …), [`seal`]
+//! [`status`] (IETF Token Status Lists: revoked, suspended, …), [`log`]
+//! (the transparency log: C2SP tiles, checkpoints, offline receipts), [`seal`]
 //! (registered seals; with feature `seal-pdf`, sealing licence PDFs), and
 //! with feature `render`, `render`. A verifier configured with roots alone
 //! ([`Verifier::from_roots`]) takes one trust list and the authorities'
@@ -71,9 +72,12 @@ pub mod envelope;
 pub mod ident;
 pub mod keys;
 pub mod licence;
+pub mod log;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod qr;
+#[cfg(feature = "registry")]
+pub mod registry;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod seal;

@@ -20,6 +20,8 @@
 
 #[path = "../fuzz/checks.rs"]
 mod checks;
+#[path = "../fuzz/fuzz_targets/log_checks/mod.rs"]
+mod log_checks;
 
 use std::fs;
 use std::panic::catch_unwind;
@@ -41,6 +43,10 @@ const TARGETS: &[(&str, Check)] = &[
     ("seal_record", checks::seal_record),
     ("status_list", checks::status_list),
     ("trust_list", checks::trust_list),
+    ("log_note", log_checks::note),
+    ("log_receipt", log_checks::receipt),
+    ("log_event", log_checks::event),
+    ("log_tiles", log_checks::tiles),
     #[cfg(feature = "render")]
     ("template", checks::template),
     #[cfg(feature = "pdf")]

@@ -700,10 +700,10 @@ pub fn pdf_reader(data: &[u8]) {
             Entry::InUse { generation, .. } | Entry::Free { generation } => generation,
             Entry::Compressed { .. } => 0,
         };
-        if let Ok(Some(object)) = doc.get(view, ObjRef { number, generation }) {
-            if let Some(stream) = object.as_stream() {
-                let _ = doc.decode(stream);
-            }
+        if let Ok(Some(object)) = doc.get(view, ObjRef { number, generation })
+            && let Some(stream) = object.as_stream()
+        {
+            let _ = doc.decode(stream);
         }
     }
     let _ = elicence::pdf::envelope_from_pdf(data);

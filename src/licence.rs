@@ -553,7 +553,11 @@ impl Licence {
     /// The licence with this GB/T 36904 identifier (its serial and version
     /// under its type code and issuer), replacing any it had: how a registry
     /// gives a licence the serial it allocated.
-    pub fn with_identifier(mut self, serial: crate::ident::Serial, version: crate::ident::Version) -> Licence {
+    pub fn with_identifier(
+        mut self,
+        serial: crate::ident::Serial,
+        version: crate::ident::Version,
+    ) -> Licence {
         self.identifier = Some(LicenceIdentifier::from_parts(
             self.type_code.clone(),
             self.issuer.code().clone(),

@@ -289,13 +289,13 @@ impl Renderer {
     ) -> Result<Page<'a>, RenderError> {
         let licence = signed.licence();
         let template = self.templates.for_type(licence.type_code());
-        if let Some(bytes) = photo {
-            if bytes.len() > MAX_PHOTO_LEN {
-                return Err(RenderError::Image {
-                    what: "photo",
-                    reason: format!("{} bytes, more than {MAX_PHOTO_LEN}", bytes.len()),
-                });
-            }
+        if let Some(bytes) = photo
+            && bytes.len() > MAX_PHOTO_LEN
+        {
+            return Err(RenderError::Image {
+                what: "photo",
+                reason: format!("{} bytes, more than {MAX_PHOTO_LEN}", bytes.len()),
+            });
         }
         let scene = scene::lay_out(licence, template, &self.fonts, photo)?;
         let photo = photo.map(|bytes| decode_png("photo", bytes)).transpose()?;

@@ -731,10 +731,10 @@ impl IndexAllocator {
         }
         let words = (len as usize).div_ceil(64);
         let mut used_bits = vec![0u64; words];
-        if len % 64 != 0 {
-            if let Some(last) = used_bits.last_mut() {
-                *last = !0u64 << (len % 64);
-            }
+        if !len.is_multiple_of(64)
+            && let Some(last) = used_bits.last_mut()
+        {
+            *last = !0u64 << (len % 64);
         }
         Ok(IndexAllocator {
             used_bits,
@@ -835,7 +835,10 @@ impl IndexAllocator {
     /// allocator beside the register; [`IndexAllocator::from_used_bytes`]
     /// reads them back.
     pub fn used_bytes(&self) -> Vec<u8> {
-        self.used_bits.iter().flat_map(|w| w.to_le_bytes()).collect()
+        self.used_bits
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect()
     }
 
     /// An allocator for a list of `len` entries from the bytes
@@ -1017,10 +1020,10 @@ impl SignedStatusList {
             .ok()
             .filter(|&t| t > 0)
             .ok_or(StatusListError::BadTtl { ttl: ttl_secs })?;
-        if let Some(expires) = expires {
-            if expires <= issued_at {
-                return Err(StatusListError::BadExpiry { issued_at, expires });
-            }
+        if let Some(expires) = expires
+            && expires <= issued_at
+        {
+            return Err(StatusListError::BadExpiry { issued_at, expires });
         }
         let key_id = signer.public_key().key_id();
         if chain.is_empty() || chain.len() > MAX_SIGNER_CHAIN {
@@ -1125,10 +1128,10 @@ impl SignedStatusList {
         let ttl_secs = claims
             .ttl
             .ok_or(StatusListError::MissingClaim { claim: "ttl" })?;
-        if let Some(expires) = claims.expires {
-            if expires <= claims.issued_at {
-                return Err(bad("exp", "a time after iat"));
-            }
+        if let Some(expires) = claims.expires
+            && expires <= claims.issued_at
+        {
+            return Err(bad("exp", "a time after iat"));
         }
         if claims.list.bits() != OUR_BITS {
             return Err(StatusListError::WrongBits {

@@ -127,7 +127,7 @@ fn unpredict(params: &Dictionary, data: Vec<u8>) -> Result<Vec<u8>, PdfReadError
     }
     let bpp = usize::try_from(colors).unwrap_or(1);
     let row_len = bpp * usize::try_from(columns).unwrap_or(1);
-    if data.len() % (row_len + 1) != 0 {
+    if !data.len().is_multiple_of(row_len + 1) {
         return Err(PdfReadError::Decode {
             what: "PNG-predicted data is not whole rows",
         });

@@ -894,10 +894,10 @@ impl Document<'_> {
                     }
                 }
             }
-            if let Some(revision) = self.revisions.get(i) {
-                if let Some(id) = revision.xref_stream {
-                    starts.insert(revision.xref_offset, id);
-                }
+            if let Some(revision) = self.revisions.get(i)
+                && let Some(id) = revision.xref_stream
+            {
+                starts.insert(revision.xref_offset, id);
             }
         }
         for (i, revision) in self.revisions.iter().enumerate() {

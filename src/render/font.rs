@@ -458,13 +458,12 @@ fn collect_known_files(dir: &Path, depth: u32, found: &mut Vec<(usize, PathBuf)>
             if depth > 0 {
                 collect_known_files(&path, depth - 1, found);
             }
-        } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-            if let Some(rank) = SYSTEM_CJK_FILES
+        } else if let Some(name) = path.file_name().and_then(|n| n.to_str())
+            && let Some(rank) = SYSTEM_CJK_FILES
                 .iter()
                 .position(|known| known.eq_ignore_ascii_case(name))
-            {
-                found.push((rank, path));
-            }
+        {
+            found.push((rank, path));
         }
     }
 }

@@ -466,11 +466,11 @@ fn compress_streams(pdf: &mut lopdf::Document) {
             .and_then(|()| encoder.finish());
         // Writing to a Vec cannot fail; if it somehow did, the stream stays
         // uncompressed, which is still a valid PDF.
-        if let Ok(compressed) = compressed {
-            if compressed.len() < stream.content.len() {
-                stream.dict.set("Filter", "FlateDecode");
-                stream.set_content(compressed);
-            }
+        if let Ok(compressed) = compressed
+            && compressed.len() < stream.content.len()
+        {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
         }
     }
 }

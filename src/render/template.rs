@@ -749,10 +749,9 @@ impl Template {
         if let Ok(FormatOnly {
             format: Some(found),
         }) = serde_json::from_str::<FormatOnly>(json)
+            && found != 1
         {
-            if found != 1 {
-                return Err(TemplateError::Format { found });
-            }
+            return Err(TemplateError::Format { found });
         }
         let raw: TemplateJson = serde_json::from_str(json).map_err(|e| {
             let message = e.to_string();

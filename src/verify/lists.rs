@@ -318,13 +318,12 @@ impl Verifier {
             .status_lists
             .get(&authority)
             .and_then(|lists| lists.get(&number))
+            && held.issued_at() > issued_at
         {
-            if held.issued_at() > issued_at {
-                return Err(StatusListLoadError::Older {
-                    held: held.issued_at(),
-                    offered: issued_at,
-                });
-            }
+            return Err(StatusListLoadError::Older {
+                held: held.issued_at(),
+                offered: issued_at,
+            });
         }
         self.status_lists
             .entry(authority)
@@ -376,15 +375,15 @@ impl Verifier {
                 reference.list
             )));
         };
-        if let Some(entry) = entry.filter(|e| e.status_base.is_some()) {
-            if !entry.is_status_list_uri(token.subject(), reference.list) {
-                return Err(unknown(format!(
-                    "the loaded list {} of {authority} is {:?}, not {:?}",
-                    reference.list,
-                    token.subject(),
-                    entry.status_list_uri(reference.list).unwrap_or_default()
-                )));
-            }
+        if let Some(entry) = entry.filter(|e| e.status_base.is_some())
+            && !entry.is_status_list_uri(token.subject(), reference.list)
+        {
+            return Err(unknown(format!(
+                "the loaded list {} of {authority} is {:?}, not {:?}",
+                reference.list,
+                token.subject(),
+                entry.status_list_uri(reference.list).unwrap_or_default()
+            )));
         }
         if !token.is_fresh_at(at) {
             return Err(NoStatus::Unknown(Reason::StatusStale {

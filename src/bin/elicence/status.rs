@@ -50,14 +50,14 @@ pub fn make(args: &StatusMakeArgs) -> CliResult {
                     old.subject()
                 )));
             }
-            if let Some(size) = args.size {
-                if old.list().len() != size {
-                    return Err(CliError::new(format!(
-                        "{} has {} entries, not the {size} of --size",
-                        from.display(),
-                        old.list().len()
-                    )));
-                }
+            if let Some(size) = args.size
+                && old.list().len() != size
+            {
+                return Err(CliError::new(format!(
+                    "{} has {} entries, not the {size} of --size",
+                    from.display(),
+                    old.list().len()
+                )));
             }
             old.list().clone()
         }

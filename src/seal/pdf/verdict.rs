@@ -389,13 +389,13 @@ impl PdfVerifier {
                     });
                 }
             }
-            if let Some(record) = &seal.seal {
-                if !named(record.info().owner()) {
-                    reasons.push(LicencePdfReason::SealOwnerNotNamed {
-                        field: seal.field.clone(),
-                        owner: record.info().owner().to_string(),
-                    });
-                }
+            if let Some(record) = &seal.seal
+                && !named(record.info().owner())
+            {
+                reasons.push(LicencePdfReason::SealOwnerNotNamed {
+                    field: seal.field.clone(),
+                    owner: record.info().owner().to_string(),
+                });
             }
         }
         if !sealed.seals.is_empty() && sealed.unsealed_tail > 0 {

@@ -515,6 +515,8 @@ pub struct Verifier {
     status_policy: StatusPolicy,
     compromise_policy: CompromisePolicy,
     trust_list_grace_secs: i64,
+    /// Fewest signatures checked as a batch (see [`batch`]).
+    batch_threshold: usize,
 }
 
 impl Verifier {
@@ -529,6 +531,7 @@ impl Verifier {
             status_policy: StatusPolicy::default(),
             compromise_policy: CompromisePolicy::default(),
             trust_list_grace_secs: i64::from(DEFAULT_TRUST_LIST_GRACE_SECS),
+            batch_threshold: batch::MIN_BATCH,
         };
         for key in keys {
             verifier.trust(key);
@@ -656,67 +659,11 @@ impl Verifier {
             .chain(carried.filter(|c| c.key.key_id() == *kid))
     }
 
-    /// Verifies many QR texts at once. Signatures are checked together with
-    /// Ed25519 batch verification; if the batch fails, each is checked alone
-    /// so that the bad ones are named. Verdicts come back in input order.
+    /// Verifies many QR texts at once: the same as
+    /// [`Verifier::verify_qr_texts`], each verdict exactly the one
+    /// [`Verifier::verify_qr_text`] gives, in input order.
     pub fn verify_batch<S: AsRef<str>>(&self, texts: &[S], at: UnixTime) -> Vec<Verdict> {
-        let decoded: Vec<Result<SignedLicence, Reason>> = texts
-            .iter()
-            .map(|t| {
-                qr::envelope_bytes(t.as_ref())
-                    .map_err(Reason::MalformedText)
-                    .and_then(|b| SignedLicence::from_slice(&b).map_err(Reason::Malformed))
-            })
-            .collect();
-
-        // Codes whose kid names exactly one usable key go into the batch;
-        // the rest (collisions, weak keys, odd R) take the single path.
-        let mut batch: Vec<(
-            usize,
-            Vec<u8>,
-            ed25519_dalek::Signature,
-            ed25519_dalek::VerifyingKey,
-            PublicKey,
-        )> = Vec::new();
-        for (i, env) in decoded.iter().enumerate() {
-            if let Ok(env) = env {
-                if let Some([key]) = self.keys.get(&env.key_id()).map(Vec::as_slice) {
-                    if !key.key.is_weak() && r_is_batch_safe(env.signature()) {
-                        batch.push((
-                            i,
-                            env.to_be_signed(),
-                            ed25519_dalek::Signature::from_bytes(env.signature()),
-                            *key.key.dalek(),
-                            key.key,
-                        ));
-                    }
-                }
-            }
-        }
-        let messages: Vec<&[u8]> = batch.iter().map(|b| b.1.as_slice()).collect();
-        let signatures: Vec<_> = batch.iter().map(|b| b.2).collect();
-        let keys: Vec<_> = batch.iter().map(|b| b.3).collect();
-        let batch_ok =
-            !batch.is_empty() && ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok();
-
-        let mut batch_signers = batch.iter().map(|b| (b.0, b.4)).peekable();
-        decoded
-            .into_iter()
-            .enumerate()
-            .map(|(i, env)| {
-                let in_batch = batch_signers.next_if(|&(j, _)| j == i).map(|(_, key)| key);
-                match env {
-                    Err(reason) => Verdict::failed(reason),
-                    Ok(env) => {
-                        let signer = match in_batch {
-                            Some(key) if batch_ok => Ok(key),
-                            _ => self.check_signature(&env, None),
-                        };
-                        self.finish(env, signer, None, at)
-                    }
-                }
-            })
-            .collect()
+        self.verify_qr_texts(texts, at)
     }
 
     /// Finds the trusted key that signed `envelope`, trying every key with its id.
@@ -992,6 +939,7 @@ fn r_is_batch_safe(signature: &[u8; 64]) -> bool {
     !SMALL_ORDER_ENCODINGS.contains(&r)
 }
 
+pub mod batch;
 mod lists;
 pub use lists::{StatusListLoadError, TrustListLoad, TrustListLoadError};
 

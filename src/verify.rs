@@ -742,13 +742,13 @@ impl Verifier {
                 });
             }
         }
-        if let Some(certified) = certified_name(candidate) {
-            if certified != licence.issuer().name() {
-                refusals.push(Reason::IssuerNameMismatch {
-                    certified: certified.to_owned(),
-                    claimed: licence.issuer().name().to_owned(),
-                });
-            }
+        if let Some(certified) = certified_name(candidate)
+            && certified != licence.issuer().name()
+        {
+            refusals.push(Reason::IssuerNameMismatch {
+                certified: certified.to_owned(),
+                claimed: licence.issuer().name().to_owned(),
+            });
         }
         if let Some(entry) = &candidate.listed {
             if !entry.allows_type(licence.type_code()) {
@@ -838,19 +838,19 @@ impl Verifier {
         if at < not_before {
             reasons.push(Reason::NotYetValid { at, not_before });
         }
-        if let Some(expired_at) = envelope.expires() {
-            if at >= expired_at {
-                reasons.push(Reason::Expired { at, expired_at });
-            }
+        if let Some(expired_at) = envelope.expires()
+            && at >= expired_at
+        {
+            reasons.push(Reason::Expired { at, expired_at });
         }
         let mut warnings = Vec::new();
-        if candidate.listed.is_some() {
-            if let Some(stale) = self.trust_list_staleness(at) {
-                if matches!(stale, Reason::TrustListStale { expired: true, .. }) {
-                    reasons.push(stale);
-                } else {
-                    warnings.push(stale);
-                }
+        if candidate.listed.is_some()
+            && let Some(stale) = self.trust_list_staleness(at)
+        {
+            if matches!(stale, Reason::TrustListStale { expired: true, .. }) {
+                reasons.push(stale);
+            } else {
+                warnings.push(stale);
             }
         }
         let status = match self.status_of(&envelope, candidate, at) {

@@ -32,7 +32,7 @@ pub struct ListRow {
     /// Entries in the list.
     pub size: u32,
     /// One bit per entry, set when allocated (little-endian 64-bit words as
-    /// [`crate::status::IndexAllocator::used_words`] gives them, as bytes).
+    /// [`crate::status::IndexAllocator::used_bytes`] gives them).
     pub used: Vec<u8>,
     /// How many entries are allocated.
     pub used_count: u32,

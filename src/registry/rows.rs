@@ -122,8 +122,8 @@ pub enum StoreError {
         /// What was found (`none` when the database is empty).
         found: String,
     },
-    /// A PostgreSQL URL was given but this build has no PostgreSQL support.
-    #[error("PostgreSQL registries need the `postgres` feature")]
+    /// A PostgreSQL URL was given but this build has no PostgreSQL backend.
+    #[error("this build has no PostgreSQL backend; give a SQLite file path")]
     NoPostgres,
 }
 

@@ -6,8 +6,9 @@ use crate::log::Hash;
 
 use super::{LicenceRow, NameMatch, StatusChangeRow, StoreError};
 
-/// A storage backend: SQLite ([`super::SqliteStore`]) or PostgreSQL
-/// (`PostgresStore`, feature `postgres`).
+/// A storage backend: SQLite ([`super::SqliteStore`]); the methods are
+/// written so that a PostgreSQL backend can keep the same semantics with row
+/// locks (`FOR UPDATE`, `SKIP LOCKED` for chunk claims).
 pub trait Store: Send {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;

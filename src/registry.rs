@@ -38,6 +38,8 @@
 //! ```
 
 mod batch;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod rows;
 mod sqlite;
 mod store;
@@ -58,6 +60,8 @@ pub use batch::{
     BatchFormat, BatchOptions, BatchPlan, BatchProgress, BatchSummary, DEFAULT_CHUNK_LINES,
     MAX_RECORD_BYTES, plan_batch, run_batch, write_codes,
 };
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 pub use rows::{LicenceRow, NameMatch, StatusChangeRow, StoreError};
 pub use sqlite::SqliteStore;
 pub use store::{ChunkClaim, ListRow, Store, Tx};
@@ -677,6 +681,10 @@ impl Registry {
         check_text("reason", reason)?;
         check_text("operator", operator)?;
         let mut tx = self.store.write()?;
+        // The log head first, as every writer of the log takes it: on
+        // PostgreSQL this orders concurrent writers (no deadlock) and makes
+        // the status read below the current one.
+        tx.log_head()?;
         let row = tx
             .licence(identifier)?
             .ok_or_else(|| RegistryError::UnknownLicence {
@@ -692,8 +700,6 @@ impl Registry {
                 to: status,
             });
         }
-        // Locks in the order issuance takes them (list, then log head), so
-        // that concurrent writers on PostgreSQL never deadlock.
         let mut list =
             tx.list(&row.authority, row.status_list)?
                 .ok_or_else(|| StoreError::Corrupt {
@@ -1051,8 +1057,18 @@ impl Registry {
     }
 }
 
-/// PostgreSQL is the next backend: the trait is ready for it, the build
-/// has none yet, so a `postgres://` location is refused by name.
+#[cfg(feature = "postgres")]
+fn postgres_store(location: &str, create: bool) -> Result<Box<dyn Store>, RegistryError> {
+    Ok(Box::new(if create {
+        PostgresStore::create(location)?
+    } else {
+        PostgresStore::open(location)?
+    }))
+}
+
+/// Without the `postgres` feature a `postgres://` location is refused by
+/// name, not opened as a file of that name.
+#[cfg(not(feature = "postgres"))]
 fn postgres_store(location: &str, create: bool) -> Result<Box<dyn Store>, RegistryError> {
     let _ = (location, create);
     Err(StoreError::NoPostgres.into())
@@ -1168,6 +1184,11 @@ pub(crate) fn issue_in(
     }
     let version =
         Version::new(IDENTIFIER_VERSION).map_err(|e| RegistryError::Log(e.to_string()))?;
+    // The log head first, as every writer of the log takes it: on
+    // PostgreSQL this orders concurrent issuers (no deadlock over serials
+    // and lists) and makes the request look-ups below see every licence
+    // committed before.
+    tx.log_head()?;
 
     // Which requests are new, and which position each answer comes from.
     let mut answers: Vec<Answer> = Vec::with_capacity(requests.len());

@@ -1,6 +1,7 @@
-//! One registry suite over every backend the build has: SQLite now; each
-//! test takes a fresh location per backend from `locations()`, so a second
-//! backend joins by adding its location there.
+//! One registry suite over every backend: SQLite always, and PostgreSQL
+//! when `ELICENCE_TEST_POSTGRES` names a server (`.ci/postgres.sh` starts
+//! one and requires it). Each test takes a fresh location per backend from
+//! `locations()`: a new file, or a new database.
 
 #![allow(
     clippy::unwrap_used,
@@ -53,14 +54,44 @@ fn locations() -> Vec<String> {
     out
 }
 
-/// The PostgreSQL backend is not built yet: with `ELICENCE_REQUIRE_POSTGRES=1`
-/// the suite fails rather than pass on SQLite alone.
+/// A fresh database on the PostgreSQL server named by
+/// `ELICENCE_TEST_POSTGRES` (a URL whose user may create databases), if
+/// set. With `ELICENCE_REQUIRE_POSTGRES=1` (as `.ci/postgres.sh` sets) the
+/// suite fails rather than pass on SQLite alone.
 fn postgres_database() -> Option<String> {
-    assert!(
-        std::env::var("ELICENCE_REQUIRE_POSTGRES").map_or(true, |v| v != "1"),
-        "ELICENCE_REQUIRE_POSTGRES=1, but this build has no PostgreSQL backend"
-    );
-    None
+    let required = std::env::var("ELICENCE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let Ok(admin) = std::env::var("ELICENCE_TEST_POSTGRES") else {
+        assert!(
+            !required,
+            "ELICENCE_REQUIRE_POSTGRES=1 but ELICENCE_TEST_POSTGRES is not set"
+        );
+        return None;
+    };
+    #[cfg(feature = "postgres")]
+    {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("elicence_test_{}_{n}", std::process::id());
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+        // One statement per call: CREATE DATABASE may not share a
+        // transaction block.
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .unwrap();
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let (server, _) = admin.rsplit_once('/').unwrap();
+        Some(format!("{server}/{name}"))
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        assert!(
+            !required,
+            "ELICENCE_REQUIRE_POSTGRES=1 but the postgres feature is off"
+        );
+        let _ = admin;
+        None
+    }
 }
 
 fn at() -> UnixTime {
@@ -783,6 +814,7 @@ fn concurrent_workers_issue_every_line_exactly_once() {
     });
 }
 
+#[cfg(not(feature = "postgres"))]
 #[test]
 fn a_postgres_url_is_refused_by_name_not_opened_as_a_file() {
     for url in ["postgres://localhost/reg", "postgresql://localhost/reg"] {
@@ -792,4 +824,39 @@ fn a_postgres_url_is_refused_by_name_not_opened_as_a_file() {
         }
         assert!(!std::path::Path::new(url).exists());
     }
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn an_unreachable_or_malformed_postgres_url_is_a_typed_error_that_hides_the_password() {
+    for url in [
+        "postgres://someone:s3cret-pw@127.0.0.1:1/registry?connect_timeout=2",
+        "postgres://someone:s3cret-pw@127.0.0.1:notaport/registry",
+    ] {
+        match Registry::open(url) {
+            Err(RegistryError::Store(e)) => {
+                assert_eq!(e.code(), "database", "{e}");
+                assert!(!e.to_string().contains("s3cret-pw"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!std::path::Path::new(url).exists());
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn a_postgres_database_with_other_tables_is_not_taken_over() {
+    let Some(url) = postgres_database() else {
+        return;
+    };
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute("CREATE TABLE payroll (id int)")
+        .unwrap();
+    match Registry::create(&url, ORIGIN) {
+        Err(RegistryError::Store(e)) => assert_eq!(e.code(), "schema", "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(Registry::open(&url).is_err());
 }

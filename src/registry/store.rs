@@ -6,9 +6,9 @@ use crate::log::Hash;
 
 use super::{LicenceRow, NameMatch, StatusChangeRow, StoreError};
 
-/// A storage backend: SQLite ([`super::SqliteStore`]); the methods are
-/// written so that a PostgreSQL backend can keep the same semantics with row
-/// locks (`FOR UPDATE`, `SKIP LOCKED` for chunk claims).
+/// A storage backend: SQLite ([`super::SqliteStore`]) or PostgreSQL
+/// (`PostgresStore`, feature `postgres`), which keeps the same semantics
+/// with row locks (`FOR UPDATE`, `SKIP LOCKED` for chunk claims).
 pub trait Store: Send {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
@@ -138,7 +138,10 @@ pub trait Tx {
         limit: u32,
     ) -> Result<Vec<LicenceRow>, StoreError>;
 
-    /// The log's size and root.
+    /// The log's size and root. In a write transaction this locks the
+    /// head until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's
+    /// write lock already excludes other writers): every writer of the log
+    /// calls it before taking any other lock.
     fn log_head(&mut self) -> Result<(u64, Hash), StoreError>;
     /// Sets the log's size and root.
     fn set_log_head(&mut self, size: u64, root: &Hash) -> Result<(), StoreError>;

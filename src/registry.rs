@@ -1191,6 +1191,12 @@ pub(crate) fn issue_in(
     tx.log_head()?;
 
     // Which requests are new, and which position each answer comes from.
+    let ids: Vec<&str> = requests.iter().map(|r| r.request_id.as_str()).collect();
+    let done: HashMap<String, LicenceRow> = tx
+        .licences_by_requests(&ids)?
+        .into_iter()
+        .map(|row| (row.request_id.clone(), row))
+        .collect();
     let mut answers: Vec<Answer> = Vec::with_capacity(requests.len());
     let mut fresh: Vec<IssueRequest> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -1199,14 +1205,11 @@ pub(crate) fn issue_in(
             answers.push(Answer::SameAs(position));
             continue;
         }
-        let done = match tx.request(&request.request_id)? {
-            Some(_) => tx.licence_by_request(&request.request_id)?,
-            None => None,
-        };
-        if let Some(row) = done {
+        // `get`, not `remove`: the same id may come again in the group.
+        if let Some(row) = done.get(&request.request_id) {
             answers.push(Answer::Done(Issued {
-                identifier: row.identifier,
-                envelope: row.envelope,
+                identifier: row.identifier.clone(),
+                envelope: row.envelope.clone(),
                 log_index: row.log_index,
                 new: false,
             }));

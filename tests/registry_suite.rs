@@ -216,12 +216,16 @@ fn serials_run_without_gaps_and_requests_are_idempotent() {
                     IssueRequest::new("r0", driving_licence(0)),
                     IssueRequest::new("r5", driving_licence(5)),
                     IssueRequest::new("r5", driving_licence(5)),
+                    IssueRequest::new("r0", driving_licence(0)),
                 ],
                 at(),
             )
             .unwrap();
+        assert_eq!(again.len(), 4);
         assert_eq!(again[0].identifier(), first[0].identifier());
         assert!(!again[0].is_new());
+        assert_eq!(again[3].identifier(), first[0].identifier());
+        assert!(!again[3].is_new());
         assert!(again[1].is_new());
         assert_eq!(again[1].identifier(), again[2].identifier());
         assert!(!again[2].is_new());

@@ -12,8 +12,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::error::SqlState;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transaction};
 
 use crate::log::Hash;
@@ -174,6 +175,7 @@ impl Store for PostgresStore {
             tx,
             statements: &mut self.statements,
             write: true,
+            unsent: Vec::new(),
         }))
     }
 
@@ -189,6 +191,7 @@ impl Store for PostgresStore {
             tx,
             statements: &mut self.statements,
             write: false,
+            unsent: Vec::new(),
         }))
     }
 }
@@ -199,6 +202,9 @@ struct PostgresTx<'a> {
     /// Whether rows read for update are locked (a read-only transaction
     /// may not lock).
     write: bool,
+    /// Licences to insert, sent in one `COPY` before the next statement or
+    /// the commit: a round trip per licence would cost more than signing.
+    unsent: Vec<LicenceRow>,
 }
 
 type Params<'p> = [&'p (dyn ToSql + Sync)];
@@ -257,6 +263,35 @@ fn get<'r, T: postgres::types::FromSql<'r>>(row: &'r Row, column: usize) -> Resu
     })
 }
 
+/// The types of [`LICENCE_COLUMNS`], for `COPY … BINARY`.
+const LICENCE_TYPES: [Type; 22] = [
+    Type::INT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BOOL,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT8,
+    Type::BYTEA,
+    Type::BYTEA,
+    Type::INT8,
+    Type::INT8,
+    Type::TEXT,
+    Type::INT8,
+    Type::INT8,
+];
+
+/// Licences buffered before a `COPY` is sent.
+const UNSENT_LICENCES: usize = 1_000;
+
 const LICENCE_COLUMNS: &str = "log_index, identifier, request_id, type_code, authority, serial, \
      number, holder_name, holder_is_org, holder_code, issuer_name, issue_date, valid_from, \
      valid_until, issued_at, envelope, envelope_sha256, status_list, status_index, status, \
@@ -314,7 +349,10 @@ fn like_literal(text: &str) -> String {
 }
 
 impl PostgresTx<'_> {
+    /// Every statement goes through here, so buffered licences are in the
+    /// table before anything reads or changes it.
     fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        self.send_licences()?;
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
@@ -336,6 +374,50 @@ impl PostgresTx<'_> {
     fn execute(&mut self, sql: &str, params: &Params<'_>) -> Result<u64, StoreError> {
         let statement = self.statement(sql)?;
         self.tx.execute(&statement, params).map_err(db)
+    }
+
+    fn send_licences(&mut self) -> Result<(), StoreError> {
+        if self.unsent.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.unsent);
+        let sink = self
+            .tx
+            .copy_in(&format!(
+                "COPY licences ({LICENCE_COLUMNS}) FROM STDIN BINARY"
+            ))
+            .map_err(db)?;
+        let mut writer = BinaryCopyInWriter::new(sink, &LICENCE_TYPES);
+        for row in &rows {
+            writer
+                .write(&[
+                    &int(row.log_index)?,
+                    &row.identifier,
+                    &row.request_id,
+                    &row.type_code,
+                    &row.authority,
+                    &int(row.serial)?,
+                    &row.number,
+                    &row.holder_name,
+                    &row.holder_is_org,
+                    &row.holder_code,
+                    &row.issuer_name,
+                    &row.issue_date,
+                    &row.valid_from,
+                    &row.valid_until,
+                    &row.issued_at,
+                    &row.envelope,
+                    &row.envelope_sha256.as_slice(),
+                    &i64::from(row.status_list),
+                    &i64::from(row.status_index),
+                    &row.status,
+                    &row.status_at,
+                    &int(row.last_change)?,
+                ])
+                .map_err(db)?;
+        }
+        writer.finish().map_err(db)?;
+        Ok(())
     }
 
     /// `FOR UPDATE` in a write transaction, nothing in a read-only one.
@@ -385,7 +467,8 @@ impl PostgresTx<'_> {
 }
 
 impl Tx for PostgresTx<'_> {
-    fn commit(self: Box<Self>) -> Result<(), StoreError> {
+    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.send_licences()?;
         self.tx.commit().map_err(db)
     }
 
@@ -426,13 +509,14 @@ impl Tx for PostgresTx<'_> {
         uint(next - count, "serial")
     }
 
-    fn request(&mut self, request_id: &str) -> Result<Option<String>, StoreError> {
-        self.query_opt(
-            "SELECT identifier FROM licences WHERE request_id = $1",
-            &[&request_id],
-        )?
-        .map(|r| get(&r, 0))
-        .transpose()
+    fn licences_by_requests(
+        &mut self,
+        request_ids: &[&str],
+    ) -> Result<Vec<LicenceRow>, StoreError> {
+        if request_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.licences_where("request_id = ANY($1)", &[&request_ids])
     }
 
     fn last_list(&mut self, authority: &str) -> Result<Option<ListRow>, StoreError> {
@@ -488,38 +572,10 @@ impl Tx for PostgresTx<'_> {
     }
 
     fn insert_licence(&mut self, row: &LicenceRow) -> Result<(), StoreError> {
-        let sql = format!(
-            "INSERT INTO licences ({LICENCE_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22)"
-        );
-        self.execute(
-            &sql,
-            &[
-                &int(row.log_index)?,
-                &row.identifier,
-                &row.request_id,
-                &row.type_code,
-                &row.authority,
-                &int(row.serial)?,
-                &row.number,
-                &row.holder_name,
-                &row.holder_is_org,
-                &row.holder_code,
-                &row.issuer_name,
-                &row.issue_date,
-                &row.valid_from,
-                &row.valid_until,
-                &row.issued_at,
-                &row.envelope,
-                &row.envelope_sha256.as_slice(),
-                &i64::from(row.status_list),
-                &i64::from(row.status_index),
-                &row.status,
-                &row.status_at,
-                &int(row.last_change)?,
-            ],
-        )?;
+        self.unsent.push(row.clone());
+        if self.unsent.len() >= UNSENT_LICENCES {
+            self.send_licences()?;
+        }
         Ok(())
     }
 

@@ -398,15 +398,6 @@ impl Tx for SqliteTx<'_> {
         uint(next - count, "serial")
     }
 
-    fn request(&mut self, request_id: &str) -> Result<Option<String>, StoreError> {
-        self.tx
-            .prepare_cached("SELECT identifier FROM licences WHERE request_id = ?1")
-            .map_err(db)?
-            .query_row([request_id], |r| r.get(0))
-            .optional()
-            .map_err(db)
-    }
-
     fn last_list(&mut self, authority: &str) -> Result<Option<ListRow>, StoreError> {
         self.list_where("authority = ?1 ORDER BY list DESC LIMIT 1", &[&authority])
     }

@@ -69,8 +69,18 @@ pub trait Tx {
         count: u64,
     ) -> Result<u64, StoreError>;
 
-    /// The identifier already issued for `request_id`, if any.
-    fn request(&mut self, request_id: &str) -> Result<Option<String>, StoreError>;
+    /// The licences already issued for any of `request_ids`, in no order.
+    /// A backend with a round trip per statement answers in one.
+    fn licences_by_requests(
+        &mut self,
+        request_ids: &[&str],
+    ) -> Result<Vec<LicenceRow>, StoreError> {
+        let mut out = Vec::new();
+        for request_id in request_ids {
+            out.extend(self.licence_by_request(request_id)?);
+        }
+        Ok(out)
+    }
 
     /// The highest-numbered status list of `authority`, locked for update.
     fn last_list(&mut self, authority: &str) -> Result<Option<ListRow>, StoreError>;

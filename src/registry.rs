@@ -58,7 +58,7 @@ use thiserror::Error;
 
 pub use batch::{
     BatchFormat, BatchOptions, BatchPlan, BatchProgress, BatchSummary, DEFAULT_CHUNK_LINES,
-    MAX_RECORD_BYTES, plan_batch, run_batch, write_codes,
+    MAX_LISTED_REJECTS, MAX_RECORD_BYTES, plan_batch, run_batch, write_codes,
 };
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

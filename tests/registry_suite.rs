@@ -680,6 +680,7 @@ fn a_batch_runs_in_chunks_skips_what_is_done_and_reports_bad_lines() {
         assert_eq!(seen, 57);
         assert_eq!(summary.progress.issued, 55);
         assert_eq!(summary.rejects.len(), 2);
+        assert_eq!(summary.rejected_in_job, 2);
         // Line numbers count the blank line after the 11th record.
         assert_eq!(summary.rejects[0].0, 22);
         // Run again: nothing left to do.

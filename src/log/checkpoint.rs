@@ -16,8 +16,8 @@
 use base64ct::{Base64, Encoding};
 use thiserror::Error;
 
-use super::Hash;
 use super::note::{self, NoteError, NoteSigner, NoteVerifier, decode_base64};
+use super::{Hash, ProofError};
 
 /// Most extension lines a checkpoint may have.
 pub const MAX_EXTENSIONS: usize = 16;
@@ -141,6 +141,23 @@ pub(crate) fn parse_hash(s: &str) -> Option<Hash> {
 }
 
 impl Checkpoint {
+    /// Checks that `newer` extends this checkpoint: its tree is this tree
+    /// with leaves appended, by `proof`, the consistency proof between
+    /// the two sizes. Every tree extends the empty tree, so from size 0 the
+    /// proof must be empty and this root must be the empty tree's (a
+    /// signed "size 0" with another root is a lie the check catches).
+    ///
+    /// # Errors
+    /// As [`super::verify_consistency`], and [`ProofError::RootMismatch`]
+    /// for a size-0 checkpoint whose root is not the empty tree's.
+    pub fn verify_extended_by(&self, newer: &Checkpoint, proof: &[Hash]) -> Result<(), ProofError> {
+        if self.size == 0 {
+            super::check_len(proof.len(), 0)?;
+            return super::check_root(&self.root, &super::empty_root(), "first");
+        }
+        super::verify_consistency(self.size, newer.size, proof, &self.root, &newer.root)
+    }
+
     /// A checkpoint without extension lines.
     ///
     /// # Errors

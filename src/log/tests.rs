@@ -1984,3 +1984,33 @@ fn licence_receipts() {
     ];
     assert_eq!(codes, ["no_leaf", "no_identifier", "not_an_issuance"]);
 }
+
+#[test]
+fn a_checkpoint_is_extended_by_a_grown_tree_and_an_empty_one_by_every_tree() {
+    let all = leaves(13);
+    let mut store = MemoryTiles::new();
+    let appended = tiles::append(&mut store, 0, &all).unwrap();
+    store.write(&appended.tiles);
+    let old = Checkpoint::new("example.com/log", 5, mth(&all[..5])).unwrap();
+    let new = Checkpoint::new("example.com/log", 13, appended.root).unwrap();
+    let proof = tiles::consistency_proof(&mut store, 5, 13).unwrap();
+    assert_eq!(old.verify_extended_by(&new, &proof), Ok(()));
+    // Backwards, or with a root changed, it does not hold.
+    assert!(new.verify_extended_by(&old, &proof).is_err());
+    let mut rewritten = old.clone();
+    rewritten.root[0] ^= 1;
+    assert!(rewritten.verify_extended_by(&new, &proof).is_err());
+
+    // From the empty tree: no proof, and only the empty tree's root.
+    let empty = Checkpoint::new("example.com/log", 0, empty_root()).unwrap();
+    assert_eq!(empty.verify_extended_by(&new, &[]), Ok(()));
+    assert!(matches!(
+        empty.verify_extended_by(&new, &proof),
+        Err(ProofError::WrongLength { .. })
+    ));
+    let lying = Checkpoint::new("example.com/log", 0, appended.root).unwrap();
+    assert!(matches!(
+        lying.verify_extended_by(&new, &[]),
+        Err(ProofError::RootMismatch { .. })
+    ));
+}

@@ -876,13 +876,18 @@ impl Tx for PostgresTx<'_> {
         Ok(())
     }
 
-    fn rejects(&mut self, job: &str) -> Result<Vec<(u64, String)>, StoreError> {
-        self.query(
-            "SELECT line, message FROM job_rejects WHERE job = $1 ORDER BY line",
-            &[&job],
-        )?
-        .iter()
-        .map(|r| Ok((uint(get(r, 0)?, "line")?, get(r, 1)?)))
-        .collect()
+    fn rejects(&mut self, job: &str, limit: u32) -> Result<(u64, Vec<(u64, String)>), StoreError> {
+        let count = self
+            .query_opt("SELECT count(*) FROM job_rejects WHERE job = $1", &[&job])?
+            .map_or(Ok(0), |r| get::<i64>(&r, 0))?;
+        let listed = self
+            .query(
+                "SELECT line, message FROM job_rejects WHERE job = $1 ORDER BY line LIMIT $2",
+                &[&job, &i64::from(limit)],
+            )?
+            .iter()
+            .map(|r| Ok((uint(get(r, 0)?, "line")?, get(r, 1)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((uint(count, "reject count")?, listed))
     }
 }

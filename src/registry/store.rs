@@ -193,6 +193,7 @@ pub trait Tx {
     fn finish_chunk(&mut self, job: &str, chunk: u64) -> Result<(), StoreError>;
     /// Records a line the job could not issue.
     fn insert_reject(&mut self, job: &str, line: u64, message: &str) -> Result<(), StoreError>;
-    /// The job's rejected lines, in order.
-    fn rejects(&mut self, job: &str) -> Result<Vec<(u64, String)>, StoreError>;
+    /// How many lines the job could not issue, and the first `limit` of
+    /// them in order.
+    fn rejects(&mut self, job: &str, limit: u32) -> Result<(u64, Vec<(u64, String)>), StoreError>;
 }

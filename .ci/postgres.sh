@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL cluster on loopback and runs the registry
 # suite against it, with ELICENCE_REQUIRE_POSTGRES=1 so that the suite fails
-# instead of passing on SQLite alone.
+# instead of passing on SQLite alone; then the kill -9 crash test on it.
 #
 #   bash .ci/postgres.sh            install (apt-get), start, test, stop
 #   source .ci/postgres.sh start    only start; exports ELICENCE_TEST_POSTGRES
@@ -74,3 +74,9 @@ install_postgres
 start_postgres
 trap stop_postgres EXIT
 cargo test --all-features --test registry_suite
+
+# kill -9 during batch issuance into PostgreSQL: the server rolls the
+# killed worker's transaction back and frees its chunk.
+"$(pg_bin)/psql" -q "$ELICENCE_TEST_POSTGRES" -c "CREATE DATABASE elicence_crash"
+CRASH_LINES="${CRASH_LINES_POSTGRES:-30000}" CRASH_KILLS=5 ELICENCE=target/debug/elicence \
+    bash .ci/crash_test.sh "${ELICENCE_TEST_POSTGRES%/*}/elicence_crash"

@@ -1,12 +1,14 @@
 //! `elicence demo`: issue every example licence with a fixed, public key and
 //! verify it, leaving files a user can check by hand; then the same under a
 //! demo PKI (see [`trust`]): certified authorities, a forgery, a rotation;
-//! then seals (see [`seals`]): registered seals and sealed licence PDFs.
+//! then seals (see [`seals`]): registered seals and sealed licence PDFs;
+//! then a registry and its transparency log (see [`registry`]).
 //!
 //! The demo is a list of steps over one shared [`Demo`] state, so that later
 //! steps (rendering, seals) slot in without touching the others.
 
 mod lists;
+mod registry;
 mod seals;
 mod trust;
 
@@ -66,7 +68,7 @@ const PHOTOS: [(&str, &[u8]); 1] = [(
 type Step = fn(&mut Demo) -> Result<(), CliError>;
 
 /// The steps, in order.
-const STEPS: [Step; 17] = [
+const STEPS: [Step; 18] = [
     announce,
     issue_examples,
     write_files,
@@ -80,6 +82,7 @@ const STEPS: [Step; 17] = [
     seals::seal_pdfs,
     seals::check,
     lists::check,
+    registry::run,
     print_commands,
     trust::print_commands,
     seals::print_commands,

@@ -112,6 +112,24 @@ impl AtomicFile {
     }
 }
 
+/// For writers that take `io::Write` (the registry's code writer); wrap it
+/// in a `BufWriter`, since each write goes to the file.
+impl Write for AtomicFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self.file.as_mut() {
+            Some(file) => file.write(bytes),
+            None => Err(io::Error::other("file already closed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Drop for AtomicFile {
     fn drop(&mut self) {
         self.file.take();

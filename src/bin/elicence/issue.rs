@@ -6,11 +6,13 @@ use std::process::ExitCode;
 use std::thread;
 
 use elicence::licence::StatusReference;
+use elicence::registry::{BatchFormat, DEFAULT_CHUNK_LINES, IssueRequest, IssuingKey};
 use elicence::trust::{CertRole, Certificate};
 use elicence::{Licence, QrBase, SignedLicence, Signer, SigningKey, UnixTime, Uscc, qr};
 
 use crate::ca::authority_of;
 use crate::files::{AtomicFile, read_certificates, read_signing_key, read_text, write_atomic};
+use crate::registry::{BatchJob, issue_batch_registered, open_registry, registry_failure};
 use crate::{CliError, CliResult, IssueArgs, now};
 
 /// What `issue` signs with: the key and, with `--cert`, the document signer
@@ -53,6 +55,23 @@ pub fn run(args: &IssueArgs) -> CliResult {
             ));
         }
     };
+    if let Some(db) = &args.db {
+        if status.is_some() {
+            return Err(CliError::new(
+                "--status-list and --status-index cannot be given with --db: \
+                 the registry allocates status-list entries",
+            ));
+        }
+        return issue_registered(args, db, key, dsc, &base, issued_at);
+    }
+    if let Some(batch) = &args.batch
+        && BatchFormat::from_path(batch) == BatchFormat::Csv
+    {
+        return Err(CliError::new(format!(
+            "{}: CSV batches are issued through a registry; give --db",
+            batch.display()
+        )));
+    }
     let signing = Signing {
         key,
         dsc,
@@ -161,23 +180,91 @@ impl Signing<'_> {
         SignedLicence::sign(licence, &self.key, self.issued_at).map_err(|e| e.to_string())
     }
 
-    /// The `.cose` file's bytes: with `--cert`, the envelope carrying the
-    /// certificate's chain; without, the bare envelope.
+    /// The `.cose` file's bytes (see [`cose_file_bytes`]).
     fn file_bytes(&self, signed: &SignedLicence) -> Result<Vec<u8>, CliError> {
-        match &self.dsc {
-            Some(dsc) => signed
-                .clone()
-                .with_chain(dsc.chain.clone())
-                .map(|with_chain| with_chain.to_file_bytes())
-                .map_err(|e| {
-                    CliError::new(format!(
-                        "{}: cannot carry its chain in the .cose file: {e}",
-                        dsc.path.display()
-                    ))
-                }),
-            None => Ok(signed.as_bytes().to_vec()),
-        }
+        cose_file_bytes(signed, self.dsc.as_ref())
     }
+}
+
+/// The `.cose` file's bytes: with `--cert`, the envelope carrying the
+/// certificate's chain; without, the bare envelope.
+fn cose_file_bytes(signed: &SignedLicence, dsc: Option<&Dsc>) -> Result<Vec<u8>, CliError> {
+    match dsc {
+        Some(dsc) => signed
+            .clone()
+            .with_chain(dsc.chain.clone())
+            .map(|with_chain| with_chain.to_file_bytes())
+            .map_err(|e| {
+                CliError::new(format!(
+                    "{}: cannot carry its chain in the .cose file: {e}",
+                    dsc.path.display()
+                ))
+            }),
+        None => Ok(signed.as_bytes().to_vec()),
+    }
+}
+
+/// `issue --db`: the registry allocates the identifier and the status-list
+/// entry, records and logs the licence; the key (and certificate) are
+/// checked by the library against every licence.
+fn issue_registered(
+    args: &IssueArgs,
+    db: &str,
+    key: SigningKey,
+    dsc: Option<Dsc>,
+    base: &QrBase,
+    issued_at: UnixTime,
+) -> CliResult {
+    let key = IssuingKey::new(key, dsc.as_ref().map(|d| &d.cert))
+        .map_err(|e| CliError::new(format!("{}: {e}", args.key.display())))?;
+    match (&args.licence, &args.batch, &args.out) {
+        (Some(licence), None, out) => {
+            let issued = issue_one_registered(db, &key, licence, issued_at)?;
+            if let Some(out) = out {
+                write_atomic(out, &cose_file_bytes(&issued, dsc.as_ref())?)?;
+            }
+            outln!("{}", qr::to_qr_text(&issued, base))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        (None, Some(batch), Some(out)) => issue_batch_registered(&BatchJob {
+            db,
+            key: &key,
+            input: batch,
+            out,
+            pdf_dir: args.pdf_dir.as_deref(),
+            chunk: args.chunk.unwrap_or(DEFAULT_CHUNK_LINES),
+            at: issued_at,
+            base,
+        }),
+        // clap's argument groups rule the other combinations out.
+        _ => Err(CliError::new(
+            "give either --licence, or --batch with --out",
+        )),
+    }
+}
+
+/// Issues one licence through the registry, under the SHA-256 of its JSON
+/// as request id: the same licence given twice is answered with the
+/// licence the first call issued.
+fn issue_one_registered(
+    db: &str,
+    key: &IssuingKey,
+    licence_path: &Path,
+    issued_at: UnixTime,
+) -> Result<SignedLicence, CliError> {
+    let json = read_text(licence_path)?;
+    let licence = Licence::from_json(&json)
+        .map_err(|e| CliError::new(format!("{}: {e}", licence_path.display())))?;
+    let mut registry = open_registry(db)?;
+    let issued = registry
+        .issue(key, vec![IssueRequest::by_content(licence)], issued_at)
+        .map_err(registry_failure)?;
+    let envelope = issued
+        .first()
+        .ok_or_else(|| CliError::new("the registry answered no licence"))?
+        .envelope();
+    SignedLicence::from_slice(envelope)
+        .map_err(|e| CliError::new(format!("the registry's envelope does not decode: {e}")))
 }
 
 /// The licence with its status reference replaced: through its JSON form,

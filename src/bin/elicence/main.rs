@@ -21,6 +21,8 @@ mod files;
 mod inspect;
 mod issue;
 mod keygen;
+mod log;
+mod registry;
 mod render;
 mod seal;
 mod status;
@@ -76,6 +78,14 @@ enum Command {
     /// Trust lists: which certificates speak for which authority, signed by a trust-list signer.
     #[command(subcommand)]
     TrustList(TrustListCommand),
+    /// The registry of issued licences (SQLite file or PostgreSQL): create one, change a
+    /// licence's status, publish status lists, look up, export, show a record.
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
+    /// The registry's transparency log: verifier key, signed checkpoints, receipts
+    /// (offline proofs that a licence was logged) and consistency between checkpoints.
+    #[command(subcommand)]
+    Log(log::LogCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -419,11 +429,26 @@ struct IssueArgs {
     #[arg(long, value_name = "LICENCE.json")]
     licence: Option<PathBuf>,
     /// Sign every licence in a JSON Lines file (one object a line; blank lines skipped).
-    #[arg(long, value_name = "IN.jsonl", requires = "out")]
+    /// With --db: also CSV (a `.csv` name); a killed run goes on where it stopped when the
+    /// same command is run again; a JSON summary is printed, and the exit code is 1 if any
+    /// record was rejected.
+    #[arg(long, value_name = "IN.jsonl|IN.csv", requires = "out")]
     batch: Option<PathBuf>,
-    /// Single: also write the COSE_Sign1 envelope here. Batch: write the QR texts here, one a line.
+    /// Single: also write the COSE_Sign1 envelope here. Batch: write the QR texts here, one a
+    /// line (with --db, an empty line for each rejected record).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Issue through this registry (a SQLite file path or a postgres:// URL, made by
+    /// `registry init`): it allocates identifiers and status-list entries, records and logs
+    /// every licence, and never issues the same request twice.
+    #[arg(long, value_name = "DB")]
+    db: Option<String>,
+    /// With --db --batch: records per chunk, each one transaction (default 5000).
+    #[arg(long, value_name = "N", requires = "db", requires = "batch")]
+    chunk: Option<u64>,
+    /// With --db --batch: also write each licence's printable PDF here, as IDENTIFIER.pdf.
+    #[arg(long, value_name = "DIR", requires = "db", requires = "batch")]
+    pdf_dir: Option<PathBuf>,
     /// Base URL of the scan endpoint that starts the QR text.
     #[arg(long, value_name = "URL", value_parser = parse_qr_base)]
     qr_base: Option<QrBase>,
@@ -667,6 +692,11 @@ fn parse_status_set(s: &str) -> Result<(u32, LicenceStatus), String> {
     let index = index
         .parse::<u32>()
         .map_err(|_| format!("{index:?} is not an entry index"))?;
+    Ok((index, parse_status_code(code)?))
+}
+
+/// A status: its two-digit code, its English name or its Chinese label.
+fn parse_status_code(code: &str) -> Result<LicenceStatus, String> {
     let wanted = code.to_ascii_lowercase().replace('_', " ");
     LicenceStatus::from_code(code)
         .or_else(|| {
@@ -674,7 +704,6 @@ fn parse_status_set(s: &str) -> Result<(u32, LicenceStatus), String> {
                 .into_iter()
                 .find(|st| st.label_en() == wanted || st.label() == code)
         })
-        .map(|status| (index, status))
         .ok_or_else(|| {
             format!(
                 "{code:?} is no status code (01 valid, 02 suspended, 03 revoked, 04 cancelled, \
@@ -740,6 +769,8 @@ fn main() -> ExitCode {
         Command::Status(StatusCommand::Show(args)) => status::show(&args),
         Command::TrustList(TrustListCommand::Make(args)) => trust_list::make(&args),
         Command::TrustList(TrustListCommand::Show(args)) => trust_list::show(&args),
+        Command::Registry(command) => registry::run(&command),
+        Command::Log(command) => log::run(&command),
     };
     match result {
         Ok(code) => code,

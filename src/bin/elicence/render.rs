@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use elicence::SignedLicence;
 use elicence::render::{Font, FontSet, Renderer, Template, TemplateSet};
+use elicence::{QrBase, SignedLicence};
 
 use crate::files::{read_bytes, write_atomic};
 use crate::{CliError, CliResult, RenderArgs};
@@ -35,20 +35,13 @@ pub fn run(args: &RenderArgs) -> CliResult {
 /// A renderer set up from the options: the user's font first, then the
 /// embedded face, then the system's CJK fonts.
 fn renderer(args: &RenderArgs) -> Result<Renderer, CliError> {
-    let mut fonts = FontSet::new();
-    if let Some(path) = &args.font {
-        let font =
-            Font::from_path(path, args.font_index).map_err(|e| CliError::new(e.to_string()))?;
-        fonts.push(font);
-    }
-    for font in FontSet::embedded()
-        .map_err(|e| CliError::new(e.to_string()))?
-        .fonts()
-    {
-        fonts.push(font.clone());
-    }
-    fonts.push_system_fonts();
-    let mut renderer = Renderer::new(fonts);
+    let first = args
+        .font
+        .as_deref()
+        .map(|path| Font::from_path(path, args.font_index))
+        .transpose()
+        .map_err(|e| CliError::new(e.to_string()))?;
+    let mut renderer = Renderer::new(font_set(first)?);
     if let Some(path) = &args.template {
         let template = Template::from_path(path)
             .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
@@ -70,4 +63,29 @@ fn renderer(args: &RenderArgs) -> Result<Renderer, CliError> {
             .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
     }
     Ok(renderer)
+}
+
+/// A renderer with the built-in templates and the usual fonts, drawing QR
+/// codes for `base`: what `issue --pdf-dir` draws each licence with.
+pub fn default_renderer(base: &QrBase) -> Result<Renderer, CliError> {
+    let mut renderer = Renderer::new(font_set(None)?);
+    renderer.set_qr_base(base.clone());
+    Ok(renderer)
+}
+
+/// The user's font (if any), then the embedded face, then the system's CJK
+/// fonts.
+fn font_set(first: Option<Font>) -> Result<FontSet, CliError> {
+    let mut fonts = FontSet::new();
+    if let Some(font) = first {
+        fonts.push(font);
+    }
+    for font in FontSet::embedded()
+        .map_err(|e| CliError::new(e.to_string()))?
+        .fonts()
+    {
+        fonts.push(font.clone());
+    }
+    fonts.push_system_fonts();
+    Ok(fonts)
 }

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Batch issuance survives kill -9 at any moment: starts `elicence issue --db`
+# over CRASH_LINES licences, kills it with SIGKILL at CRASH_KILLS random
+# moments, reruns the same command until it finishes, and checks that
+#   - each checkpoint signed between runs is consistent with the one before
+#     (the log only grows: no issued licence vanished, none was rewritten);
+#   - every line was issued exactly once, with serials 1..N and no gaps,
+#     one log leaf each;
+#   - the codes file has one code per line, and every code verifies.
+#
+#   bash .ci/crash_test.sh [DB]     DB: a SQLite path (default, in a temp
+#                                   dir) or a postgres:// URL of an empty db
+# Environment: CRASH_LINES (100000), CRASH_KILLS (10), ELICENCE (the binary;
+# default target/release/elicence, built here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LINES="${CRASH_LINES:-100000}"
+KILLS="${CRASH_KILLS:-10}"
+WORK=$(mktemp -d /tmp/elicence-crash.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+DB="${1:-$WORK/registry.sqlite}"
+
+if [ -z "${ELICENCE:-}" ]; then
+    cargo build --release --quiet --features cli --bin elicence
+    ELICENCE=target/release/elicence
+fi
+e() { "$ELICENCE" "$@"; }
+
+e ca init --out "$WORK/ca" --at 2025-01-01T00:00:00+08:00 >/dev/null
+e ca signer --ca "$WORK/ca" --name 北京市公安局公安交通管理局 --uscc 111100000000213452 \
+    --at 2025-01-01T00:00:00+08:00 --out "$WORK/signer" >/dev/null
+e keygen --out "$WORK/log" >/dev/null
+python3 benches/gen_driving_licences.py "$LINES" "$WORK/in.jsonl"
+e registry init --db "$DB" --origin crash.example.gov.cn/log >/dev/null
+VKEY=$(e log verifier-key --log-key "$WORK/log/issuer.key.pem" --origin crash.example.gov.cn/log)
+
+# `exec` in a subshell: the background job's pid is then the issuing
+# process itself, so that kill -9 lands on it and not on a shell that would
+# leave it running.
+issue() {
+    exec "$ELICENCE" issue --db "$DB" --key "$WORK/signer/issuer.key.pem" --cert "$WORK/signer/signer.cert.pem" \
+        --batch "$WORK/in.jsonl" --out "$WORK/codes.txt" --at 2025-03-01T09:00:00+08:00
+}
+
+checkpoint() {
+    e log checkpoint --db "$DB" --log-key "$WORK/log/issuer.key.pem" >"$WORK/checkpoint.$1.txt"
+}
+
+# The first run tells how long start-up and a whole job take, so that the
+# kills land across start-up, chunks and commits rather than all before the
+# first chunk: it is killed after 1 s, or longer until something was issued.
+checkpoint 0
+first_ms=1000
+while :; do
+    (issue) >"$WORK/run.0.json" 2>"$WORK/run.0.log" &
+    pid=$!
+    sleep "$(awk -v ms="$first_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    checkpoint 1
+    issued_then=$(head -n 2 "$WORK/checkpoint.1.txt" | tail -n 1)
+    if [ "$issued_then" -gt 0 ] || [ "$first_ms" -ge 64000 ]; then
+        break
+    fi
+    first_ms=$(( first_ms * 2 ))
+done
+echo "crash test: $LINES lines; $issued_then issued before kill 1 at ${first_ms} ms"
+if [ "$issued_then" -eq 0 ]; then
+    echo "crash test: nothing issued in ${first_ms} ms"; cat "$WORK/run.0.log"; exit 1
+fi
+span_ms=$(( LINES * first_ms / issued_then ))
+
+previous=1
+for kill in $(seq 2 "$KILLS"); do
+    # A moment from start-up to a tenth of a whole job (for ten kills), so
+    # that the job is still unfinished when the last kill lands.
+    delay_ms=$(( 50 + (RANDOM * 32768 + RANDOM) % (span_ms / KILLS + 1) ))
+    (issue) >"$WORK/run.$kill.json" 2>"$WORK/run.$kill.log" &
+    pid=$!
+    sleep "$(awk -v ms="$delay_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+    if kill -9 "$pid" 2>/dev/null; then
+        outcome=killed
+        wait "$pid" 2>/dev/null || true
+    else
+        outcome="had finished"
+        if ! wait "$pid"; then
+            echo "crash test: run $kill failed without being killed:"; cat "$WORK/run.$kill.log"; exit 1
+        fi
+    fi
+    checkpoint "$kill"
+    size=$(head -n 2 "$WORK/checkpoint.$kill.txt" | tail -n 1)
+    echo "kill $kill after ${delay_ms} ms: $outcome; log size $size"
+    e log consistency --db "$DB" --old "$WORK/checkpoint.$previous.txt" \
+        --new "$WORK/checkpoint.$kill.txt" --verifier-key "$VKEY" >/dev/null
+    previous=$kill
+done
+
+# The rerun completes the job.
+(issue) >"$WORK/final.json" 2>"$WORK/final.log"
+checkpoint final
+e log consistency --db "$DB" --old "$WORK/checkpoint.$previous.txt" \
+    --new "$WORK/checkpoint.final.txt" --verifier-key "$VKEY" >/dev/null
+e log consistency --db "$DB" --old "$WORK/checkpoint.1.txt" \
+    --new "$WORK/checkpoint.final.txt" --verifier-key "$VKEY" >/dev/null
+echo "final run: $(cat "$WORK/final.json")"
+
+python3 - "$WORK" "$LINES" <<'PY'
+import json, sys
+work, lines = sys.argv[1], int(sys.argv[2])
+summary = json.load(open(f"{work}/final.json"))
+assert summary["records"] == lines, summary
+assert summary["rejected"] == 0, summary
+# The last run issued what the killed runs had not; together: every line.
+assert summary["issued"] + summary["already"] == lines, summary
+codes = open(f"{work}/codes.txt", encoding="utf-8").read().split("\n")
+assert codes[-1] == "", "codes file does not end with a newline"
+codes = codes[:-1]
+assert len(codes) == lines, (len(codes), lines)
+assert all(codes), "an empty code line"
+assert len(set(codes)) == lines, "a code appears twice"
+size = int(open(f"{work}/checkpoint.final.txt").read().split("\n")[1])
+assert size == lines, f"log size {size}, not {lines}: a line was logged twice or not at all"
+print(f"crash test: {lines} codes, distinct; log size {size}")
+PY
+
+# Exactly once with serials 1..N: the catalogue export lists every licence
+# once; its identifiers carry the serials.
+e registry export --db "$DB" --since 0 --format jsonl >"$WORK/export.jsonl"
+python3 - "$WORK/export.jsonl" "$LINES" <<'PY'
+import json, sys
+path, lines = sys.argv[1], int(sys.argv[2])
+entries = [json.loads(l) for l in open(path, encoding="utf-8")]
+assert len(entries) == lines, (len(entries), lines)
+ids = [e["identifier"] for e in entries]
+assert len(set(ids)) == lines, "an identifier appears twice"
+serials = sorted(int(i.split(".")[-3]) for i in ids)
+assert serials == list(range(1, lines + 1)), "serials have gaps or duplicates"
+print(f"crash test: serials 1..{lines}, each once")
+PY
+
+e verify --roots "$WORK/ca/ca.cert.pem" --signers "$WORK/signer/signer.cert.pem" --status-policy warn --batch "$WORK/codes.txt" --at 2025-06-01T00:00:00+08:00 \
+    >"$WORK/verdicts.json" || { echo "crash test: a code does not verify:"; head -c 2000 "$WORK/verdicts.json"; exit 1; }
+python3 - "$WORK/verdicts.json" "$LINES" <<'PY'
+import json, sys
+verdicts = json.load(open(sys.argv[1]))
+assert verdicts["valid"] == int(sys.argv[2]), verdicts
+PY
+echo "crash test: every code verifies"

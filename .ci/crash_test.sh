@@ -5,7 +5,7 @@
 #   - each checkpoint signed between runs is consistent with the one before
 #     (the log only grows: no issued licence vanished, none was rewritten);
 #   - every line was issued exactly once, with serials 1..N and no gaps,
-#     one log leaf each;
+#     one log leaf each, also when the last rerun is two workers at once;
 #   - the codes file has one code per line, and every code verifies.
 #
 #   bash .ci/crash_test.sh [DB]     DB: a SQLite path (default, in a temp
@@ -96,23 +96,36 @@ for kill in $(seq 2 "$KILLS"); do
     previous=$kill
 done
 
-# The rerun completes the job.
-(issue) >"$WORK/final.json" 2>"$WORK/final.log"
+# The rerun completes the job, by several workers at once (CRASH_WORKERS,
+# default 2): they claim chunks from the same job, none issued twice.
+WORKERS="${CRASH_WORKERS:-2}"
+pids=()
+for w in $(seq 1 "$WORKERS"); do
+    (issue) >"$WORK/final.$w.json" 2>"$WORK/final.$w.log" &
+    pids+=($!)
+done
+for w in $(seq 1 "$WORKERS"); do
+    wait "${pids[$((w - 1))]}" || { echo "crash test: worker $w failed:"; cat "$WORK/final.$w.log"; exit 1; }
+done
 checkpoint final
 e log consistency --db "$DB" --old "$WORK/checkpoint.$previous.txt" \
     --new "$WORK/checkpoint.final.txt" --verifier-key "$VKEY" >/dev/null
 e log consistency --db "$DB" --old "$WORK/checkpoint.1.txt" \
     --new "$WORK/checkpoint.final.txt" --verifier-key "$VKEY" >/dev/null
-echo "final run: $(cat "$WORK/final.json")"
+for w in $(seq 1 "$WORKERS"); do echo "final worker $w: $(cat "$WORK/final.$w.json")"; done
 
-python3 - "$WORK" "$LINES" <<'PY'
+python3 - "$WORK" "$LINES" "$WORKERS" "$WORK/checkpoint.$previous.txt" <<'PY'
 import json, sys
-work, lines = sys.argv[1], int(sys.argv[2])
-summary = json.load(open(f"{work}/final.json"))
-assert summary["records"] == lines, summary
-assert summary["rejected"] == 0, summary
-# The last run issued what the killed runs had not; together: every line.
-assert summary["issued"] + summary["already"] == lines, summary
+work, lines, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+before = int(open(sys.argv[4]).read().split("\n")[1])
+issued = 0
+for w in range(1, workers + 1):
+    summary = json.load(open(f"{work}/final.{w}.json"))
+    assert summary["records"] == lines, summary
+    assert summary["rejected"] == 0, summary
+    issued += summary["issued"]
+# The workers issued exactly what the killed runs had left.
+assert issued == lines - before, (issued, lines, before)
 codes = open(f"{work}/codes.txt", encoding="utf-8").read().split("\n")
 assert codes[-1] == "", "codes file does not end with a newline"
 codes = codes[:-1]

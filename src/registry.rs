@@ -744,13 +744,30 @@ impl Registry {
         Ok(self.store.read()?.licence(identifier)?)
     }
 
-    /// A licence's record, by its envelope's SHA-256: how a scan endpoint
-    /// tells a licence that was never issued (never logged) here.
-    pub fn licence_by_sha256(
+    /// The record of this exact envelope, if it was issued here: how a scan
+    /// endpoint tells a licence that was never issued (never logged) here,
+    /// such as one backdated with a stolen key under a real identifier.
+    /// `None` for bytes that do not decode, carry no identifier, or differ
+    /// in any byte from what was issued under their identifier.
+    ///
+    /// Found by the identifier inside the envelope, then compared byte for
+    /// byte: no index on a hash of every envelope, whose random inserts
+    /// would slow issuance as the register grows.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn licence_of_envelope(
         &mut self,
-        sha256: &Hash,
+        envelope: &[u8],
     ) -> Result<Option<LicenceRow>, RegistryError> {
-        Ok(self.store.read()?.licence_by_sha256(sha256)?)
+        let Ok(signed) = SignedLicence::from_slice(envelope) else {
+            return Ok(None);
+        };
+        let Some(identifier) = signed.licence().identifier() else {
+            return Ok(None);
+        };
+        let row = self.store.read()?.licence(&identifier.to_string())?;
+        Ok(row.filter(|row| row.envelope == envelope))
     }
 
     /// A licence's record, by the request id that issued it.

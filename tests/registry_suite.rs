@@ -865,3 +865,49 @@ fn a_postgres_database_with_other_tables_is_not_taken_over() {
     }
     assert!(Registry::open(&url).is_err());
 }
+
+#[test]
+fn an_envelope_is_found_only_if_these_exact_bytes_were_issued_here() {
+    each_backend(|location| {
+        let mut registry = Registry::create(location, ORIGIN).unwrap();
+        let key = police_key();
+        let issued = registry
+            .issue(
+                &key,
+                vec![IssueRequest::new("e1", driving_licence(1))],
+                at(),
+            )
+            .unwrap();
+        let envelope = issued[0].envelope().to_vec();
+        let row = registry.licence_of_envelope(&envelope).unwrap().unwrap();
+        assert_eq!(row.identifier, issued[0].identifier());
+
+        // The same licence, identifier and all, signed again by the same
+        // key (a stolen key, backdating): a real identifier, other bytes.
+        let stored = elicence::SignedLicence::from_slice(&envelope).unwrap();
+        let backdated = elicence::SignedLicence::sign(
+            stored.licence().clone(),
+            key.signing_key(),
+            UnixTime::from_secs(at().secs() - 86_400),
+        )
+        .unwrap();
+        let identifier = backdated.licence().identifier().unwrap().to_string();
+        assert!(registry.licence(&identifier).unwrap().is_some());
+        assert!(
+            registry
+                .licence_of_envelope(backdated.as_bytes())
+                .unwrap()
+                .is_none()
+        );
+        // Not an envelope, or one never issued here.
+        assert!(registry.licence_of_envelope(b"not cbor").unwrap().is_none());
+        let other =
+            elicence::SignedLicence::sign(driving_licence(2), key.signing_key(), at()).unwrap();
+        assert!(
+            registry
+                .licence_of_envelope(other.as_bytes())
+                .unwrap()
+                .is_none()
+        );
+    });
+}

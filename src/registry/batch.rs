@@ -608,10 +608,27 @@ pub fn write_codes(
     let mut written = 0u64;
     for chunk in 0..plan.chunks() {
         let records = read_chunk(plan, chunk)?;
-        let mut tx = registry.store_mut().read()?;
-        for (_, parsed) in records {
+        let ids: Vec<&str> = records
+            .iter()
+            .filter_map(|(_, parsed)| match parsed {
+                Parsed::Request(request) => Some(request.request_id()),
+                Parsed::Reject(_) => None,
+            })
+            .collect();
+        // One look-up per chunk, not per line: a round trip each would
+        // dominate on PostgreSQL.
+        let rows: std::collections::HashMap<String, super::LicenceRow> = registry
+            .store_mut()
+            .read()?
+            .licences_by_requests(&ids)?
+            .into_iter()
+            .map(|row| (row.request_id.clone(), row))
+            .collect();
+        for (_, parsed) in &records {
             let row = match parsed {
-                Parsed::Request(request) => tx.licence_by_request(request.request_id())?,
+                // A request id twice in the input names one licence, whose
+                // code is written for both lines.
+                Parsed::Request(request) => rows.get(request.request_id()),
                 Parsed::Reject(_) => None,
             };
             match row {

@@ -583,10 +583,6 @@ impl Tx for PostgresTx<'_> {
         self.one_licence("identifier = $1", &[&identifier])
     }
 
-    fn licence_by_sha256(&mut self, sha256: &Hash) -> Result<Option<LicenceRow>, StoreError> {
-        self.one_licence("envelope_sha256 = $1", &[&sha256.as_slice()])
-    }
-
     fn licence_by_request(&mut self, request_id: &str) -> Result<Option<LicenceRow>, StoreError> {
         self.one_licence("request_id = $1", &[&request_id])
     }

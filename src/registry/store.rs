@@ -104,8 +104,6 @@ pub trait Tx {
     fn insert_licence(&mut self, row: &LicenceRow) -> Result<(), StoreError>;
     /// A licence by its identifier.
     fn licence(&mut self, identifier: &str) -> Result<Option<LicenceRow>, StoreError>;
-    /// A licence by its envelope's SHA-256.
-    fn licence_by_sha256(&mut self, sha256: &Hash) -> Result<Option<LicenceRow>, StoreError>;
     /// A licence by its request id.
     fn licence_by_request(&mut self, request_id: &str) -> Result<Option<LicenceRow>, StoreError>;
     /// Records a licence's new current status and the log index of the event.

@@ -37,7 +37,8 @@ CREATE TABLE licences (
     valid_until      TEXT NOT NULL,
     issued_at        BIGINT NOT NULL,
     envelope         BYTEA NOT NULL,
-    envelope_sha256  BYTEA NOT NULL UNIQUE CHECK (length(envelope_sha256) = 32),
+    -- Not indexed: an envelope is found by the identifier inside it.
+    envelope_sha256  BYTEA NOT NULL CHECK (length(envelope_sha256) = 32),
     status_list      BIGINT NOT NULL,
     status_index     BIGINT NOT NULL,
     status           TEXT NOT NULL,

@@ -32,7 +32,8 @@ CREATE TABLE licences (
     valid_until      TEXT NOT NULL,
     issued_at        INTEGER NOT NULL,
     envelope         BLOB NOT NULL,
-    envelope_sha256  BLOB NOT NULL UNIQUE CHECK (length(envelope_sha256) = 32),
+    -- Not indexed: an envelope is found by the identifier inside it.
+    envelope_sha256  BLOB NOT NULL CHECK (length(envelope_sha256) = 32),
     status_list      INTEGER NOT NULL,
     status_index     INTEGER NOT NULL,
     status           TEXT NOT NULL,

@@ -216,7 +216,44 @@ pub struct SignedLicence {
     issued_at: UnixTime,
 }
 
+/// The protected header: algorithm, key id, content type.
+fn protected_header(key_id: &[u8]) -> Vec<u8> {
+    let mut protected = Encoder::with_capacity(16 + LICENCE_TYPE.len());
+    protected
+        .map_header(3)
+        .int(HEADER_ALG)
+        .int(ALG_EDDSA)
+        .int(HEADER_KID)
+        .bytes(key_id)
+        .int(HEADER_TYP)
+        .text(LICENCE_TYPE);
+    protected.into_bytes()
+}
+
+fn check_len(len: usize) -> Result<(), IssueError> {
+    if len > MAX_ENVELOPE_LEN {
+        return Err(IssueError::TooLarge {
+            len,
+            max: MAX_ENVELOPE_LEN,
+        });
+    }
+    Ok(())
+}
+
 impl SignedLicence {
+    /// Checks, without a key or a signature, that `licence` signed at
+    /// `issued_at` would fit in [`MAX_ENVELOPE_LEN`] (the error
+    /// [`SignedLicence::sign`] would give): for refusing one record of a
+    /// batch before a whole group is signed.
+    ///
+    /// # Errors
+    /// [`IssueError::TooLarge`].
+    pub fn check_fits(licence: &Licence, issued_at: UnixTime) -> Result<(), IssueError> {
+        let protected = protected_header(&[0; 8]);
+        let payload = encode_claims(licence, issued_at);
+        check_len(cose::encoded_len(protected.len(), payload.len()))
+    }
+
     /// Signs `licence` at time `issued_at` (the `iat` claim). A licence whose
     /// envelope would exceed [`MAX_ENVELOPE_LEN`] is refused before the
     /// signer is asked for anything.
@@ -226,24 +263,10 @@ impl SignedLicence {
         issued_at: UnixTime,
     ) -> Result<Self, IssueError> {
         let key_id = signer.public_key().key_id();
-        let mut protected = Encoder::with_capacity(16 + LICENCE_TYPE.len());
-        protected
-            .map_header(3)
-            .int(HEADER_ALG)
-            .int(ALG_EDDSA)
-            .int(HEADER_KID)
-            .bytes(&key_id.0)
-            .int(HEADER_TYP)
-            .text(LICENCE_TYPE);
-        let protected = protected.into_bytes();
+        let protected = protected_header(&key_id.0);
         let payload = encode_claims(&licence, issued_at);
         let len = cose::encoded_len(protected.len(), payload.len());
-        if len > MAX_ENVELOPE_LEN {
-            return Err(IssueError::TooLarge {
-                len,
-                max: MAX_ENVELOPE_LEN,
-            });
-        }
+        check_len(len)?;
         let signature = signer.sign(&sig_structure(&protected, &payload))?;
 
         let (bytes, protected_range, payload_range) =

@@ -128,8 +128,9 @@ pub enum RegistryError {
         /// The status asked for.
         to: LicenceStatus,
     },
-    /// A status change reason or operator that is empty or too long.
-    #[error("the {field} must be 1 to {MAX_REASON_CHARS} characters")]
+    /// A status change reason or operator that is blank, too long or holds
+    /// control characters.
+    #[error("the {field} must be 1 to {MAX_REASON_CHARS} characters, without control characters")]
     StatusText {
         /// `reason` or `operator`.
         field: &'static str,
@@ -173,6 +174,12 @@ pub enum RegistryError {
         /// The input file.
         path: String,
     },
+    /// More requests in one group than [`MAX_GROUP`].
+    #[error("a group holds at most {MAX_GROUP} requests, not {requests}")]
+    GroupTooLarge {
+        /// The requests given.
+        requests: usize,
+    },
 }
 
 impl RegistryError {
@@ -191,6 +198,7 @@ impl RegistryError {
             RegistryError::NoCheckpoint { .. } => "no_checkpoint",
             RegistryError::BatchInput { .. } => "batch_input",
             RegistryError::BatchChanged { .. } => "batch_changed",
+            RegistryError::GroupTooLarge { .. } => "group_too_large",
         }
     }
 }
@@ -219,6 +227,18 @@ pub enum RequestError {
     /// Signing failed.
     #[error("signing failed: {0}")]
     Sign(String),
+    /// The envelope would be larger than verifiers accept.
+    #[error("the signed envelope could be {len} bytes; verifiers accept at most {max}")]
+    TooLarge {
+        /// Its length at the longest identifier and status entry.
+        len: usize,
+        /// The most verifiers accept.
+        max: usize,
+    },
+    /// The request id was used before for another licence: answering with
+    /// that one would hand out the wrong licence.
+    #[error("the request id was used before for another licence")]
+    IdReused,
 }
 
 impl RequestError {
@@ -230,6 +250,8 @@ impl RequestError {
             RequestError::WrongIssuer { .. } => "wrong_issuer",
             RequestError::BadRequestId => "bad_request_id",
             RequestError::Sign(_) => "sign",
+            RequestError::TooLarge { .. } => "too_large",
+            RequestError::IdReused => "request_id_reused",
         }
     }
 }
@@ -239,6 +261,8 @@ impl RequestError {
 pub struct IssueRequest {
     request_id: String,
     licence: Licence,
+    /// SHA-256 of the licence's JSON.
+    content: Hash,
 }
 
 impl IssueRequest {
@@ -247,6 +271,7 @@ impl IssueRequest {
     pub fn new(request_id: &str, licence: Licence) -> IssueRequest {
         IssueRequest {
             request_id: request_id.to_owned(),
+            content: Sha256::digest(licence.to_json().as_bytes()).into(),
             licence,
         }
     }
@@ -254,9 +279,10 @@ impl IssueRequest {
     /// A request whose id is the SHA-256 of the licence's JSON: the same
     /// licence asked for twice is issued once.
     pub fn by_content(licence: Licence) -> IssueRequest {
-        let digest = Sha256::digest(licence.to_json().as_bytes());
+        let content: Hash = Sha256::digest(licence.to_json().as_bytes()).into();
         IssueRequest {
-            request_id: format!("sha256:{}", hex_lower(&digest)),
+            request_id: format!("sha256:{}", hex_lower(&content)),
+            content,
             licence,
         }
     }
@@ -282,6 +308,27 @@ impl IssueRequest {
         }
         if self.licence.status().is_some() {
             return Err(RequestError::HasStatus);
+        }
+        // With the longest identifier and status entry the registry can
+        // give it, and a far signing time: a licence that passes always fits.
+        let serial: Serial = "9"
+            .repeat(SERIAL_DIGITS)
+            .parse()
+            .map_err(|e: crate::ident::IdentError| RequestError::Sign(e.to_string()))?;
+        let version =
+            Version::new(IDENTIFIER_VERSION).map_err(|e| RequestError::Sign(e.to_string()))?;
+        let widest = self
+            .licence
+            .clone()
+            .with_identifier(serial, version)
+            .with_status(StatusReference {
+                list: u32::MAX,
+                index: u32::MAX,
+            });
+        if let Err(IssueError::TooLarge { len, max }) =
+            SignedLicence::check_fits(&widest, UnixTime::from_secs(i64::MAX))
+        {
+            return Err(RequestError::TooLarge { len, max });
         }
         if let Some(authority) = &key.authority {
             let claimed = self.licence.issuer().code().as_str();
@@ -518,11 +565,35 @@ fn mask_code(code: &str) -> String {
 /// A licence number that is the holder's document number (driving
 /// licences) is masked like it; other numbers are shown.
 fn mask(number: &str, holder_code: &str) -> String {
-    if number == holder_code {
-        mask_code(number)
-    } else {
+    // The holder's code wherever it appears, then any run that looks like
+    // an identity number (15 or more digits, perhaps ending in X): a
+    // licence number built from one (`D110105…`, `110105…-01`) must not
+    // carry it out whole.
+    let number = if holder_code.is_empty() {
         number.to_owned()
+    } else {
+        number.replace(holder_code, &mask_code(holder_code))
+    };
+    let mut out = String::with_capacity(number.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 15 {
+            out.push_str(&mask_code(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in number.chars() {
+        if c.is_ascii_digit() || c == 'X' || c == 'x' {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
     }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// One page of look-up results.
@@ -680,6 +751,11 @@ impl Registry {
     ) -> Result<StatusChange, RegistryError> {
         check_text("reason", reason)?;
         check_text("operator", operator)?;
+        if !could_be_stored(identifier) {
+            return Err(RegistryError::UnknownLicence {
+                what: identifier.escape_debug().to_string(),
+            });
+        }
         let mut tx = self.store.write()?;
         // The log head first, as every writer of the log takes it: on
         // PostgreSQL this orders concurrent writers (no deadlock) and makes
@@ -741,6 +817,9 @@ impl Registry {
 
     /// A licence's record, by identifier.
     pub fn licence(&mut self, identifier: &str) -> Result<Option<LicenceRow>, RegistryError> {
+        if !could_be_stored(identifier) {
+            return Ok(None);
+        }
         Ok(self.store.read()?.licence(identifier)?)
     }
 
@@ -783,6 +862,9 @@ impl Registry {
         &mut self,
         identifier: &str,
     ) -> Result<Vec<StatusChangeRow>, RegistryError> {
+        if !could_be_stored(identifier) {
+            return Ok(Vec::new());
+        }
         Ok(self.store.read()?.status_history(identifier)?)
     }
 
@@ -1105,12 +1187,22 @@ fn check_origin(origin: &str) -> Result<(), RegistryError> {
     Ok(())
 }
 
+/// A reason or operator name as stored: not blank, at most
+/// [`MAX_REASON_CHARS`] characters as given (padding counts), and no
+/// control characters (a newline or an escape sequence could forge lines in
+/// whatever prints the history).
 fn check_text(field: &'static str, text: &str) -> Result<(), RegistryError> {
-    let n = text.trim().chars().count();
-    if n == 0 || n > MAX_REASON_CHARS {
+    let n = text.chars().count();
+    if text.trim().is_empty() || n > MAX_REASON_CHARS || text.chars().any(char::is_control) {
         return Err(RegistryError::StatusText { field });
     }
     Ok(())
+}
+
+/// Whether `identifier` could name a stored licence at all: stored ones
+/// have no control characters (PostgreSQL cannot even take a NUL).
+fn could_be_stored(identifier: &str) -> bool {
+    identifier.len() <= 256 && !identifier.chars().any(char::is_control)
 }
 
 /// Suspensions and "other" may be lifted; the rest are final.
@@ -1174,6 +1266,7 @@ fn append_events(tx: &mut dyn Tx, leaves: &[Vec<u8>]) -> Result<u64, RegistryErr
 /// One request being issued: where it stands in the group.
 struct Pending {
     request_id: String,
+    content: Hash,
     licence: Licence,
     serial: u64,
     status: StatusReference,
@@ -1187,9 +1280,9 @@ pub(crate) fn issue_in(
     at: UnixTime,
 ) -> Result<Vec<Issued>, RegistryError> {
     if requests.len() > MAX_GROUP {
-        return Err(RegistryError::Log(format!(
-            "a group holds at most {MAX_GROUP} requests"
-        )));
+        return Err(RegistryError::GroupTooLarge {
+            requests: requests.len(),
+        });
     }
     for request in &requests {
         request
@@ -1217,13 +1310,23 @@ pub(crate) fn issue_in(
     let mut answers: Vec<Answer> = Vec::with_capacity(requests.len());
     let mut fresh: Vec<IssueRequest> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let reused = |request: &IssueRequest| RegistryError::Request {
+        request_id: request.request_id.clone(),
+        reason: RequestError::IdReused,
+    };
     for request in requests {
         if let Some(&position) = seen.get(&request.request_id) {
+            if fresh.get(position).map(|first| first.content) != Some(request.content) {
+                return Err(reused(&request));
+            }
             answers.push(Answer::SameAs(position));
             continue;
         }
         // `get`, not `remove`: the same id may come again in the group.
         if let Some(row) = done.get(&request.request_id) {
+            if row.request_sha256 != request.content {
+                return Err(reused(&request));
+            }
             answers.push(Answer::Done(Issued {
                 identifier: row.identifier.clone(),
                 envelope: row.envelope.clone(),
@@ -1268,6 +1371,7 @@ pub(crate) fn issue_in(
         let status = allocate_index(tx, &mut allocators, &authority)?;
         pending.push(Pending {
             request_id: request.request_id,
+            content: request.content,
             licence: request.licence,
             serial,
             status,
@@ -1548,5 +1652,6 @@ fn licence_row(
         status: LicenceStatus::Valid.code().to_owned(),
         status_at: at.secs(),
         last_change: log_index,
+        request_sha256: pending.content,
     }
 }

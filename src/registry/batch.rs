@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::{IssueRequest, IssuingKey, Registry, RegistryError, hex_lower, issue_in};
+use std::collections::HashMap;
+
+use super::{IssueRequest, IssuingKey, Registry, RegistryError, RequestError, hex_lower, issue_in};
 use crate::date::UnixTime;
 use crate::envelope::SignedLicence;
 use crate::licence::Licence;
@@ -70,6 +72,9 @@ pub struct BatchPlan {
     chunk_lines: u64,
     /// (byte offset, line number) of each chunk's first record.
     chunk_starts: Vec<(u64, u64)>,
+    /// SHA-256 of each chunk's bytes, checked when the chunk is read, so a
+    /// file edited under a running job is refused, not mixed.
+    chunk_digests: Vec<[u8; 32]>,
     header: Option<csv::StringRecord>,
 }
 
@@ -116,27 +121,30 @@ pub fn plan_batch(
     let mut header = None;
     match format {
         BatchFormat::Jsonl => {
-            let mut reader = BufReader::with_capacity(1 << 20, file);
+            let mut reader = BufReader::with_capacity(
+                1 << 20,
+                HashingReader {
+                    inner: file,
+                    hasher: &mut hasher,
+                },
+            );
             let mut offset = 0u64;
             let mut line_no = 0u64;
-            let mut line = Vec::new();
+            let mut unused = Vec::new();
             loop {
-                line.clear();
-                let n = reader
-                    .read_until(b'\n', &mut line)
+                let line = next_line(&mut reader, offset == 0, 0, &mut unused)
                     .map_err(|e| input_error(e.to_string()))?;
-                if n == 0 {
+                if line.bytes == 0 {
                     break;
                 }
-                hasher.update(&line);
                 line_no += 1;
-                if !line.iter().all(u8::is_ascii_whitespace) {
+                if !line.blank {
                     if records.is_multiple_of(chunk_lines) {
                         chunk_starts.push((offset, line_no));
                     }
                     records += 1;
                 }
-                offset += n as u64;
+                offset += line.bytes;
             }
         }
         BatchFormat::Csv => {
@@ -175,6 +183,8 @@ pub fn plan_batch(
         }
     }
     let digest = hasher.finalize();
+    let chunk_digests =
+        chunk_digests(path, &chunk_starts, file_len).map_err(|e| input_error(e.to_string()))?;
     let kind = match format {
         BatchFormat::Jsonl => "jsonl",
         BatchFormat::Csv => "csv",
@@ -187,7 +197,104 @@ pub fn plan_batch(
         records,
         chunk_lines,
         chunk_starts,
+        chunk_digests,
         header,
+    })
+}
+
+/// The SHA-256 of each chunk's bytes, from its first record to the next
+/// chunk's (or the end): what a chunk is checked against when it is read.
+fn chunk_digests(
+    path: &Path,
+    chunk_starts: &[(u64, u64)],
+    file_len: u64,
+) -> std::io::Result<Vec<[u8; 32]>> {
+    let mut file = File::open(path)?;
+    let mut out = Vec::with_capacity(chunk_starts.len());
+    for (i, &(start, _)) in chunk_starts.iter().enumerate() {
+        let end = chunk_starts.get(i + 1).map_or(file_len, |&(next, _)| next);
+        file.seek(SeekFrom::Start(start))?;
+        let mut hasher = Sha256::new();
+        let mut hashing = HashingReader {
+            inner: (&mut file).take(end.saturating_sub(start)),
+            hasher: &mut hasher,
+        };
+        std::io::copy(&mut hashing, &mut std::io::sink())?;
+        out.push(hasher.finalize().into());
+    }
+    Ok(out)
+}
+
+/// One line as [`next_line`] read it.
+struct LineRead {
+    /// Bytes consumed, newline included; 0 at the end of the input.
+    bytes: u64,
+    /// Only whitespace (after a byte-order mark at the start of the file).
+    blank: bool,
+    /// Longer than the limit: `keep` holds only its start.
+    too_long: bool,
+}
+
+/// Reads one line, keeping at most `max` bytes of it in `keep` and never
+/// more in memory, however long the line is. At the start of the file
+/// (`first`) a UTF-8 byte-order mark is dropped.
+fn next_line(
+    reader: &mut dyn BufRead,
+    first: bool,
+    max: usize,
+    keep: &mut Vec<u8>,
+) -> std::io::Result<LineRead> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    keep.clear();
+    let mut bytes = 0u64;
+    let mut head = Vec::with_capacity(BOM.len());
+    // Whether a byte other than whitespace comes in the first three bytes,
+    // and after them.
+    let mut text_in_head = false;
+    let mut text_after_head = false;
+    let mut too_long = false;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let (part, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (buf.get(..=i).unwrap_or(buf), true),
+            None => (buf, false),
+        };
+        for &b in part {
+            let text = !b.is_ascii_whitespace();
+            if head.len() < BOM.len() {
+                head.push(b);
+                text_in_head |= text;
+            } else {
+                text_after_head |= text;
+            }
+        }
+        if keep.len() + part.len() > max.saturating_add(BOM.len()) {
+            too_long = true;
+        } else {
+            keep.extend_from_slice(part);
+        }
+        let consumed = part.len();
+        bytes += consumed as u64;
+        reader.consume(consumed);
+        if done {
+            break;
+        }
+    }
+    let bom = first && head == BOM;
+    if bom {
+        keep.drain(..keep.len().min(BOM.len()));
+    }
+    if keep.len() > max {
+        too_long = true;
+        keep.clear();
+    }
+    Ok(LineRead {
+        bytes,
+        blank: !text_after_head && (bom || !text_in_head),
+        too_long,
     })
 }
 
@@ -286,6 +393,7 @@ pub fn run_batch(
         tx.create_job(&plan.job, plan.records, plan.chunk_lines, plan.chunks())?;
         tx.commit()?;
     }
+    let mut refused: HashMap<String, String> = HashMap::new();
     let mut counts = BatchProgress {
         records: plan.records,
         records_done: 0,
@@ -320,11 +428,26 @@ pub fn run_batch(
         let records = read_chunk(plan, claim.chunk)?;
         let mut requests = Vec::with_capacity(records.len());
         let mut rejected = 0;
+        // The first line with a request id sets its licence; a later line
+        // with the same id and another licence is refused, not answered
+        // with the first one's code.
+        let mut contents: HashMap<String, super::Hash> = HashMap::new();
         for (line, parsed) in records {
             let parsed = match parsed {
                 Parsed::Request(request) => match request.check(key) {
-                    Ok(()) => Parsed::Request(request),
                     Err(e) => Parsed::Reject(e.to_string()),
+                    Ok(()) => match refused.get(request.request_id()) {
+                        Some(message) => Parsed::Reject(message.clone()),
+                        None => match contents.get(request.request_id()) {
+                            Some(content) if *content != request.content => {
+                                Parsed::Reject(RequestError::IdReused.to_string())
+                            }
+                            _ => {
+                                contents.insert(request.request_id().to_owned(), request.content);
+                                Parsed::Request(request)
+                            }
+                        },
+                    },
                 },
                 reject => reject,
             };
@@ -336,7 +459,20 @@ pub fn run_batch(
                 }
             }
         }
-        let issued = issue_in(tx.as_mut(), key, requests, options.at)?;
+        let issued = match issue_in(tx.as_mut(), key, requests, options.at) {
+            Ok(issued) => issued,
+            // One record the checks before could not see (its id used
+            // before for another licence, or a signing failure): the chunk
+            // is rolled back and done again with that record rejected, so
+            // one bad record never blocks a chunk for ever. Each retry
+            // rejects one more record, so a chunk ends.
+            Err(RegistryError::Request { request_id, reason }) => {
+                drop(tx);
+                refused.insert(request_id, reason.to_string());
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         tx.finish_chunk(&plan.job, claim.chunk)?;
         let (_, _, _, done) = tx.job(&plan.job)?.unwrap_or((0, 0, 0, 0));
         tx.commit()?;
@@ -438,48 +574,64 @@ fn for_each_record(
     }
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| input_error(e.to_string()))?;
+    let index = usize::try_from(chunk).unwrap_or(usize::MAX);
+    let end = plan
+        .chunk_starts
+        .get(index.saturating_add(1))
+        .map_or(plan.file_len, |&(next, _)| next);
+    let expected = plan
+        .chunk_digests
+        .get(index)
+        .ok_or_else(|| input_error(format!("the job has no chunk {chunk}")))?;
+    let mut hasher = Sha256::new();
+    let hashing = HashingReader {
+        inner: file.take(end.saturating_sub(offset)),
+        hasher: &mut hasher,
+    };
     let wanted = plan
         .chunk_lines
         .min(plan.records - chunk * plan.chunk_lines);
     let mut taken = 0u64;
+    let changed = || RegistryError::BatchChanged {
+        path: plan.path.display().to_string(),
+    };
     match plan.format {
         BatchFormat::Jsonl => {
-            let mut reader = BufReader::with_capacity(1 << 16, file);
+            let mut reader = BufReader::with_capacity(1 << 16, hashing);
             let mut line_no = first_line;
             let mut line = Vec::new();
             while taken < wanted {
-                line.clear();
-                let n = (&mut reader)
-                    .take(MAX_RECORD_BYTES as u64 + 1)
-                    .read_until(b'\n', &mut line)
-                    .map_err(|e| input_error(e.to_string()))?;
-                if n == 0 {
-                    return Err(RegistryError::BatchChanged {
-                        path: plan.path.display().to_string(),
-                    });
+                let read = next_line(
+                    &mut reader,
+                    offset == 0 && line_no == first_line,
+                    MAX_RECORD_BYTES,
+                    &mut line,
+                )
+                .map_err(|e| input_error(e.to_string()))?;
+                if read.bytes == 0 {
+                    return Err(changed());
                 }
-                if line.len() > MAX_RECORD_BYTES {
-                    // Skip the rest of the over-long line.
-                    if !line.ends_with(b"\n") {
-                        let mut rest = Vec::new();
-                        reader
-                            .read_until(b'\n', &mut rest)
-                            .map_err(|e| input_error(e.to_string()))?;
-                    }
-                    each(line_no, RawRecord::TooLong)?;
-                    taken += 1;
-                } else if !line.iter().all(u8::is_ascii_whitespace) {
-                    each(line_no, RawRecord::Line(std::mem::take(&mut line)))?;
+                // Blank first, as the plan counted: a blank line of any
+                // length is no record.
+                if !read.blank {
+                    let record = if read.too_long {
+                        RawRecord::TooLong
+                    } else {
+                        RawRecord::Line(std::mem::take(&mut line))
+                    };
+                    each(line_no, record)?;
                     taken += 1;
                 }
                 line_no += 1;
             }
+            std::io::copy(&mut reader, &mut std::io::sink())
+                .map_err(|e| input_error(e.to_string()))?;
         }
         BatchFormat::Csv => {
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(false)
-                .from_reader(BufReader::with_capacity(1 << 16, file));
+                .from_reader(BufReader::with_capacity(1 << 16, hashing));
             let mut record = csv::StringRecord::new();
             while taken < wanted {
                 let line = first_line + reader.position().line().saturating_sub(1);
@@ -487,14 +639,19 @@ fn for_each_record(
                     .read_record(&mut record)
                     .map_err(|e| input_error(e.to_string()))?;
                 if !more {
-                    return Err(RegistryError::BatchChanged {
-                        path: plan.path.display().to_string(),
-                    });
+                    return Err(changed());
                 }
                 each(line, RawRecord::Csv(record.clone()))?;
                 taken += 1;
             }
+            let mut rest = reader.into_inner();
+            std::io::copy(&mut rest, &mut std::io::sink())
+                .map_err(|e| input_error(e.to_string()))?;
         }
+    }
+    let digest: [u8; 32] = hasher.finalize().into();
+    if digest != *expected {
+        return Err(changed());
     }
     Ok(())
 }
@@ -628,7 +785,11 @@ pub fn write_codes(
             let row = match parsed {
                 // A request id twice in the input names one licence, whose
                 // code is written for both lines.
-                Parsed::Request(request) => rows.get(request.request_id()),
+                // Only a licence issued for this line's own content: a line
+                // refused for reusing another licence's id gets none.
+                Parsed::Request(request) => rows
+                    .get(request.request_id())
+                    .filter(|row| row.request_sha256 == request.content),
                 Parsed::Reject(_) => None,
             };
             match row {

@@ -44,7 +44,9 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 impl PostgresStore {
-    /// Creates the registry's tables in the (empty) database at `url`.
+    /// Creates the registry's tables in the database at `url`, which must
+    /// hold no tables, views or sequences in any schema: a registry is never
+    /// installed beside another application's data.
     ///
     /// # Errors
     /// [`StoreError::Schema`] if the database already holds tables;
@@ -58,7 +60,10 @@ impl PostgresStore {
             .map_err(db)?;
         let tables: i64 = tx
             .query_one(
-                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+                "SELECT count(*) FROM pg_catalog.pg_class c \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                 AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'",
                 &[],
             )
             .and_then(|r| r.try_get(0))
@@ -245,6 +250,13 @@ fn int<T: TryInto<i64> + Copy + std::fmt::Display>(value: T) -> Result<i64, Stor
     })
 }
 
+/// A position a caller asks from (a page's `after`, a log index): one that
+/// does not fit a signed integer lies past everything stored, which is what
+/// it means, not a sign of corrupt storage.
+fn position(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
 fn uint<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
     T::try_from(value).map_err(|_| StoreError::Corrupt {
         what: format!("{what} {value} out of range"),
@@ -264,7 +276,7 @@ fn get<'r, T: postgres::types::FromSql<'r>>(row: &'r Row, column: usize) -> Resu
 }
 
 /// The types of [`LICENCE_COLUMNS`], for `COPY … BINARY`.
-const LICENCE_TYPES: [Type; 22] = [
+const LICENCE_TYPES: [Type; 23] = [
     Type::INT8,
     Type::TEXT,
     Type::TEXT,
@@ -287,6 +299,7 @@ const LICENCE_TYPES: [Type; 22] = [
     Type::TEXT,
     Type::INT8,
     Type::INT8,
+    Type::BYTEA,
 ];
 
 /// Licences buffered before a `COPY` is sent.
@@ -295,7 +308,7 @@ const UNSENT_LICENCES: usize = 1_000;
 const LICENCE_COLUMNS: &str = "log_index, identifier, request_id, type_code, authority, serial, \
      number, holder_name, holder_is_org, holder_code, issuer_name, issue_date, valid_from, \
      valid_until, issued_at, envelope, envelope_sha256, status_list, status_index, status, \
-     status_at, last_change";
+     status_at, last_change, request_sha256";
 
 fn licence_row(r: &Row) -> Result<LicenceRow, StoreError> {
     Ok(LicenceRow {
@@ -321,6 +334,7 @@ fn licence_row(r: &Row) -> Result<LicenceRow, StoreError> {
         status: get(r, 19)?,
         status_at: get(r, 20)?,
         last_change: uint(get(r, 21)?, "last change")?,
+        request_sha256: hash(get(r, 22)?, "request SHA-256")?,
     })
 }
 
@@ -413,6 +427,7 @@ impl PostgresTx<'_> {
                     &row.status,
                     &row.status_at,
                     &int(row.last_change)?,
+                    &row.request_sha256.as_slice(),
                 ])
                 .map_err(db)?;
         }
@@ -652,7 +667,7 @@ impl Tx for PostgresTx<'_> {
         after: Option<u64>,
         limit: u32,
     ) -> Result<Vec<LicenceRow>, StoreError> {
-        let after = after.map(int).transpose()?.unwrap_or(-1);
+        let after = after.map_or(-1, position);
         self.licences_where(
             "holder_is_org AND holder_code = $1 AND log_index > $2 ORDER BY log_index LIMIT $3",
             &[&uscc, &after, &i64::from(limit)],
@@ -665,7 +680,7 @@ impl Tx for PostgresTx<'_> {
         after: Option<u64>,
         limit: u32,
     ) -> Result<Vec<LicenceRow>, StoreError> {
-        let after = after.map(int).transpose()?.unwrap_or(-1);
+        let after = after.map_or(-1, position);
         let limit = i64::from(limit);
         match name {
             NameMatch::Prefix(prefix) => {
@@ -698,7 +713,7 @@ impl Tx for PostgresTx<'_> {
     ) -> Result<Vec<LicenceRow>, StoreError> {
         self.licences_where(
             "last_change >= $1 ORDER BY last_change LIMIT $2",
-            &[&int(since)?, &i64::from(limit)],
+            &[&position(since), &i64::from(limit)],
         )
     }
 
@@ -764,7 +779,7 @@ impl Tx for PostgresTx<'_> {
         let end = first.saturating_add(count);
         self.query(
             "SELECT leaf FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx",
-            &[&int(first)?, &int(end)?],
+            &[&position(first), &position(end)],
         )?
         .iter()
         .map(|r| get(r, 0))

@@ -54,6 +54,9 @@ pub struct LicenceRow {
     pub status_at: i64,
     /// The log index of the licence's latest event.
     pub last_change: u64,
+    /// SHA-256 of the licence's JSON as it was requested: a request id used
+    /// again is answered only for the same licence.
+    pub request_sha256: Hash,
 }
 
 /// One status change in a licence's history.

@@ -211,6 +211,13 @@ fn int(value: u64) -> Result<i64, StoreError> {
     })
 }
 
+/// A position a caller asks from (a page's `after`, a log index): one that
+/// does not fit a signed integer lies past everything stored, which is what
+/// it means, not a sign of corrupt storage.
+fn position(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
 fn uint<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
     T::try_from(value).map_err(|_| StoreError::Corrupt {
         what: format!("{what} {value} out of range"),
@@ -226,13 +233,13 @@ fn hash(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
 const LICENCE_COLUMNS: &str = "log_index, identifier, request_id, type_code, authority, serial, \
      number, holder_name, holder_is_org, holder_code, issuer_name, issue_date, valid_from, \
      valid_until, issued_at, envelope, envelope_sha256, status_list, status_index, status, \
-     status_at, last_change";
+     status_at, last_change, request_sha256";
 
 /// The columns of [`LICENCE_COLUMNS`] as read, before range checks.
 type RawLicence = (
     (i64, String, String, String, String, i64, String, String),
     (bool, String, String, String, String, String, i64, Vec<u8>),
-    (Vec<u8>, i64, i64, String, i64, i64),
+    (Vec<u8>, i64, i64, String, i64, i64, Vec<u8>),
 );
 
 fn raw_licence(r: &Row<'_>) -> rusqlite::Result<RawLicence> {
@@ -264,6 +271,7 @@ fn raw_licence(r: &Row<'_>) -> rusqlite::Result<RawLicence> {
             r.get(19)?,
             r.get(20)?,
             r.get(21)?,
+            r.get(22)?,
         ),
     ))
 }
@@ -281,7 +289,7 @@ fn licence_row(raw: RawLicence) -> Result<LicenceRow, StoreError> {
             issued_at,
             envelope,
         ),
-        (sha, status_list, status_index, status, status_at, last_change),
+        (sha, status_list, status_index, status, status_at, last_change, request_sha),
     ) = raw;
     Ok(LicenceRow {
         log_index: uint(log_index, "log index")?,
@@ -306,6 +314,7 @@ fn licence_row(raw: RawLicence) -> Result<LicenceRow, StoreError> {
         status,
         status_at,
         last_change: uint(last_change, "last change")?,
+        request_sha256: hash(request_sha, "request SHA-256")?,
     })
 }
 
@@ -490,7 +499,7 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached(&format!(
                 "INSERT INTO licences ({LICENCE_COLUMNS}) VALUES \
                  (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-                 ?18, ?19, ?20, ?21, ?22)"
+                 ?18, ?19, ?20, ?21, ?22, ?23)"
             ))
             .map_err(db)?
             .execute(params![
@@ -516,6 +525,7 @@ impl Tx for SqliteTx<'_> {
                 row.status,
                 row.status_at,
                 int(row.last_change)?,
+                row.request_sha256.as_slice(),
             ])
             .map_err(db)?;
         if row.holder_is_org {
@@ -624,7 +634,7 @@ impl Tx for SqliteTx<'_> {
         after: Option<u64>,
         limit: u32,
     ) -> Result<Vec<LicenceRow>, StoreError> {
-        let after = after.map(int).transpose()?.unwrap_or(-1);
+        let after = after.map_or(-1, position);
         self.licences_where(
             "holder_is_org = 1 AND holder_code = ?1 AND log_index > ?2 ORDER BY log_index LIMIT ?3",
             &[&uscc, &after, &limit],
@@ -637,7 +647,7 @@ impl Tx for SqliteTx<'_> {
         after: Option<u64>,
         limit: u32,
     ) -> Result<Vec<LicenceRow>, StoreError> {
-        let after = after.map(int).transpose()?.unwrap_or(-1);
+        let after = after.map_or(-1, position);
         match name {
             NameMatch::Prefix(prefix) => {
                 // The range [prefix, prefix + U+10FFFF) is every name that
@@ -666,7 +676,7 @@ impl Tx for SqliteTx<'_> {
         since: u64,
         limit: u32,
     ) -> Result<Vec<LicenceRow>, StoreError> {
-        let since = int(since)?;
+        let since = position(since);
         self.licences_where(
             "last_change >= ?1 ORDER BY last_change LIMIT ?2",
             &[&since, &limit],
@@ -731,7 +741,7 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)?;
         let end = first.saturating_add(count);
         statement
-            .query_map(params![int(first)?, int(end)?], |r| r.get(0))
+            .query_map(params![position(first), position(end)], |r| r.get(0))
             .map_err(db)?
             .collect::<Result<Vec<_>, _>>()
             .map_err(db)

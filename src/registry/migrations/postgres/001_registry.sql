@@ -44,6 +44,9 @@ CREATE TABLE licences (
     status           TEXT NOT NULL,
     status_at        BIGINT NOT NULL,
     last_change      BIGINT NOT NULL UNIQUE,
+    -- SHA-256 of the licence as requested: a request id used again is
+    -- answered only for the same licence.
+    request_sha256   BYTEA NOT NULL CHECK (length(request_sha256) = 32),
     UNIQUE (authority, status_list, status_index)
 );
 CREATE INDEX licences_org_code ON licences (holder_code, log_index) WHERE holder_is_org;

@@ -39,14 +39,18 @@ CREATE TABLE licences (
     status           TEXT NOT NULL,
     status_at        INTEGER NOT NULL,
     last_change      INTEGER NOT NULL UNIQUE,
+    -- SHA-256 of the licence as requested: a request id used again is
+    -- answered only for the same licence.
+    request_sha256   BLOB NOT NULL CHECK (length(request_sha256) = 32),
     UNIQUE (authority, status_list, status_index)
 );
 CREATE INDEX licences_org_code ON licences (holder_code) WHERE holder_is_org = 1;
 CREATE INDEX licences_org_name ON licences (holder_name) WHERE holder_is_org = 1;
 
 -- Organisation names for substring look-up (trigram index; rowid = the
--- licence's log index). Only organisations' licences are entered.
-CREATE VIRTUAL TABLE org_names USING fts5 (name, content = '', tokenize = 'trigram');
+-- licence's log index). Only organisations' licences are entered. Case
+-- sensitive, as the prefix look-up and PostgreSQL's LIKE are.
+CREATE VIRTUAL TABLE org_names USING fts5 (name, content = '', tokenize = 'trigram case_sensitive 1');
 
 CREATE TABLE status_changes (
     identifier TEXT NOT NULL,

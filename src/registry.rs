@@ -1279,11 +1279,7 @@ pub(crate) fn issue_in(
     requests: Vec<IssueRequest>,
     at: UnixTime,
 ) -> Result<Vec<Issued>, RegistryError> {
-    if requests.len() > MAX_GROUP {
-        return Err(RegistryError::GroupTooLarge {
-            requests: requests.len(),
-        });
-    }
+    check_group_size(requests.len())?;
     for request in &requests {
         request
             .check(key)
@@ -1292,6 +1288,25 @@ pub(crate) fn issue_in(
                 reason,
             })?;
     }
+    issue_checked(tx, key, requests, at)
+}
+
+fn check_group_size(requests: usize) -> Result<(), RegistryError> {
+    if requests > MAX_GROUP {
+        return Err(RegistryError::GroupTooLarge { requests });
+    }
+    Ok(())
+}
+
+/// [`issue_in`] for requests that passed [`IssueRequest::check`] for `key`
+/// already (a batch checks them on its parsing threads).
+pub(crate) fn issue_checked(
+    tx: &mut dyn Tx,
+    key: &IssuingKey,
+    requests: Vec<IssueRequest>,
+    at: UnixTime,
+) -> Result<Vec<Issued>, RegistryError> {
+    check_group_size(requests.len())?;
     let version =
         Version::new(IDENTIFIER_VERSION).map_err(|e| RegistryError::Log(e.to_string()))?;
     // The log head first, as every writer of the log takes it: on

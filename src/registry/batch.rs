@@ -18,7 +18,9 @@ use sha2::{Digest, Sha256};
 
 use std::collections::HashMap;
 
-use super::{IssueRequest, IssuingKey, Registry, RegistryError, RequestError, hex_lower, issue_in};
+use super::{
+    IssueRequest, IssuingKey, Registry, RegistryError, RequestError, hex_lower, issue_checked,
+};
 use crate::date::UnixTime;
 use crate::envelope::SignedLicence;
 use crate::licence::Licence;
@@ -425,7 +427,7 @@ pub fn run_batch(
             thread::sleep(Duration::from_millis(500));
             continue;
         };
-        let records = read_chunk(plan, claim.chunk)?;
+        let records = read_chunk(plan, claim.chunk, Some(key))?;
         let mut requests = Vec::with_capacity(records.len());
         let mut rejected = 0;
         // The first line with a request id sets its licence; a later line
@@ -434,19 +436,16 @@ pub fn run_batch(
         let mut contents: HashMap<String, super::Hash> = HashMap::new();
         for (line, parsed) in records {
             let parsed = match parsed {
-                Parsed::Request(request) => match request.check(key) {
-                    Err(e) => Parsed::Reject(e.to_string()),
-                    Ok(()) => match refused.get(request.request_id()) {
-                        Some(message) => Parsed::Reject(message.clone()),
-                        None => match contents.get(request.request_id()) {
-                            Some(content) if *content != request.content => {
-                                Parsed::Reject(RequestError::IdReused.to_string())
-                            }
-                            _ => {
-                                contents.insert(request.request_id().to_owned(), request.content);
-                                Parsed::Request(request)
-                            }
-                        },
+                Parsed::Request(request) => match refused.get(request.request_id()) {
+                    Some(message) => Parsed::Reject(message.clone()),
+                    None => match contents.get(request.request_id()) {
+                        Some(content) if *content != request.content => {
+                            Parsed::Reject(RequestError::IdReused.to_string())
+                        }
+                        _ => {
+                            contents.insert(request.request_id().to_owned(), request.content);
+                            Parsed::Request(request)
+                        }
                     },
                 },
                 reject => reject,
@@ -459,7 +458,7 @@ pub fn run_batch(
                 }
             }
         }
-        let issued = match issue_in(tx.as_mut(), key, requests, options.at) {
+        let issued = match issue_checked(tx.as_mut(), key, requests, options.at) {
             Ok(issued) => issued,
             // One record the checks before could not see (its id used
             // before for another licence, or a signing failure): the chunk
@@ -491,9 +490,13 @@ fn now_secs() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Reads one chunk's records, each with its line number, parsing them on
-/// all cores.
-fn read_chunk(plan: &BatchPlan, chunk: u64) -> Result<Vec<(u64, Parsed)>, RegistryError> {
+/// Reads one chunk's records, each with its line number, parsing them (and
+/// with `key`, checking them for it) on all cores.
+fn read_chunk(
+    plan: &BatchPlan,
+    chunk: u64,
+    key: Option<&IssuingKey>,
+) -> Result<Vec<(u64, Parsed)>, RegistryError> {
     let mut raw = Vec::new();
     for_each_record(plan, chunk, &mut |line, record| {
         raw.push((line, record));
@@ -508,7 +511,16 @@ fn read_chunk(plan: &BatchPlan, chunk: u64) -> Result<Vec<(u64, Parsed)>, Regist
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(line, record)| (*line, record.parse(header)))
+                        .map(|(line, record)| {
+                            let parsed = match (record.parse(header), key) {
+                                (Parsed::Request(request), Some(key)) => match request.check(key) {
+                                    Ok(()) => Parsed::Request(request),
+                                    Err(e) => Parsed::Reject(e.to_string()),
+                                },
+                                (parsed, _) => parsed,
+                            };
+                            (*line, parsed)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -764,7 +776,7 @@ pub fn write_codes(
     };
     let mut written = 0u64;
     for chunk in 0..plan.chunks() {
-        let records = read_chunk(plan, chunk)?;
+        let records = read_chunk(plan, chunk, None)?;
         let ids: Vec<&str> = records
             .iter()
             .filter_map(|(_, parsed)| match parsed {

@@ -19,6 +19,7 @@ use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transactio
 
 use crate::log::Hash;
 
+use super::rows::{hash, int, position, uint};
 use super::store::{ChunkClaim, ListRow, Store, Tx};
 use super::{LicenceRow, NameMatch, SCHEMA_VERSION, StatusChangeRow, StoreError};
 
@@ -242,31 +243,6 @@ fn db(e: postgres::Error) -> StoreError {
             message,
         }
     }
-}
-
-fn int<T: TryInto<i64> + Copy + std::fmt::Display>(value: T) -> Result<i64, StoreError> {
-    value.try_into().map_err(|_| StoreError::Corrupt {
-        what: format!("{value} does not fit a 64-bit signed integer"),
-    })
-}
-
-/// A position a caller asks from (a page's `after`, a log index): one that
-/// does not fit a signed integer lies past everything stored, which is what
-/// it means, not a sign of corrupt storage.
-fn position(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn uint<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
-    T::try_from(value).map_err(|_| StoreError::Corrupt {
-        what: format!("{what} {value} out of range"),
-    })
-}
-
-fn hash(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
-    Hash::try_from(bytes.as_slice()).map_err(|_| StoreError::Corrupt {
-        what: format!("{what} is {} bytes, not 32", bytes.len()),
-    })
 }
 
 fn get<'r, T: postgres::types::FromSql<'r>>(row: &'r Row, column: usize) -> Result<T, StoreError> {

@@ -142,3 +142,32 @@ impl StoreError {
         }
     }
 }
+
+// Conversions both backends make between the rows' unsigned numbers and
+// the databases' signed 64-bit integers.
+
+/// A number to store: one that does not fit is refused, never wrapped.
+pub(super) fn int<T: TryInto<i64> + Copy + std::fmt::Display>(value: T) -> Result<i64, StoreError> {
+    value.try_into().map_err(|_| StoreError::Corrupt {
+        what: format!("{value} does not fit a 64-bit signed integer"),
+    })
+}
+
+/// A position a caller asks from (a page's `after`, a log index): one that
+/// does not fit a signed integer lies past everything stored, which is what
+/// it means, not a sign of corrupt storage.
+pub(super) fn position(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+pub(super) fn uint<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
+    T::try_from(value).map_err(|_| StoreError::Corrupt {
+        what: format!("{what} {value} out of range"),
+    })
+}
+
+pub(super) fn hash(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
+    Hash::try_from(bytes.as_slice()).map_err(|_| StoreError::Corrupt {
+        what: format!("{what} is {} bytes, not 32", bytes.len()),
+    })
+}

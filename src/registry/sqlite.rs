@@ -11,6 +11,7 @@ use rusqlite::{
 
 use crate::log::Hash;
 
+use super::rows::{hash, int, position, uint};
 use super::store::{ChunkClaim, ListRow, Store, Tx};
 use super::{LicenceRow, NameMatch, SCHEMA_VERSION, StatusChangeRow, StoreError};
 
@@ -203,31 +204,6 @@ fn db(e: rusqlite::Error) -> StoreError {
             message: e.to_string(),
         }
     }
-}
-
-fn int(value: u64) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| StoreError::Corrupt {
-        what: format!("{value} does not fit a 64-bit signed integer"),
-    })
-}
-
-/// A position a caller asks from (a page's `after`, a log index): one that
-/// does not fit a signed integer lies past everything stored, which is what
-/// it means, not a sign of corrupt storage.
-fn position(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn uint<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
-    T::try_from(value).map_err(|_| StoreError::Corrupt {
-        what: format!("{what} {value} out of range"),
-    })
-}
-
-fn hash(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
-    Hash::try_from(bytes.as_slice()).map_err(|_| StoreError::Corrupt {
-        what: format!("{what} is {} bytes, not 32", bytes.len()),
-    })
 }
 
 const LICENCE_COLUMNS: &str = "log_index, identifier, request_id, type_code, authority, serial, \

@@ -1160,3 +1160,57 @@ fn receipts_bind_one_licence_and_survive_status_changes() {
         assert!(log::verify_licence_receipt(issued[2].envelope(), &r, &verifier).is_err());
     });
 }
+
+/// A later job (another file) reusing an earlier job's request id for
+/// another licence: that record is rejected, the rest of its chunk issued,
+/// and its line in the codes file stays empty rather than carrying the
+/// earlier licence's code.
+#[test]
+fn a_later_job_reusing_an_id_for_another_licence_rejects_that_record_only() {
+    each_backend(|location| {
+        Registry::create(location, ORIGIN).unwrap();
+        let dir = scratch();
+        let wrap = |id: &str, licence: &Licence| {
+            serde_json::json!({ "request_id": id, "licence": licence.to_json_value() }).to_string()
+        };
+        let first = dir.join("first.jsonl");
+        std::fs::write(
+            &first,
+            format!("{}\n", wrap("clerk-7", &driving_licence(1))),
+        )
+        .unwrap();
+        assert_eq!(run(location, &first, BatchFormat::Jsonl, 10), (1, 0));
+
+        let second = dir.join("second.jsonl");
+        std::fs::write(
+            &second,
+            format!(
+                "{}\n{}\n{}\n",
+                wrap("clerk-8", &driving_licence(3)),
+                wrap("clerk-7", &driving_licence(2)),
+                wrap("clerk-9", &driving_licence(4)),
+            ),
+        )
+        .unwrap();
+        assert_eq!(run(location, &second, BatchFormat::Jsonl, 10), (2, 1));
+
+        let mut registry = Registry::open(location).unwrap();
+        let plan = plan_batch(&second, BatchFormat::Jsonl, 10).unwrap();
+        let mut out = Vec::new();
+        let written = write_codes(
+            &mut registry,
+            &plan,
+            &QrBase::default(),
+            &mut out,
+            &mut |_| Ok(()),
+        )
+        .unwrap();
+        assert_eq!(written, 2);
+        let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(!lines[0].is_empty() && lines[1].is_empty() && !lines[2].is_empty());
+        // clerk-7 still names the first job's licence.
+        let row = registry.licence_by_request("clerk-7").unwrap().unwrap();
+        assert_eq!(row.holder_code, resident_id(1));
+    });
+}

@@ -10,13 +10,15 @@
 #
 #   bash .ci/crash_test.sh [DB]     DB: a SQLite path (default, in a temp
 #                                   dir) or a postgres:// URL of an empty db
-# Environment: CRASH_LINES (100000), CRASH_KILLS (10), ELICENCE (the binary;
-# default target/release/elicence, built here).
+# Environment: CRASH_LINES (100000), CRASH_KILLS (10), CRASH_CHUNK (2000),
+# ELICENCE (the binary; default target/release/elicence, built here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LINES="${CRASH_LINES:-100000}"
 KILLS="${CRASH_KILLS:-10}"
+# Small chunks, so that ten kills leave the job unfinished.
+CHUNK="${CRASH_CHUNK:-2000}"
 WORK=$(mktemp -d /tmp/elicence-crash.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 DB="${1:-$WORK/registry.sqlite}"
@@ -40,45 +42,76 @@ VKEY=$(e log verifier-key --log-key "$WORK/log/issuer.key.pem" --origin crash.ex
 # leave it running.
 issue() {
     exec "$ELICENCE" issue --db "$DB" --key "$WORK/signer/issuer.key.pem" --cert "$WORK/signer/signer.cert.pem" \
-        --batch "$WORK/in.jsonl" --out "$WORK/codes.txt" --at 2025-03-01T09:00:00+08:00
+        --batch "$WORK/in.jsonl" --out "$WORK/codes.txt" --at 2025-03-01T09:00:00+08:00 \
+        --chunk "$CHUNK"
 }
 
 checkpoint() {
     e log checkpoint --db "$DB" --log-key "$WORK/log/issuer.key.pem" >"$WORK/checkpoint.$1.txt"
 }
 
-# The first run tells how long start-up and a whole job take, so that the
-# kills land across start-up, chunks and commits rather than all before the
-# first chunk: it is killed after 1 s, or longer until something was issued.
-checkpoint 0
-first_ms=1000
-while :; do
-    (issue) >"$WORK/run.0.json" 2>"$WORK/run.0.log" &
-    pid=$!
-    sleep "$(awk -v ms="$first_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    checkpoint 1
-    issued_then=$(head -n 2 "$WORK/checkpoint.1.txt" | tail -n 1)
-    if [ "$issued_then" -gt 0 ] || [ "$first_ms" -ge 64000 ]; then
-        break
-    fi
-    first_ms=$(( first_ms * 2 ))
-done
-echo "crash test: $LINES lines; $issued_then issued before kill 1 at ${first_ms} ms"
-if [ "$issued_then" -eq 0 ]; then
-    echo "crash test: nothing issued in ${first_ms} ms"; cat "$WORK/run.0.log"; exit 1
-fi
-span_ms=$(( LINES * first_ms / issued_then ))
+# The log's size as a reader sees it, without the write lock.
+PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -n 1 || true)
+log_size() {
+    case "$DB" in
+        postgres://* | postgresql://*) "$PSQL" -tAq "$DB" -c "SELECT size FROM log_head" ;;
+        *) python3 -c 'import sqlite3, sys
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+print(c.execute("SELECT size FROM log_head").fetchone()[0])' "$DB" ;;
+    esac
+}
 
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+sleep_ms() { sleep "$(awk -v ms="$1" 'BEGIN { printf "%.3f", ms / 1000 }')"; }
+random_below() { echo $(( (RANDOM * 32768 + RANDOM) % ($1 + 1) )); }
+
+# Waits until the log grows past $1 or the run $2 ends; prints the size.
+wait_for_growth() {
+    local size
+    while :; do
+        size=$(log_size)
+        if [ "$size" -gt "$1" ] || ! kill -0 "$2" 2>/dev/null; then
+            echo "$size"; return
+        fi
+        sleep 0.05
+    done
+}
+
+# A first run, watched: how long start-up takes (planning: hashing the
+# input) before its first commit, and how long a chunk takes after it.
+checkpoint 0
+start=$(now_ms)
+(issue) >"$WORK/run.0.json" 2>"$WORK/run.0.log" &
+pid=$!
+first=$(wait_for_growth 0 "$pid")
+startup_ms=$(( $(now_ms) - start ))
+wait_for_growth "$first" "$pid" >/dev/null
+chunk_ms=$(( $(now_ms) - start - startup_ms ))
+kill -9 "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+checkpoint 1
+issued_then=$(head -n 2 "$WORK/checkpoint.1.txt" | tail -n 1)
+echo "crash test: $LINES lines; start-up ${startup_ms} ms, a chunk ${chunk_ms} ms; kill 1 after $issued_then issued"
+if [ "$issued_then" -eq 0 ] || [ "$issued_then" -ge "$LINES" ]; then
+    echo "crash test: the first run issued $issued_then of $LINES: no moment to kill"; cat "$WORK/run.0.log"; exit 1
+fi
+
+# Odd kills land anywhere from start-up into the first chunk; even ones
+# wait for this run's first commit, then land within the next chunk, its
+# signing, its inserts or its commit.
 previous=1
 for kill in $(seq 2 "$KILLS"); do
-    # A moment from start-up to a tenth of a whole job (for ten kills), so
-    # that the job is still unfinished when the last kill lands.
-    delay_ms=$(( 50 + (RANDOM * 32768 + RANDOM) % (span_ms / KILLS + 1) ))
+    before=$(log_size)
+    start=$(now_ms)
     (issue) >"$WORK/run.$kill.json" 2>"$WORK/run.$kill.log" &
     pid=$!
-    sleep "$(awk -v ms="$delay_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+    if [ $(( kill % 2 )) -eq 1 ]; then
+        sleep_ms "$(random_below $(( startup_ms + chunk_ms )))"
+    else
+        wait_for_growth "$before" "$pid" >/dev/null
+        sleep_ms "$(random_below "$chunk_ms")"
+    fi
+    delay_ms=$(( $(now_ms) - start ))
     if kill -9 "$pid" 2>/dev/null; then
         outcome=killed
         wait "$pid" 2>/dev/null || true

@@ -9,8 +9,7 @@
 )]
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 
 use elicence::ident::resident_id_check_char;
 use elicence::registry::{
@@ -31,67 +30,7 @@ mod test_pki {
 const ORIGIN: &str = "verify.example.gov.cn/log";
 const REGULATOR: &str = "11110108MB1234567C";
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn scratch() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("elicence-attacks-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn locations() -> Vec<String> {
-    let mut out = vec![scratch().join("registry.sqlite").display().to_string()];
-    if let Some(url) = postgres_database() {
-        out.push(url);
-    }
-    out
-}
-
-fn postgres_database() -> Option<String> {
-    let Ok(admin) = std::env::var("ELICENCE_TEST_POSTGRES") else {
-        return None;
-    };
-    #[cfg(feature = "postgres")]
-    {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let name = format!("elicence_attack_{}_{n}", std::process::id());
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .unwrap();
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let (server, _) = admin.rsplit_once('/').unwrap();
-        Some(format!("{server}/{name}"))
-    }
-    #[cfg(not(feature = "postgres"))]
-    {
-        let _ = admin;
-        None
-    }
-}
-
-/// Runs `test` on every backend, and fails after all have run, naming
-/// each backend that failed (so a SQLite failure does not hide PostgreSQL's).
-fn each_backend(test: impl Fn(&str)) {
-    let mut failed = Vec::new();
-    for location in locations() {
-        let backend = if location.starts_with("postgres") {
-            "postgres"
-        } else {
-            "sqlite"
-        };
-        eprintln!("backend: {backend}");
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(&location)));
-        if outcome.is_err() {
-            failed.push(backend);
-        }
-    }
-    assert!(failed.is_empty(), "failed on: {failed:?}");
-}
+include!("support/registry_backends.rs");
 
 fn at() -> UnixTime {
     UnixTime::parse_rfc3339("2025-03-01T09:00:00+08:00").unwrap()

@@ -11,7 +11,6 @@
 )]
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use elicence::ident::resident_id_check_char;
 use elicence::log::note::{NoteSigner, NoteVerifier};
@@ -35,64 +34,7 @@ const ORIGIN: &str = "verify.example.gov.cn/log";
 const POLICE: &str = "111100000000213452";
 const REGULATOR: &str = "11110108MB1234567C";
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn scratch() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("elicence-registry-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A fresh, empty registry location per backend.
-fn locations() -> Vec<String> {
-    let mut out = vec![scratch().join("registry.sqlite").display().to_string()];
-    if let Some(url) = postgres_database() {
-        out.push(url);
-    }
-    out
-}
-
-/// A fresh database on the PostgreSQL server named by
-/// `ELICENCE_TEST_POSTGRES` (a URL whose user may create databases), if
-/// set. With `ELICENCE_REQUIRE_POSTGRES=1` (as `.ci/postgres.sh` sets) the
-/// suite fails rather than pass on SQLite alone.
-fn postgres_database() -> Option<String> {
-    let required = std::env::var("ELICENCE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    let Ok(admin) = std::env::var("ELICENCE_TEST_POSTGRES") else {
-        assert!(
-            !required,
-            "ELICENCE_REQUIRE_POSTGRES=1 but ELICENCE_TEST_POSTGRES is not set"
-        );
-        return None;
-    };
-    #[cfg(feature = "postgres")]
-    {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let name = format!("elicence_test_{}_{n}", std::process::id());
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-        // One statement per call: CREATE DATABASE may not share a
-        // transaction block.
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .unwrap();
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let (server, _) = admin.rsplit_once('/').unwrap();
-        Some(format!("{server}/{name}"))
-    }
-    #[cfg(not(feature = "postgres"))]
-    {
-        assert!(
-            !required,
-            "ELICENCE_REQUIRE_POSTGRES=1 but the postgres feature is off"
-        );
-        let _ = admin;
-        None
-    }
-}
+include!("support/registry_backends.rs");
 
 fn at() -> UnixTime {
     UnixTime::parse_rfc3339("2025-03-01T09:00:00+08:00").unwrap()
@@ -140,20 +82,6 @@ fn police_key() -> IssuingKey {
 
 fn log_signer() -> NoteSigner {
     NoteSigner::new(ORIGIN, SigningKey::from_seed(&[9; 32])).unwrap()
-}
-
-fn each_backend(test: impl Fn(&str)) {
-    for location in locations() {
-        eprintln!(
-            "backend: {}",
-            if location.starts_with("postgres") {
-                "postgres"
-            } else {
-                "sqlite"
-            }
-        );
-        test(&location);
-    }
 }
 
 #[test]

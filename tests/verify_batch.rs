@@ -511,31 +511,13 @@ mod cli {
 
     const BIN: &str = env!("CARGO_BIN_EXE_elicence");
 
-    struct Dir(PathBuf);
+    include!("support/temp_dir.rs");
 
-    impl Dir {
-        fn new(name: &str) -> Dir {
-            let dir = std::env::temp_dir().join(format!(
-                "elicence-verify-batch-{name}-{}",
-                std::process::id()
-            ));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).unwrap();
-            Dir(dir)
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
-
-    fn verify(dir: &Dir, batch: &str, details: bool, stdin: Option<&[u8]>) -> Output {
+    fn verify(dir: &TempDir, batch: &str, details: bool, stdin: Option<&[u8]>) -> Output {
         let mut args = vec![
             "verify".to_owned(),
             "--pub".into(),
-            dir.0.join("issuer.pub.pem").display().to_string(),
+            dir.join("issuer.pub.pem").display().to_string(),
             "--at".into(),
             AT.into(),
             "--status-policy".into(),
@@ -599,10 +581,10 @@ mod cli {
 
     #[test]
     fn streamed_batch_prints_what_the_whole_file_gave() {
-        let dir = Dir::new("stream");
+        let dir = TempDir::new();
         let issuer_seed = seed(ISSUER_SEED);
         let issuer = SigningKey::from_seed(&issuer_seed);
-        fs::write(dir.0.join("issuer.pub.pem"), issuer.public_key().to_pem()).unwrap();
+        fs::write(dir.join("issuer.pub.pem"), issuer.public_key().to_pem()).unwrap();
         let verifier = Verifier::new([TrustedKey::new(issuer.public_key())])
             .with_status_policy(StatusPolicy::Warn);
         let mut singles = Singles::new(&verifier, t(AT));
@@ -641,7 +623,7 @@ mod cli {
         lines.push("9".repeat(200_000));
         lines.push(format!("x{}x", "\u{3000}".repeat(5_000)));
         let input = lines.join("\n");
-        let path = dir.0.join("codes.txt");
+        let path = dir.join("codes.txt");
         fs::write(&path, &input).unwrap();
 
         let out = verify(&dir, &path.display().to_string(), true, None);
@@ -674,13 +656,13 @@ mod cli {
 
     #[test]
     fn unreadable_batches_are_errors_as_before() {
-        let dir = Dir::new("errors");
+        let dir = TempDir::new();
         let issuer = SigningKey::from_seed(&seed(ISSUER_SEED));
-        fs::write(dir.0.join("issuer.pub.pem"), issuer.public_key().to_pem()).unwrap();
+        fs::write(dir.join("issuer.pub.pem"), issuer.public_key().to_pem()).unwrap();
         let good = text(&genuine(&issuer, 1)[0]);
 
         // Not UTF-8, after good lines: refused before anything is printed.
-        let path = dir.0.join("latin1.txt");
+        let path = dir.join("latin1.txt");
         let mut bytes = format!("{good}\nnot a code\n").into_bytes();
         bytes.extend(b"caf\xe9\n");
         fs::write(&path, &bytes).unwrap();
@@ -699,7 +681,7 @@ mod cli {
             )
         );
 
-        let missing = dir.0.join("missing.txt");
+        let missing = dir.join("missing.txt");
         let out = verify(&dir, &missing.display().to_string(), false, None);
         assert_eq!(out.status.code(), Some(2));
         assert!(out.stdout.is_empty());
@@ -709,7 +691,7 @@ mod cli {
         );
 
         // Empty: nothing to check, all (none) valid.
-        let empty = dir.0.join("empty.txt");
+        let empty = dir.join("empty.txt");
         fs::write(&empty, "\n\n  \n").unwrap();
         let out = verify(&dir, &empty.display().to_string(), true, None);
         assert_eq!(out.status.code(), Some(0));

@@ -10,23 +10,20 @@ fn next_number() -> u32 {
     COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
 }
 
-/// A new, empty scratch directory.
-fn scratch() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "elicence-registry-{}-{}",
-        std::process::id(),
-        next_number()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/temp_dir.rs"));
+
+/// A new, empty scratch directory, removed when dropped.
+fn scratch() -> TempDir {
+    TempDir::new()
 }
 
-/// A fresh, empty registry location per backend.
-fn locations() -> Vec<String> {
-    let mut out = vec![scratch().join("registry.sqlite").display().to_string()];
+/// A fresh, empty registry location per backend, with the directory that
+/// holds it (kept until the caller is done with the location).
+fn locations() -> Vec<(String, Option<TempDir>)> {
+    let dir = scratch();
+    let mut out = vec![(dir.path("registry.sqlite").display().to_string(), Some(dir))];
     if let Some(url) = postgres_database() {
-        out.push(url);
+        out.push((url, None));
     }
     out
 }
@@ -72,7 +69,7 @@ fn postgres_database() -> Option<String> {
 /// backend that failed (so a SQLite failure does not hide PostgreSQL's).
 fn each_backend(test: impl Fn(&str)) {
     let mut failed = Vec::new();
-    for location in locations() {
+    for (location, _dir) in locations() {
         let backend = if location.starts_with("postgres") {
             "postgres"
         } else {

@@ -81,6 +81,8 @@ pub mod registry;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod seal;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod status;
 pub mod trust;
 pub mod verify;

@@ -940,6 +940,8 @@ fn r_is_batch_safe(signature: &[u8; 64]) -> bool {
 }
 
 pub mod batch;
+mod outcome;
+pub use outcome::{Lang, Outcome, Tone};
 mod lists;
 pub use lists::{StatusListLoadError, TrustListLoad, TrustListLoadError};
 

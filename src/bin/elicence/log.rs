@@ -135,7 +135,7 @@ fn checkpoint(args: &CheckpointArgs) -> CliResult {
     print_text(&note)
 }
 
-fn note_signer(key_path: &Path, origin: &str) -> Result<NoteSigner, CliError> {
+pub fn note_signer(key_path: &Path, origin: &str) -> Result<NoteSigner, CliError> {
     let key = read_signing_key(key_path)?;
     NoteSigner::new(origin, key)
         .map_err(|e| CliError::new(format!("the log's origin {origin:?}: {e}")))

@@ -25,6 +25,7 @@ mod log;
 mod registry;
 mod render;
 mod seal;
+mod serve;
 mod status;
 mod trust_list;
 mod verify;
@@ -86,6 +87,8 @@ enum Command {
     /// (offline proofs that a licence was logged) and consistency between checkpoints.
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Serve the scan endpoint: the phone page, the JSON API, the lists and the log.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -771,6 +774,7 @@ fn main() -> ExitCode {
         Command::TrustList(TrustListCommand::Show(args)) => trust_list::show(&args),
         Command::Registry(command) => registry::run(&command),
         Command::Log(command) => log::run(&command),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -33,6 +33,8 @@ const SIGNER_VALIDITY: (&str, &str) = ("2024-01-01T00:00:00+08:00", "2030-01-01T
 const STATUS_HOST: &str = "https://verify.example.gov.cn/status";
 /// The licence the market regulator revokes, by its entry in list 1.
 const REVOKED_INDEX: u32 = 90_210;
+/// The status entry of the demo's expired licence (in force: 01).
+const EXPIRED_INDEX: u32 = 7;
 /// How long a status list may be cached: a day.
 const STATUS_TTL_SECS: u64 = 86_400;
 /// The trust list is due again in a week.
@@ -327,6 +329,17 @@ fn business_licence(index: u32, issuer: Option<usize>) -> Result<Licence, CliErr
         .map_err(|e| CliError::new(format!("demo business licence: {e}")))
 }
 
+/// The licence with its validity ended on 2025-07-31, the day before the
+/// demo signs it: genuine, in force in its status list, and expired.
+fn expired(licence: Licence) -> Result<Licence, CliError> {
+    let mut value = licence.to_json_value();
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert("valid_until".into(), "2025-07-31".into());
+    }
+    Licence::from_json(&value.to_string())
+        .map_err(|e| CliError::new(format!("demo expired licence: {e}")))
+}
+
 /// Signs the list section's own licences, writes them under `OUT/trust/`,
 /// and verifies them and the trust section's licences with the list
 /// verifier; then offers it the older trust list, and checks a licence once
@@ -391,6 +404,12 @@ pub fn check(demo: &mut Demo) -> Result<(), CliError> {
             format!("its entry {REVOKED_INDEX} in the market regulator's list 1 is 03"),
             sign(business_licence(REVOKED_INDEX, None)?, market)?,
             Some("revoked"),
+        ),
+        (
+            "business-licence-expired",
+            "a business licence whose validity ended on 2025-07-31".to_owned(),
+            sign(expired(business_licence(EXPIRED_INDEX, None)?)?, market)?,
+            Some("expired"),
         ),
         (
             "licence-signed-by-seal-maker",
@@ -507,6 +526,7 @@ pub fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
     for file in [
         "business-licence",
         "business-licence-revoked",
+        "business-licence-expired",
         "licence-signed-by-seal-maker",
         "business-licence-by-traffic-police",
     ] {
@@ -518,5 +538,17 @@ pub fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
         let first = shell_quote(first);
         outln!("  elicence status show {first} --index {REVOKED_INDEX}")?;
     }
+    let status_dir = shell_quote(&demo.out.join("status"));
+    let db = shell_quote(&demo.out.join("registry").join("registry.sqlite"));
+    outln!()?;
+    outln!("To answer these codes as a phone would see them (the scan endpoint):")?;
+    outln!(
+        "  elicence serve --listen 127.0.0.1:8080 --base {} --roots {roots} --trust-list {list} \\\n      --status {status_dir} --db {db}",
+        demo.base
+    )?;
+    outln!(
+        "  then open http://127.0.0.1:8080/c/ followed by the digits of a code in {}/*.qr.txt",
+        shell_quote(&dir)
+    )?;
     Ok(())
 }

@@ -37,6 +37,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -673,10 +674,17 @@ fn log_line(value: &Value) {
 fn router(state: Arc<AppState>) -> Router {
     let timeout = state.config.request_timeout;
     let concurrency = state.config.max_concurrent_requests.max(1);
-    let body_cap = state.config.max_pdf_body.max(state.config.max_json_body);
+    let json_cap = state.config.max_json_body;
+    let pdf_cap = state.config.max_pdf_body;
     Router::new()
-        .route("/api/v1/verify", post(api_verify))
-        .route("/api/v1/verify-pdf", post(api_verify_pdf))
+        .route(
+            "/api/v1/verify",
+            post(api_verify).layer(DefaultBodyLimit::max(json_cap)),
+        )
+        .route(
+            "/api/v1/verify-pdf",
+            post(api_verify_pdf).layer(DefaultBodyLimit::max(pdf_cap)),
+        )
         .route("/api/v1/licences", get(api_lookup))
         .route("/api/v1/licences/{id}/receipt", get(api_receipt))
         .route("/trust-list", get(trust_list))
@@ -688,7 +696,8 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics_route))
         .route("/assets/page.css", get(page::stylesheet))
         .fallback(page::page_or_not_found)
-        .layer(DefaultBodyLimit::max(body_cap))
+        // No other route reads a body.
+        .layer(DefaultBodyLimit::max(json_cap))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -843,6 +852,30 @@ fn has_content_type(headers: &HeaderMap, wanted: &str) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case(wanted))
 }
 
+/// A body of the wanted type, read only up to the route's cap (the
+/// router refuses a longer one before it is all in memory).
+fn checked_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    wanted: &'static str,
+    max: usize,
+) -> Result<Bytes, ApiError> {
+    if !has_content_type(headers, wanted) {
+        return Err(ApiError::UnsupportedMediaType(wanted));
+    }
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(max)
+        } else {
+            ApiError::BadRequest("bad_body", "the body could not be read".to_owned())
+        }
+    })?;
+    if body.len() > max {
+        return Err(ApiError::TooLarge(max));
+    }
+    Ok(body)
+}
+
 /// The body of `POST /api/v1/verify`: exactly one of the two.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -939,14 +972,14 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
 async fn api_verify(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    if !has_content_type(&headers, "application/json") {
-        return Err(ApiError::UnsupportedMediaType("application/json"));
-    }
-    if body.len() > state.config.max_json_body {
-        return Err(ApiError::TooLarge(state.config.max_json_body));
-    }
+    let body = checked_body(
+        &headers,
+        body,
+        "application/json",
+        state.config.max_json_body,
+    )?;
     let request: VerifyRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::BadRequest(
             "bad_json",
@@ -982,14 +1015,9 @@ async fn api_verify(
 async fn api_verify_pdf(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    if !has_content_type(&headers, "application/pdf") {
-        return Err(ApiError::UnsupportedMediaType("application/pdf"));
-    }
-    if body.len() > state.config.max_pdf_body {
-        return Err(ApiError::TooLarge(state.config.max_pdf_body));
-    }
+    let body = checked_body(&headers, body, "application/pdf", state.config.max_pdf_body)?;
     let permit = Arc::clone(&state.pdf_permits)
         .try_acquire_owned()
         .map_err(|_| ApiError::Busy)?;

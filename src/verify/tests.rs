@@ -248,3 +248,37 @@ fn small_order_blocklist_matches_the_curve() {
     sig[..32].copy_from_slice(curve25519_dalek::constants::ED25519_BASEPOINT_COMPRESSED.as_bytes());
     assert!(r_is_batch_safe(&sig));
 }
+
+#[test]
+fn outcomes_put_forgery_before_status_before_expiry() {
+    let (verifier, _, texts) = codes();
+    let valid = verifier.verify_qr_text(&texts[0], now());
+    assert_eq!(valid.outcome(), Outcome::Valid);
+    assert_eq!(valid.outcome().label(Lang::Zh), "有效");
+    assert_eq!(valid.outcome().tone(), Tone::Good);
+
+    // Past its validity (the example runs to 2030-05-06).
+    let late = verifier.verify_qr_text(&texts[0], t("2032-01-01T00:00:00+08:00"));
+    assert_eq!(late.outcome(), Outcome::Expired);
+    assert_eq!(late.outcome().label(Lang::En), "Expired");
+    assert_eq!(late.reasons()[0].explain(Lang::Zh), "证照已超过有效期。");
+
+    // Signed in the future and not yet valid: the signing time is a
+    // reason that makes it invalid, which outranks "not yet valid".
+    let early = verifier.verify_qr_text(&texts[0], t("2024-05-05T23:59:59+08:00"));
+    assert_eq!(early.outcome(), Outcome::Invalid);
+
+    // A stranger's key: invalid, and nothing from inside is believed.
+    let stranger = Verifier::new([TrustedKey::new(
+        SigningKey::from_seed(&[2; 32]).public_key(),
+    )]);
+    let forged = stranger.verify_qr_text(&texts[0], t("2032-01-01T00:00:00+08:00"));
+    assert_eq!(forged.outcome(), Outcome::Invalid);
+    assert_eq!(forged.outcome().tone(), Tone::Bad);
+
+    // Not a code at all.
+    assert_eq!(
+        verifier.verify_qr_text("hello", now()).outcome(),
+        Outcome::Invalid
+    );
+}

@@ -121,6 +121,9 @@ pub struct ServerConfig {
     pub rate_burst: u32,
     /// How often the list files are looked at for changes.
     pub reload_check: Duration,
+    /// After shutdown is asked for, how long connections under way may
+    /// take to finish before the server returns regardless.
+    pub shutdown_grace: Duration,
 }
 
 impl ServerConfig {
@@ -136,6 +139,7 @@ impl ServerConfig {
             rate_per_second: 50,
             rate_burst: 200,
             reload_check: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -187,6 +191,22 @@ pub enum ServerError {
     /// The listening socket failed.
     #[error("listening: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl ServerError {
+    /// What went wrong without file paths or locations, for `/readyz`,
+    /// which strangers may read.
+    pub fn public_summary(&self) -> String {
+        match self {
+            ServerError::Read { .. } => "a source file cannot be read".to_owned(),
+            ServerError::NoRoots { .. } => "no usable root certificate".to_owned(),
+            ServerError::TrustList { code, .. } => format!("trust list refused ({code})"),
+            ServerError::StatusList { code, .. } => format!("status list refused ({code})"),
+            ServerError::Base(_) => "bad QR base".to_owned(),
+            ServerError::Registry(e) => format!("registry ({})", e.code()),
+            ServerError::Io(_) => "I/O error".to_owned(),
+        }
+    }
 }
 
 /// A published file: its bytes, entity tag and when it goes stale.
@@ -458,6 +478,15 @@ const MAX_RATE_PEERS: usize = 65_536;
 
 impl RateLimiter {
     fn allow(&self, peer: std::net::IpAddr) -> bool {
+        // One IPv6 host usually holds a whole /64: one bucket for it.
+        let peer = match peer {
+            std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+                let prefix = u128::from(v6) & !u128::from(u64::MAX);
+                std::net::IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+            }
+            std::net::IpAddr::V6(v6) => v6.to_canonical(),
+            v4 => v4,
+        };
         let Ok(mut buckets) = self.buckets.lock() else {
             return true;
         };
@@ -631,11 +660,27 @@ impl Server {
         let app = self
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // Once shutdown is asked for, connections under way get
+        // `shutdown_grace` to finish; a stalled one cannot hold the exit.
+        let grace = self.state.config.shutdown_grace;
+        let (asked, asked_rx) = tokio::sync::oneshot::channel::<()>();
+        let served = axum::serve(listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = asked.send(());
+        });
+        let deadline = async move {
+            if asked_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let outcome = tokio::select! {
+            served = served => served.map_err(ServerError::Io),
+            () = deadline => Ok(()),
+        };
         reloader.abort();
-        Ok(served?)
+        outcome
     }
 }
 
@@ -657,7 +702,7 @@ fn reload_if_due(state: &AppState) -> bool {
         Err(e) => {
             log_line(&json!({ "event": "reload_failed", "error": e.to_string() }));
             if let Ok(mut error) = state.reload_error.write() {
-                *error = Some(e.to_string());
+                *error = Some(e.public_summary());
             }
             false
         }
@@ -698,12 +743,14 @@ fn router(state: Arc<AppState>) -> Router {
         .fallback(page::page_or_not_found)
         // No other route reads a body.
         .layer(DefaultBodyLimit::max(json_cap))
+        // Outermost first: the timeout bounds everything, waiting for a
+        // slot included; the rate check comes before a slot is taken.
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(concurrency))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(concurrency))
         .with_state(state)
 }
 

@@ -236,6 +236,13 @@ fn verdict_body(verdict: &Verdict, logged: Logged, lang: Lang, at: UnixTime) -> 
             let _ = write!(out, "<p>{}</p>", escape(text));
         }
     }
+    for warning in verdict.warnings() {
+        let text = warning.explain(lang);
+        if !said.contains(&text) {
+            said.push(text);
+            let _ = write!(out, "<p>⚠ {}</p>", escape(text));
+        }
+    }
     if outcome.code() == "valid" {
         let _ = write!(
             out,

@@ -1325,7 +1325,8 @@ fn no_response_holds_a_path_a_trace_or_a_database_location() {
     let server = server();
     let qr = qr_text("business-licence");
     let long_name = "%E5%90%8D".repeat(200);
-    let requests: Vec<(Method, String, Option<(&str, Vec<u8>)>)> = vec![
+    type Sent<'a> = (Method, String, Option<(&'a str, Vec<u8>)>);
+    let requests: Vec<Sent> = vec![
         (Method::GET, page_path("business-licence"), None),
         (Method::GET, "/c/12x".into(), None),
         (Method::GET, "/nothing".into(), None),

@@ -363,15 +363,14 @@ impl Material {
                     .map_err(|e| refused(e.code(), e.to_string()))?;
                 let token = SignedStatusList::from_slice(&bytes)
                     .map_err(|e| refused(e.code(), e.to_string()))?;
-                let ttl = i64::try_from(token.ttl_secs()).unwrap_or(i64::MAX);
-                let stale_at = Some(UnixTime::from_secs(
-                    token.issued_at().secs().saturating_add(ttl),
-                ));
-                due = earliest(due, earliest(stale_at, token.expires()));
+                // The verifier's own rule (`exp` or `iat` + `ttl`), so that
+                // max-age and /readyz agree with the verdicts.
+                let stale_at = token.stale_at();
+                due = earliest(due, Some(stale_at));
                 if let Some(key) = uri_path(token.subject()).filter(|p| p.starts_with("/status/")) {
                     status.insert(
                         key.to_owned(),
-                        Published::new(bytes, token.issued_at(), stale_at),
+                        Published::new(bytes, token.issued_at(), Some(stale_at)),
                     );
                 }
             }
@@ -647,6 +646,8 @@ impl Server {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
+        // The line that tells a supervisor (or a test) the port is open.
+        log_line(&json!({ "event": "listening", "addr": listener.local_addr()?.to_string() }));
         let state = Arc::clone(&self.state);
         let reloader = tokio::spawn(async move {
             let mut tick = tokio::time::interval(state.config.reload_check);
@@ -713,7 +714,11 @@ fn reload_if_due(state: &AppState) -> bool {
 /// scanned code, a path holding one, or a person's data.
 fn log_line(value: &Value) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{value}");
+    // Formatted first and written once: stderr is unbuffered, and writing
+    // the value through `writeln!` made dozens of system calls a request.
+    let mut line = value.to_string();
+    line.push('\n');
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 fn router(state: Arc<AppState>) -> Router {

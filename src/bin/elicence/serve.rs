@@ -1,7 +1,6 @@
 //! `elicence serve`: the scan endpoint, a thin caller of
 //! [`elicence::server`].
 
-use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,18 +81,7 @@ pub fn run(args: &ServeArgs) -> CliResult {
         .build()
         .map_err(|e| CliError::new(format!("starting the runtime: {e}")))?;
     runtime
-        .block_on(async {
-            let listener = tokio::net::TcpListener::bind(args.listen).await?;
-            let bound = listener.local_addr()?;
-            let _ = writeln!(
-                io::stderr(),
-                "{{\"event\":\"listening\",\"addr\":\"{bound}\"}}"
-            );
-            server
-                .serve_on(listener, shutdown_signal())
-                .await
-                .map_err(io::Error::other)
-        })
+        .block_on(server.serve(args.listen, shutdown_signal()))
         .map_err(|e| CliError::new(format!("serving on {}: {e}", args.listen)))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,166 +11,21 @@
 )]
 
 use std::fs;
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use elicence::QrBase;
 use elicence::server::{Server, ServerConfig, Sources};
-use elicence::{QrBase, UnixTime};
 use serde_json::Value;
-use tower::ServiceExt;
 
-include!("support/temp_dir.rs");
+include!("support/scan_server.rs");
 
-const BIN: &str = env!("CARGO_BIN_EXE_elicence");
-const BASE: &str = "https://verify.example.gov.cn/c/";
 /// The driving licence holder's identity number (examples/licences).
 const PERSON_ID: &str = "110108199003071238";
 /// The business licence's holder, issued into the demo registry.
 const HOLDER_USCC: &str = "91110108MA0123456G";
-
-/// The demo's output, made once.
-fn demo() -> &'static Path {
-    static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = TempDir::new();
-        let out = std::process::Command::new(BIN)
-            .args(["demo", "--out"])
-            .arg(&*dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-}
-
-fn sources(dir: &Path) -> Sources {
-    Sources::new(vec![dir.join("pki/root.cert.pem")])
-        .with_trust_list(dir.join("pki/trust-list.cose"))
-        .with_status_dir(dir.join("status"))
-}
-
-fn now() -> UnixTime {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    UnixTime::from_secs(i64::try_from(secs).unwrap())
-}
-
-fn server_at(config: ServerConfig, registry: bool, offset_secs: i64) -> Server {
-    let dir = demo();
-    let db = dir.join("registry/registry.sqlite");
-    let db = db.to_str().unwrap().to_owned();
-    Server::load_with_clock(
-        config,
-        sources(dir),
-        registry.then_some(db.as_str()),
-        Arc::new(move || UnixTime::from_secs(now().secs() + offset_secs)),
-    )
-    .unwrap()
-}
-
-fn config() -> ServerConfig {
-    ServerConfig::new(QrBase::new(BASE).unwrap())
-}
-
-fn server() -> Server {
-    server_at(config(), true, 0)
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers.get(name).unwrap().to_str().unwrap()
-    }
-}
-
-fn send(server: &Server, request: Request<Body>) -> Answer {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let response = server.router().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    })
-}
-
-fn get(server: &Server, uri: &str) -> Answer {
-    send(server, Request::get(uri).body(Body::empty()).unwrap())
-}
-
-fn post(server: &Server, uri: &str, content_type: &str, body: impl Into<Body>) -> Answer {
-    send(
-        server,
-        Request::post(uri)
-            .header(header::CONTENT_TYPE, content_type)
-            .body(body.into())
-            .unwrap(),
-    )
-}
-
-fn qr_text(name: &str) -> String {
-    fs::read_to_string(demo().join("trust").join(format!("{name}.qr.txt")))
-        .unwrap()
-        .trim()
-        .to_owned()
-}
-
-/// The page path of a demo code: the QR text without scheme and host.
-fn page_path(name: &str) -> String {
-    qr_text(name)
-        .strip_prefix("https://verify.example.gov.cn")
-        .unwrap()
-        .to_owned()
-}
-
-/// The verdict's outcome code and heading on a page.
-fn verdict_of(page: &str) -> (String, String) {
-    let outcome = page
-        .split("data-outcome=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_owned();
-    let heading = page
-        .split("<h1>")
-        .nth(1)
-        .and_then(|rest| rest.split("</h1>").next())
-        .unwrap_or_default()
-        .to_owned();
-    (outcome, heading)
-}
 
 #[test]
 fn the_page_gives_each_demo_code_its_verdict_in_chinese_and_english() {

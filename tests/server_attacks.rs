@@ -18,22 +18,19 @@
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use elicence::server::{Server, ServerConfig, Sources};
+use elicence::server::Server;
 use elicence::{Licence, QrBase, SignedLicence, SigningKey, UnixTime, qr};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 
-include!("support/temp_dir.rs");
+include!("support/scan_server.rs");
 
-const BIN: &str = env!("CARGO_BIN_EXE_elicence");
-const BASE: &str = "https://verify.example.gov.cn/c/";
 /// The driving licence holder's identity number (examples/licences).
 const PERSON_ID: &str = "110108199003071238";
 /// The driving licence holder's name.
@@ -46,151 +43,7 @@ const HEALTH: &str = include_str!("../examples/licences/health-permit.json");
 const MARKET_REGULATOR: (&str, &str) = ("北京市海淀区市场监督管理局", "11110108MB1234567C");
 
 // ---------------------------------------------------------------------------
-// Helpers (the first few as in tests/server.rs).
-
-/// The demo's output, made once.
-fn demo() -> &'static Path {
-    static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = TempDir::new();
-        let out = std::process::Command::new(BIN)
-            .args(["demo", "--out"])
-            .arg(&*dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-}
-
-fn sources(dir: &Path) -> Sources {
-    Sources::new(vec![dir.join("pki/root.cert.pem")])
-        .with_trust_list(dir.join("pki/trust-list.cose"))
-        .with_status_dir(dir.join("status"))
-}
-
-fn now() -> UnixTime {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    UnixTime::from_secs(i64::try_from(secs).unwrap())
-}
-
-fn server_at(config: ServerConfig, registry: bool, offset_secs: i64) -> Server {
-    let dir = demo();
-    let db = dir.join("registry/registry.sqlite");
-    let db = db.to_str().unwrap().to_owned();
-    Server::load_with_clock(
-        config,
-        sources(dir),
-        registry.then_some(db.as_str()),
-        Arc::new(move || UnixTime::from_secs(now().secs() + offset_secs)),
-    )
-    .unwrap()
-}
-
-fn config() -> ServerConfig {
-    ServerConfig::new(QrBase::new(BASE).unwrap())
-}
-
-fn server() -> Server {
-    server_at(config(), true, 0)
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers.get(name).unwrap().to_str().unwrap()
-    }
-}
-
-fn send(server: &Server, request: Request<Body>) -> Answer {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let response = server.router().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    })
-}
-
-fn get(server: &Server, uri: &str) -> Answer {
-    send(server, Request::get(uri).body(Body::empty()).unwrap())
-}
-
-fn post(server: &Server, uri: &str, content_type: &str, body: impl Into<Body>) -> Answer {
-    send(
-        server,
-        Request::post(uri)
-            .header(header::CONTENT_TYPE, content_type)
-            .body(body.into())
-            .unwrap(),
-    )
-}
-
-fn qr_text(name: &str) -> String {
-    fs::read_to_string(demo().join("trust").join(format!("{name}.qr.txt")))
-        .unwrap()
-        .trim()
-        .to_owned()
-}
-
-/// The page path of QR text: without scheme and host.
-fn path_of(qr: &str) -> String {
-    qr.strip_prefix("https://verify.example.gov.cn")
-        .unwrap()
-        .to_owned()
-}
-
-fn page_path(name: &str) -> String {
-    path_of(&qr_text(name))
-}
-
-/// The verdict's outcome code and heading on a page.
-fn verdict_of(page: &str) -> (String, String) {
-    let outcome = page
-        .split("data-outcome=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_owned();
-    let heading = page
-        .split("<h1>")
-        .nth(1)
-        .and_then(|rest| rest.split("</h1>").next())
-        .unwrap_or_default()
-        .to_owned();
-    (outcome, heading)
-}
+// Helpers beyond tests/support/scan_server.rs.
 
 /// The verdict box's colour class on a page: good, caution or bad.
 fn tone_of(page: &str) -> String {
@@ -395,7 +248,7 @@ fn a_trusted_licence_with_markup_in_its_free_text_is_shown_escaped() {
     for lang in ["", "?lang=en"] {
         let page = get(&server, &format!("{path}{lang}"));
         assert_eq!(page.status, StatusCode::OK);
-        let text = page.text();
+        let text = page.text_lossy();
         // Genuine: the page shows it, and green.
         assert_eq!(verdict_of(&text).0, "valid", "{text}");
         assert_eq!(tone_of(&text), "good");
@@ -464,7 +317,7 @@ fn query_strings_are_never_reflected() {
         };
         let page = send(&server, request);
         assert_eq!(page.status, StatusCode::OK, "{query}");
-        let text = page.text();
+        let text = page.text_lossy();
         assert_eq!(verdict_of(&text).0, "valid", "{query}");
         assert!(!text.contains("<script"), "{query}: {text}");
         assert!(
@@ -535,7 +388,7 @@ fn path_tricks_get_plain_pages() {
         };
         let page = send(&server, request);
         assert_eq!(page.status, status, "{path}");
-        let text = page.text();
+        let text = page.text_lossy();
         if !path.starts_with("/status/") {
             assert!(text.starts_with("<!doctype html>"), "{path}: {text}");
             assert_only_own_tags(&text, &path);
@@ -550,8 +403,8 @@ fn path_tricks_get_plain_pages() {
     let long = format!("/c/{}", "7".repeat(60_000));
     let page = get(&server, &long);
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(verdict_of(&page.text()).0, "invalid");
-    assert_eq!(tone_of(&page.text()), "bad");
+    assert_eq!(verdict_of(&page.text_lossy()).0, "invalid");
+    assert_eq!(tone_of(&page.text_lossy()), "bad");
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -560,7 +413,7 @@ fn path_tricks_get_plain_pages() {
     // 60,000 more digits after a valid code's (near the longest URI the
     // client library builds): the same.
     let page = get(&server, &format!("{valid}{}", "0".repeat(60_000)));
-    assert_eq!(verdict_of(&page.text()).0, "invalid");
+    assert_eq!(verdict_of(&page.text_lossy()).0, "invalid");
 }
 
 /// The same tricks as raw bytes on a socket, where no client library
@@ -622,7 +475,7 @@ fn odd_methods_get_405_and_nothing_echoed() {
         );
         assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
         assert_eq!(page.header(header::ALLOW), "GET, HEAD");
-        assert!(!page.text().contains("marker") && !page.text().contains("<i>"));
+        assert!(!page.text_lossy().contains("marker") && !page.text_lossy().contains("<i>"));
     }
     let head = send(&server, Request::head(&path).body(Body::empty()).unwrap());
     assert_eq!(head.status, StatusCode::OK);
@@ -713,7 +566,7 @@ fn no_forged_or_untrusted_code_is_ever_green_or_amber() {
         ),
     ];
     for (what, qr) in &cases {
-        let page = get(&server, &path_of(qr)).text();
+        let page = get(&server, &path_of(qr)).text_lossy();
         assert_eq!(verdict_of(&page).0, "invalid", "{what}: {page}");
         assert_eq!(tone_of(&page), "bad", "{what}");
         let api = post(
@@ -727,7 +580,7 @@ fn no_forged_or_untrusted_code_is_ever_green_or_amber() {
         assert_eq!(api["outcome"]["tone"], "bad", "{what}: {api}");
     }
     // Not genuine: nothing from the code is shown.
-    let page = get(&server, &path_of(&cases[0].1)).text();
+    let page = get(&server, &path_of(&cases[0].1)).text_lossy();
     assert!(!page.contains("北京示例科技有限公司"), "{page}");
     // One byte of a genuine code changed anywhere: never green or amber.
     let valid = page_path("business-licence");
@@ -739,7 +592,7 @@ fn no_forged_or_untrusted_code_is_ever_green_or_amber() {
             &server,
             &format!("/c/{}", String::from_utf8(bytes).unwrap()),
         )
-        .text();
+        .text_lossy();
         let (outcome, _) = verdict_of(&page);
         assert!(
             outcome == "invalid" && tone_of(&page) == "bad",
@@ -766,12 +619,12 @@ fn a_genuine_licence_with_an_unknowable_status_is_amber_not_green() {
         ("a list never published", other_list),
         ("an index past the list's end", past_end),
     ] {
-        let page = get(&server, &path_of(&sign_qr(&market, &licence, at))).text();
+        let page = get(&server, &path_of(&sign_qr(&market, &licence, at))).text_lossy();
         assert_eq!(verdict_of(&page).0, "unverifiable", "{what}: {page}");
         assert_eq!(tone_of(&page), "caution", "{what}");
     }
     // The revoked one is red, whatever a key holder's other codes say.
-    let revoked = get(&server, &page_path("business-licence-revoked")).text();
+    let revoked = get(&server, &page_path("business-licence-revoked")).text_lossy();
     assert_eq!(tone_of(&revoked), "bad");
 }
 
@@ -793,7 +646,7 @@ fn the_page_says_when_the_trust_list_it_relied_on_is_stale() {
     )
     .json();
     assert_eq!(api["warnings"][0]["code"], "trust_list_stale", "{api}");
-    let page = get(&server, &path_of(&qr)).text();
+    let page = get(&server, &path_of(&qr)).text_lossy();
     assert!(
         tone_of(&page) != "good"
             || page.contains("信任列表已过期")
@@ -1431,9 +1284,9 @@ fn no_response_holds_a_path_a_trace_or_a_database_location() {
             answer.status.as_u16() < 500 || answer.status == StatusCode::SERVICE_UNAVAILABLE,
             "{shown}: {} {}",
             answer.status,
-            answer.text()
+            answer.text_lossy()
         );
-        assert_no_leak(&shown, &answer.text());
+        assert_no_leak(&shown, &answer.text_lossy());
         for (name, value) in &answer.headers {
             assert_no_leak(
                 &format!("{shown} header {name}"),
@@ -1483,6 +1336,7 @@ fn a_broken_registry_answers_without_detail_and_the_page_still_works() {
         "/log/tile/0/000.p/4".to_owned(),
     ] {
         let answer = get(&server, &uri);
+        let text = answer.text_lossy();
         assert!(
             [
                 StatusCode::OK,
@@ -1490,11 +1344,10 @@ fn a_broken_registry_answers_without_detail_and_the_page_still_works() {
                 StatusCode::SERVICE_UNAVAILABLE
             ]
             .contains(&answer.status),
-            "{uri}: {} {}",
+            "{uri}: {} {text}",
             answer.status,
-            answer.text()
         );
-        assert_no_leak(&uri, &answer.text());
+        assert_no_leak(&uri, &text);
         if answer.status == StatusCode::SERVICE_UNAVAILABLE {
             unavailable += 1;
             assert_eq!(answer.json()["error"]["code"], "registry_unavailable");
@@ -1504,8 +1357,8 @@ fn a_broken_registry_answers_without_detail_and_the_page_still_works() {
     assert!(unavailable > 0, "the garbage went unnoticed: nothing shown");
     let page = get(&server, &page_path("business-licence"));
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(verdict_of(&page.text()).0, "valid");
-    assert_no_leak("page on a broken registry", &page.text());
+    assert_eq!(verdict_of(&page.text_lossy()).0, "valid");
+    assert_no_leak("page on a broken registry", &page.text_lossy());
 }
 
 /// `/readyz` is served to anyone on the same listener as the page: after a
@@ -1530,7 +1383,7 @@ fn readyz_after_a_failed_reload_shows_no_file_path() {
     std::thread::sleep(Duration::from_millis(20));
     fs::write(status.join("1.cwt"), b"garbage").unwrap();
     assert!(!server.reload_if_due());
-    let ready = get(&server, "/readyz").text();
+    let ready = get(&server, "/readyz").text_lossy();
     let path = dir.to_string_lossy().into_owned();
     assert!(
         !ready.contains(&path) && !ready.contains(".cwt"),
@@ -1578,7 +1431,7 @@ fn metrics_labels_stay_bounded_whatever_is_sent() {
         }
     }
     assert!(sent > 1000);
-    let metrics = get(&server, "/metrics").text();
+    let metrics = get(&server, "/metrics").text_lossy();
     assert!(!metrics.contains("mk"), "{metrics}");
     const ROUTES: [&str; 15] = [
         "api_verify",

@@ -54,7 +54,7 @@ use crate::registry::{Registry, RegistryError};
 use crate::seal::pdf::{PdfVerifier, verify_licence_pdf};
 use crate::status::SignedStatusList;
 use crate::trust::TrustStore;
-use crate::verify::{Lang, Outcome, StatusPolicy, Tone, Verdict};
+use crate::verify::{Lang, Outcome, StatusPolicy, Verdict};
 use crate::{UnixTime, Verifier};
 
 mod metrics;
@@ -1001,11 +1001,7 @@ fn outcome_json(outcome: Outcome) -> Value {
         "code": outcome.code(),
         "label": outcome.label(Lang::Zh),
         "label_en": outcome.label(Lang::En),
-        "tone": match outcome.tone() {
-            Tone::Good => "good",
-            Tone::Caution => "caution",
-            _ => "bad",
-        },
+        "tone": outcome.tone().code(),
     })
 }
 

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::UnixTime;
 use crate::licence::{IdentityDocument, Licence};
-use crate::verify::{Lang, Tone, Verdict};
+use crate::verify::{Lang, Outcome, Verdict};
 
 use super::{AppState, Logged, logged};
 
@@ -216,11 +216,7 @@ fn row(out: &mut String, label: &str, value: &str) {
 
 fn verdict_body(verdict: &Verdict, logged: Logged, lang: Lang, at: UnixTime) -> String {
     let outcome = verdict.outcome();
-    let tone = match outcome.tone() {
-        Tone::Good => "good",
-        Tone::Caution => "caution",
-        _ => "bad",
-    };
+    let tone = outcome.tone().code();
     let mut out = String::new();
     let _ = write!(
         out,
@@ -243,7 +239,7 @@ fn verdict_body(verdict: &Verdict, logged: Logged, lang: Lang, at: UnixTime) -> 
             let _ = write!(out, "<p>⚠ {}</p>", escape(text));
         }
     }
-    if outcome.code() == "valid" {
+    if outcome == Outcome::Valid {
         let _ = write!(
             out,
             "<p>{}</p>",

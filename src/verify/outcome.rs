@@ -65,6 +65,17 @@ pub enum Tone {
     Bad,
 }
 
+impl Tone {
+    /// A stable name: `good`, `caution` or `bad`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Tone::Good => "good",
+            Tone::Caution => "caution",
+            Tone::Bad => "bad",
+        }
+    }
+}
+
 impl Outcome {
     /// A stable machine-readable name: `valid`, `suspended`, `revoked`, …,
     /// `expired`, `not_yet_valid`, `invalid`, `unverifiable`.

@@ -124,6 +124,19 @@ pub struct ServerConfig {
     /// After shutdown is asked for, how long connections under way may
     /// take to finish before the server returns regardless.
     pub shutdown_grace: Duration,
+    /// A connection must send a request's whole head within this time,
+    /// counted from when the server starts waiting for it (so it is also
+    /// the idle time a kept-alive connection is allowed); else it is
+    /// closed. This is what stops a client from holding connections open
+    /// by trickling headers.
+    pub header_read_timeout: Duration,
+    /// Connections held at once; further ones wait in the kernel's
+    /// backlog until one closes.
+    pub max_connections: usize,
+    /// Connections one peer address may hold at once; more are closed as
+    /// soon as they are accepted. Behind a proxy every connection has the
+    /// proxy's address: raise this to `max_connections` there.
+    pub max_connections_per_peer: usize,
 }
 
 impl ServerConfig {
@@ -140,6 +153,9 @@ impl ServerConfig {
             rate_burst: 200,
             reload_check: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            max_connections_per_peer: 256,
         }
     }
 }
@@ -658,30 +674,138 @@ impl Server {
                 let _ = tokio::task::spawn_blocking(move || reload_if_due(&state)).await;
             }
         });
-        let app = self
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        // Once shutdown is asked for, connections under way get
-        // `shutdown_grace` to finish; a stalled one cannot hold the exit.
-        let grace = self.state.config.shutdown_grace;
-        let (asked, asked_rx) = tokio::sync::oneshot::channel::<()>();
-        let served = axum::serve(listener, app).with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = asked.send(());
-        });
-        let deadline = async move {
-            if asked_rx.await.is_ok() {
-                tokio::time::sleep(grace).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        let outcome = tokio::select! {
-            served = served => served.map_err(ServerError::Io),
-            () = deadline => Ok(()),
-        };
+        let outcome = accept_loop(listener, self.router(), &self.state.config, shutdown).await;
         reloader.abort();
         outcome
+    }
+}
+
+/// Accepts connections until `shutdown` completes, serving each with HTTP/1.1
+/// under the header-read timeout and the connection caps, then gives the
+/// connections under way `shutdown_grace` to finish.
+///
+/// axum's own `serve` has no header-read timeout: a client trickling its
+/// headers a byte at a time held a connection forever.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    config: &ServerConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .keep_alive(true);
+    let connections = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
+    let per_peer = Arc::new(PeerConnections::new(config.max_connections_per_peer));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of descriptors or memory: the condition passes as
+                    // connections close, so wait rather than stop serving.
+                    if !is_connection_error(&error) {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Some(peer_slot) = PeerConnections::enter(&per_peer, peer.ip()) else {
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service =
+            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let mut request = request.map(Body::new);
+                request.extensions_mut().insert(ConnectInfo(peer));
+                tower::ServiceExt::oneshot(router.clone(), request)
+            });
+        let connection =
+            graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A connection's errors (a reset, a timeout, a malformed head)
+            // end only that connection; hyper has answered what it could.
+            let _ = connection.await;
+            drop(peer_slot);
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(config.shutdown_grace) => {}
+    }
+    Ok(())
+}
+
+/// Errors of one connection that `accept` reports: the next accept is fine.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Open connections by peer address.
+struct PeerConnections {
+    limit: usize,
+    open: Mutex<HashMap<std::net::IpAddr, usize>>,
+}
+
+/// One connection's place in [`PeerConnections`], given back on drop.
+struct PeerSlot {
+    owner: Arc<PeerConnections>,
+    ip: std::net::IpAddr,
+}
+
+impl PeerConnections {
+    fn new(limit: usize) -> PeerConnections {
+        PeerConnections {
+            limit,
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A place for one more connection from `ip`, unless it holds its limit.
+    fn enter(owner: &Arc<PeerConnections>, ip: std::net::IpAddr) -> Option<PeerSlot> {
+        let mut open = owner.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(ip).or_insert(0);
+        if *count >= owner.limit {
+            return None;
+        }
+        *count += 1;
+        Some(PeerSlot {
+            owner: Arc::clone(owner),
+            ip,
+        })
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut open = self.owner.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
     }
 }
 

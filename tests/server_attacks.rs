@@ -834,15 +834,14 @@ fn chunked_and_lying_bodies_are_refused_or_timed_out() {
 // Slow clients and concurrency.
 
 /// A connection that sends its headers a byte at a time, or nothing at
-/// all, is held open for as long as it likes: axum's `serve` sets no
-/// timer, so hyper's header-read timeout is off, and the request timeout
-/// only starts once the headers are in. Any number of such connections
-/// can be opened (none is rate-limited, that happens per request).
+/// all, is closed once `header_read_timeout` has passed (slowloris): the
+/// request timeout only starts once the headers are in, so without this a
+/// client could hold any number of connections forever.
 #[test]
-#[ignore = "finding: no header-read or idle timeout; slowloris connections are held forever"]
 fn a_connection_that_never_finishes_its_headers_is_dropped() {
     let mut quick = config();
     quick.request_timeout = Duration::from_millis(500);
+    quick.header_read_timeout = Duration::from_millis(800);
     let running = serve(server_at(quick, false, 0));
     let mut trickle = connect(running.addr);
     trickle
@@ -860,9 +859,76 @@ fn a_connection_that_never_finishes_its_headers_is_dropped() {
     let idle = peek(&mut silent, Duration::from_millis(300));
     assert!(
         trickled != Peek::Silent && idle != Peek::Silent,
-        "after 4 s with a 500 ms request timeout: byte-by-byte headers {trickled:?}, \
+        "after 4 s with an 800 ms header-read timeout: byte-by-byte headers {trickled:?}, \
          a connection that sent nothing {idle:?}"
     );
+}
+
+/// A kept-alive connection that goes quiet after a request is closed once
+/// the header-read timeout passes, not held for the next one forever.
+#[test]
+fn an_idle_kept_alive_connection_is_closed() {
+    let mut quick = config();
+    quick.header_read_timeout = Duration::from_millis(500);
+    let running = serve(server_at(quick, false, 0));
+    let mut stream = connect(running.addr);
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let first = peek(&mut stream, Duration::from_secs(5));
+    assert!(
+        matches!(&first, Peek::Data(reply) if reply.starts_with("HTTP/1.1 200")),
+        "{first:?}"
+    );
+    let started = Instant::now();
+    let after = peek(&mut stream, Duration::from_secs(5));
+    assert_eq!(after, Peek::Closed);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// One peer address holds at most `max_connections_per_peer` connections:
+/// the next is closed as soon as it is accepted, and once one of the held
+/// ones closes a new one is served again.
+#[test]
+fn one_peer_cannot_hold_more_than_its_connections() {
+    let mut capped = config();
+    capped.max_connections_per_peer = 2;
+    let running = serve(server_at(capped, false, 0));
+    let mut held: Vec<TcpStream> = (0..2).map(|_| connect(running.addr)).collect();
+    // The two held connections are accepted before the third.
+    for stream in &mut held {
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let reply = peek(stream, Duration::from_secs(5));
+        assert!(
+            matches!(&reply, Peek::Data(r) if r.starts_with("HTTP/1.1 200")),
+            "{reply:?}"
+        );
+    }
+    let mut third = connect(running.addr);
+    let _ = third.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(peek(&mut third, Duration::from_secs(5)), Peek::Closed);
+    drop(held.pop());
+    // The slot is given back when the server sees the close.
+    let started = Instant::now();
+    loop {
+        let mut again = connect(running.addr);
+        let _ = again.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let reply = read_all(&mut again);
+        if reply.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no slot given back: {reply:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Whether a connection that sent `first` and then nothing more keeps a

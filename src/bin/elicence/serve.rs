@@ -50,6 +50,13 @@ pub struct ServeArgs {
     /// Requests one peer address may send in a burst.
     #[arg(long, value_name = "N", default_value_t = 200)]
     burst: u32,
+    /// Connections one peer address may hold at once (behind a proxy,
+    /// raise it to --max-connections).
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    max_connections_per_peer: usize,
+    /// Connections held at once; more wait in the kernel's backlog.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    max_connections: usize,
 }
 
 fn parse_base(text: &str) -> Result<QrBase, String> {
@@ -68,6 +75,8 @@ pub fn run(args: &ServeArgs) -> CliResult {
     config.max_pdf_body = args.max_pdf_bytes;
     config.rate_per_second = args.rate;
     config.rate_burst = args.burst;
+    config.max_connections = args.max_connections;
+    config.max_connections_per_peer = args.max_connections_per_peer;
     let mut server = Server::load(config, sources, args.db.as_deref())
         .map_err(|e| CliError::new(e.to_string()))?;
     if let (Some(key), Some(db)) = (&args.log_key, &args.db) {

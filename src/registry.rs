@@ -135,8 +135,11 @@ pub enum RegistryError {
         /// `reason` or `operator`.
         field: &'static str,
     },
-    /// A look-up query that is empty, too long or too short for its kind.
-    #[error("look-up query must be {min} to {MAX_QUERY_CHARS} characters (found {found})")]
+    /// A look-up query that is empty, too long or too short for its kind,
+    /// or holds a control character.
+    #[error(
+        "look-up query must be {min} to {MAX_QUERY_CHARS} characters, none of them control characters (found {found} characters)"
+    )]
     Query {
         /// The fewest characters this kind of query needs.
         min: usize,

@@ -846,7 +846,6 @@ fn log_line(value: &Value) {
 }
 
 fn router(state: Arc<AppState>) -> Router {
-    let timeout = state.config.request_timeout;
     let concurrency = state.config.max_concurrent_requests.max(1);
     let json_cap = state.config.max_json_body;
     let pdf_cap = state.config.max_pdf_body;
@@ -872,14 +871,10 @@ fn router(state: Arc<AppState>) -> Router {
         .fallback(page::page_or_not_found)
         // No other route reads a body.
         .layer(DefaultBodyLimit::max(json_cap))
-        // Outermost first: the timeout bounds everything, waiting for a
-        // slot included; the rate check comes before a slot is taken.
+        // Outermost first: the rate check and the timeout (in observe)
+        // come before a slot is taken.
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(concurrency))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
         .with_state(state)
 }
 
@@ -892,9 +887,35 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
+    // A load balancer's health checks share a proxy's address with the
+    // traffic it forwards: they must not be the requests refused.
+    let limited = !matches!(route, "healthz" | "readyz");
+    // A person on the page is answered with a page, a program with JSON.
+    let page_lang = (route == "page").then(|| page::lang_of(request.uri().query()));
+    let refusal = |error: ApiError| match page_lang {
+        Some(lang) => page::refusal(lang, &error),
+        None => error.into_response(),
+    };
     let response = match peer {
-        Some(ip) if !state.rate.allow(ip) => ApiError::RateLimited.into_response(),
-        _ => next.run(request).await,
+        Some(ip) if limited && !state.rate.allow(ip) => refusal(ApiError::RateLimited),
+        // The timeout bounds everything, waiting for a slot included.
+        _ => match tokio::time::timeout(state.config.request_timeout, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => refusal(ApiError::TimedOut),
+        },
+    };
+    // axum answers a method a route does not take with an empty 405.
+    let response = if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let allow = response.headers().get(header::ALLOW).cloned();
+        let mut json = ApiError::MethodNotAllowed.into_response();
+        if let Some(allow) = allow {
+            json.headers_mut().insert(header::ALLOW, allow);
+        }
+        json
+    } else {
+        response
     };
     let elapsed = started.elapsed();
     state
@@ -929,7 +950,9 @@ fn route_label(state: &AppState, request: &Request) -> &'static str {
             _ => "other",
         };
     }
-    if request.method() == Method::GET && request.uri().path().starts_with(&state.base_path) {
+    if matches!(*request.method(), Method::GET | Method::HEAD)
+        && request.uri().path().starts_with(&state.base_path)
+    {
         "page"
     } else {
         "not_found"
@@ -945,6 +968,8 @@ enum ApiError {
     NotFound(&'static str),
     NoRegistry,
     RateLimited,
+    TimedOut,
+    MethodNotAllowed,
     Busy,
     Registry(RegistryError),
     Internal,
@@ -975,16 +1000,24 @@ impl IntoResponse for ApiError {
                 "rate_limited",
                 "too many requests from this address".to_owned(),
             ),
+            ApiError::TimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "the request took too long".to_owned(),
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take this method".to_owned(),
+            ),
             ApiError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "too many PDF checks at once; try again".to_owned(),
             ),
-            ApiError::Registry(RegistryError::Query { min, found }) => (
-                StatusCode::BAD_REQUEST,
-                "bad_query",
-                format!("the name must be {min} to 64 characters, not {found}"),
-            ),
+            ApiError::Registry(e @ RegistryError::Query { .. }) => {
+                (StatusCode::BAD_REQUEST, "bad_query", e.to_string())
+            }
             ApiError::Registry(RegistryError::NoCheckpoint { .. }) => (
                 StatusCode::NOT_FOUND,
                 "no_checkpoint",
@@ -1230,6 +1263,12 @@ async fn api_lookup(
     let limit = query.limit.unwrap_or(20);
     let after = query.after;
     let page = match (query.uscc, query.name) {
+        (Some(_), None) if query.match_.is_some() => {
+            return Err(ApiError::BadRequest(
+                "bad_query",
+                "match applies to name look-ups only".to_owned(),
+            ));
+        }
         (Some(uscc), None) => {
             let uscc: crate::Uscc = uscc
                 .parse()
@@ -1299,8 +1338,11 @@ fn published(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
+            // If-None-Match compares weakly (RFC 9110 13.1.2): a cache
+            // that stored a weakened tag still matches.
             v.split(',')
-                .any(|tag| tag.trim() == file.etag || tag.trim() == "*")
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == file.etag)
         });
     let mut response = if matches {
         StatusCode::NOT_MODIFIED.into_response()

@@ -245,6 +245,8 @@ fn the_api_refuses_malformed_requests_with_typed_errors() {
     assert_eq!(garbage.json()["outcome"]["code"], "invalid");
     let wrong_method = get(&server, "/api/v1/verify");
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.header(header::ALLOW), "POST");
+    assert_eq!(wrong_method.json()["error"]["code"], "method_not_allowed");
 }
 
 #[test]
@@ -302,6 +304,10 @@ fn look_up_receipts_and_the_log_come_from_the_registry() {
         ("", "bad_query"),
         (&format!("uscc={HOLDER_USCC}&name=x") as &str, "bad_query"),
         ("name=x&match=regex", "bad_query"),
+        (
+            &format!("uscc={HOLDER_USCC}&match=contains") as &str,
+            "bad_query",
+        ),
         ("name=%E5%8C%97&match=contains", "bad_query"),
         ("limit=abc&name=x", "bad_query"),
         ("unknown=1", "bad_query"),
@@ -399,6 +405,20 @@ fn lists_are_published_with_etags_and_cache_lifetimes() {
     );
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     assert!(again.body.is_empty());
+    // A weakened tag among others still matches; another tag does not.
+    for (tags, wanted) in [
+        (format!("\"other\", W/{etag}"), StatusCode::NOT_MODIFIED),
+        ("\"other\"".to_owned(), StatusCode::OK),
+    ] {
+        let answer = send(
+            &server,
+            Request::get("/trust-list")
+                .header(header::IF_NONE_MATCH, &tags)
+                .body(Body::empty())
+                .unwrap(),
+        );
+        assert_eq!(answer.status, wanted, "{tags}");
+    }
 
     let status = get(&server, "/status/11110108MB1234567C/1");
     assert_eq!(status.status, StatusCode::OK);
@@ -522,8 +542,9 @@ fn the_server_refuses_to_start_on_bad_material() {
     assert!(Server::load(no_path, sources(demo), None).is_err());
 }
 
-/// Over real sockets: one peer past its burst is told to slow down, and a
-/// shutdown lets the server finish.
+/// Over real sockets: one peer past its burst is told to slow down (on the
+/// page, with a page), health checks are never refused, and a shutdown
+/// lets the server finish.
 #[test]
 fn a_peer_past_its_rate_is_refused_and_shutdown_is_graceful() {
     use std::io::{Read, Write};
@@ -544,18 +565,35 @@ fn a_peer_past_its_rate_is_refused_and_shutdown_is_graceful() {
     let serving = runtime.spawn(server.serve_on(listener, async {
         let _ = stopped.await;
     }));
-    let mut statuses = Vec::new();
-    for _ in 0..6 {
+    let fetch = |path: &str| {
         let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut reply = String::new();
         stream.read_to_string(&mut reply).unwrap();
-        statuses.push(reply.split(' ').nth(1).unwrap_or_default().to_owned());
-    }
+        reply
+    };
+    let replies: Vec<String> = (0..6).map(|_| fetch("/c/0")).collect();
+    let statuses: Vec<&str> = replies
+        .iter()
+        .map(|r| r.split(' ').nth(1).unwrap_or_default())
+        .collect();
     assert_eq!(&statuses[..3], ["200", "200", "200"], "{statuses:?}");
-    assert!(statuses[3..].iter().all(|s| s == "429"), "{statuses:?}");
+    assert!(statuses[3..].iter().all(|s| *s == "429"), "{statuses:?}");
+    let refused = &replies[5];
+    assert!(refused.contains("text/html"), "{refused}");
+    assert!(refused.contains("请稍后再试"), "{refused}");
+    assert!(
+        refused.to_ascii_lowercase().contains("retry-after: 1"),
+        "{refused}"
+    );
+    for _ in 0..5 {
+        let health = fetch("/healthz");
+        assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    }
     stop.send(()).unwrap();
     runtime.block_on(serving).unwrap().unwrap();
 }

@@ -778,6 +778,7 @@ fn chunked_and_lying_bodies_are_refused_or_timed_out() {
     );
     let took = started.elapsed();
     assert_eq!(status_of(&reply), "408", "{reply:.300}");
+    assert!(reply.contains(r#""code":"timeout""#), "{reply:.600}");
     assert!(took < Duration::from_secs(3), "{took:?}");
 
     // A body trickled a byte at a time: the timeout counts from the start.
@@ -1084,7 +1085,7 @@ fn forwarded_headers_do_not_pick_a_rate_bucket() {
     let statuses: Vec<String> = (0..6)
         .map(|i| {
             let raw = format!(
-                "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.{i}\r\n\
+                "GET /assets/page.css HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.{i}\r\n\
                  X-Real-IP: 10.0.1.{i}\r\nForwarded: for=10.0.2.{i}\r\n\
                  Connection: close\r\n\r\n"
             );
@@ -1116,7 +1117,7 @@ fn each_source_address_gets_a_full_bucket_of_its_own() {
             socket.bind(SocketAddr::from((source, 0))).ok()?;
             let mut stream = socket.connect(running.addr).await.ok()?;
             stream
-                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .write_all(b"GET /assets/page.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 .await
                 .ok()?;
             let mut reply = String::new();

@@ -12,7 +12,7 @@ use crate::UnixTime;
 use crate::licence::{IdentityDocument, Licence};
 use crate::verify::{Lang, Outcome, Verdict};
 
-use super::{AppState, Logged, logged};
+use super::{ApiError, AppState, Logged, logged};
 
 const STYLESHEET: &str = r#"*{box-sizing:border-box}
 body{margin:0;font:17px/1.5 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1a1a1a;background:#f4f5f7}
@@ -23,7 +23,7 @@ main{max-width:560px;margin:0 auto;padding:16px}
 .good{background:#1e7b34}.caution{background:#b45f06}.bad{background:#b3261e}
 dl{background:#fff;border-radius:12px;padding:4px 16px;margin:0 0 16px}
 dt{color:#5f6368;font-size:14px;margin-top:12px}
-dd{margin:2px 0 12px;font-size:18px;word-break:break-all}
+dd{margin:2px 0 12px;font-size:18px;overflow-wrap:anywhere}
 .note{color:#5f6368;font-size:14px}
 nav{text-align:right;margin-bottom:8px}
 a{color:#0b57d0}
@@ -59,7 +59,7 @@ fn escape(text: &str) -> String {
 }
 
 /// The language asked for: `?lang=en` for English, Chinese otherwise.
-fn lang_of(query: Option<&str>) -> Lang {
+pub(super) fn lang_of(query: Option<&str>) -> Lang {
     let english = query.is_some_and(|q| q.split('&').any(|pair| pair == "lang=en"));
     if english { Lang::En } else { Lang::Zh }
 }
@@ -72,7 +72,7 @@ fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
 fn cst(time: UnixTime) -> String {
     let text = UnixTime::from_secs(time.secs().saturating_add(8 * 3600)).to_rfc3339_utc();
     let minute = text.get(..16).unwrap_or(&text).replace('T', " ");
-    format!("{minute} (UTC+8)")
+    format!("{minute} UTC+8")
 }
 
 /// The page's security headers: nothing but this server's stylesheet may
@@ -131,6 +131,40 @@ fn notice(lang: Lang, status: StatusCode, heading: &str, text: &str, path: &str)
         escape(text)
     );
     secure(html(lang, heading, &body, &toggle(lang, path)), status)
+}
+
+/// The page for a request refused before it reached the page: too many
+/// from this address, or too slow.
+pub(super) fn refusal(lang: Lang, error: &ApiError) -> Response {
+    let (status, heading, text) = match error {
+        ApiError::RateLimited => (
+            StatusCode::TOO_MANY_REQUESTS,
+            t(lang, "请稍后再试", "Please try again shortly"),
+            t(
+                lang,
+                "此网络地址的核验请求过多，请稍候片刻再扫描。",
+                "Too many checks came from this network address; wait a moment and scan again.",
+            ),
+        ),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            t(lang, "暂时无法核验", "Cannot check now"),
+            t(
+                lang,
+                "核验服务繁忙，请稍后重新扫描。",
+                "The service is busy; scan again in a moment.",
+            ),
+        ),
+    };
+    let status = match error {
+        ApiError::TimedOut => StatusCode::REQUEST_TIMEOUT,
+        _ => status,
+    };
+    let mut response = notice(lang, status, heading, text, "/");
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// The fallback route: the page for `{base path}{digits}`, or 404.
@@ -263,24 +297,9 @@ fn verdict_body(verdict: &Verdict, logged: Logged, lang: Lang, at: UnixTime) -> 
         );
         return out;
     };
+    // What an inspector compares with the face in front of them first:
+    // who holds it, its number, until when, and who issued it.
     out.push_str("<dl>");
-    row(
-        &mut out,
-        t(lang, "证照类型代码", "Licence type code"),
-        &licence.type_code().to_string(),
-    );
-    row(
-        &mut out,
-        t(lang, "证照编号", "Licence number"),
-        &shown_number(licence),
-    );
-    if let Some(id) = licence.identifier() {
-        row(
-            &mut out,
-            t(lang, "证照标识", "Licence identifier"),
-            &id.to_string(),
-        );
-    }
     row(
         &mut out,
         t(lang, "持证主体", "Holder"),
@@ -290,6 +309,16 @@ fn verdict_body(verdict: &Verdict, logged: Logged, lang: Lang, at: UnixTime) -> 
         &mut out,
         t(lang, "主体证件号码", "Holder's document number"),
         &licence.holder().document().masked(),
+    );
+    row(
+        &mut out,
+        t(lang, "证照编号", "Licence number"),
+        &shown_number(licence),
+    );
+    row(
+        &mut out,
+        t(lang, "有效期", "Valid"),
+        &format!("{} — {}", licence.valid_from(), valid_until(licence, lang)),
     );
     let issuer = verdict
         .certified_issuer()
@@ -301,44 +330,41 @@ fn verdict_body(verdict: &Verdict, logged: Logged, lang: Lang, at: UnixTime) -> 
             "发证机关（经证书认证）",
             "Issuing authority (as certified)",
         ),
-        &format!("{issuer}（{}）", licence.issuer().code()),
+        &authority(lang, issuer, licence.issuer().code().as_str()),
     );
     for co in licence.co_issuers() {
         row(
             &mut out,
             t(lang, "联合发证机关", "Co-issuing authority"),
-            &format!("{}（{}）", co.name(), co.code()),
+            &authority(lang, co.name(), co.code().as_str()),
         );
     }
-    row(
-        &mut out,
-        t(lang, "有效期", "Valid"),
-        &format!("{} — {}", licence.valid_from(), valid_until(licence, lang)),
-    );
     row(
         &mut out,
         t(lang, "发证日期", "Issued on"),
         &licence.issue_date().to_string(),
     );
+    // The register's word on it (revoked, suspended…), apart from the
+    // dates: an expired licence may still stand as 有效 in the register.
     match verdict.status() {
         Some(status) => row(
             &mut out,
-            t(lang, "状态", "Status"),
+            t(lang, "登记状态", "Status in the register"),
             &format!(
-                "{} {}（{} {}）",
-                status.status.code(),
+                "{}{}{} {}",
                 if lang == Lang::Zh {
                     status.status.label()
                 } else {
                     status.status.label_en()
                 },
+                t(lang, "，", ", "),
                 t(lang, "状态更新于", "updated"),
-                cst(status.updated)
+                cst(status.updated),
             ),
         ),
         None => row(
             &mut out,
-            t(lang, "状态", "Status"),
+            t(lang, "登记状态", "Status in the register"),
             if licence.status().is_some() {
                 t(lang, "暂时无法查询", "cannot be checked now")
             } else {
@@ -371,6 +397,18 @@ fn verdict_body(verdict: &Verdict, logged: Logged, lang: Lang, at: UnixTime) -> 
             .to_owned(),
         },
     );
+    row(
+        &mut out,
+        t(lang, "证照类型代码", "Licence type code"),
+        &licence.type_code().to_string(),
+    );
+    if let Some(id) = licence.identifier() {
+        row(
+            &mut out,
+            t(lang, "证照标识", "Licence identifier"),
+            &id.to_string(),
+        );
+    }
     out.push_str("</dl>");
     let _ = write!(
         out,
@@ -379,6 +417,14 @@ fn verdict_body(verdict: &Verdict, logged: Logged, lang: Lang, at: UnixTime) -> 
         escape(&cst(at))
     );
     out
+}
+
+/// An authority's name and code, bracketed as each language does.
+fn authority(lang: Lang, name: &str, code: &str) -> String {
+    match lang {
+        Lang::Zh => format!("{name}（{code}）"),
+        _ => format!("{name} ({code})"),
+    }
 }
 
 fn valid_until(licence: &Licence, lang: Lang) -> String {

@@ -543,12 +543,15 @@ pub fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
     outln!()?;
     outln!("To answer these codes as a phone would see them (the scan endpoint):")?;
     outln!(
-        "  elicence serve --listen 127.0.0.1:8080 --base {} --roots {roots} --trust-list {list} \\\n      --status {status_dir} --db {db}",
+        "  elicence serve --listen 127.0.0.1:8080 --base {} --roots {roots} --trust-list {list} \\\n      --status {status_dir}",
         demo.base
     )?;
     outln!(
         "  then open http://127.0.0.1:8080/c/ followed by the digits of a code in {}/*.qr.txt",
         shell_quote(&dir)
+    )?;
+    outln!(
+        "  (add --db {db} for look-ups, receipts and the log of the demo registry; its licences are\n   signed with the bare demo key, which the root does not vouch for, so these codes are not in it)"
     )?;
     Ok(())
 }

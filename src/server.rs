@@ -1130,27 +1130,41 @@ async fn logged(state: &AppState, verdict: &Verdict) -> Logged {
 /// explanations and the log.
 fn verdict_json(verdict: &Verdict, logged: Logged) -> Value {
     let mut out = verdict.to_json_value();
-    let outcome = verdict.outcome();
     if let Some(obj) = out.as_object_mut() {
-        obj.insert("outcome".into(), outcome_json(outcome));
-        let explained: Vec<Value> = verdict
-            .reasons()
-            .iter()
-            .map(|r| {
-                json!({ "code": r.code(), "zh": r.explain(Lang::Zh), "en": r.explain(Lang::En) })
-            })
-            .collect();
-        obj.insert("explanations".into(), explained.into());
+        obj.insert("outcome".into(), outcome_json(verdict.outcome()));
         obj.insert(
-            "log".into(),
-            match logged {
-                Logged::Yes(index) => json!({ "included": true, "index": index }),
-                Logged::No => json!({ "included": false }),
-                Logged::Unknown => json!({ "included": null }),
-            },
+            "explanations".into(),
+            explanations(
+                verdict
+                    .reasons()
+                    .iter()
+                    .map(|r| (r.code(), r.explain(Lang::Zh), r.explain(Lang::En))),
+            ),
         );
+        obj.insert("log".into(), log_json(logged));
     }
     out
+}
+
+/// `[{code, zh, en}]`, each plain sentence said once.
+fn explanations<'a>(reasons: impl Iterator<Item = (&'static str, &'a str, &'a str)>) -> Value {
+    let mut said: Vec<&str> = Vec::new();
+    let mut out: Vec<Value> = Vec::new();
+    for (code, zh, en) in reasons {
+        if !said.contains(&zh) {
+            said.push(zh);
+            out.push(json!({ "code": code, "zh": zh, "en": en }));
+        }
+    }
+    out.into()
+}
+
+fn log_json(logged: Logged) -> Value {
+    match logged {
+        Logged::Yes(index) => json!({ "included": true, "index": index }),
+        Logged::No => json!({ "included": false }),
+        Logged::Unknown => json!({ "included": null }),
+    }
 }
 
 fn outcome_json(outcome: Outcome) -> Value {
@@ -1230,15 +1244,41 @@ async fn api_verify_pdf(
     let material = state.material();
     let verdict = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        verify_licence_pdf(&body, &material.pdf_verifier, at).to_json_value()
+        verify_licence_pdf(&body, &material.pdf_verifier, at)
     })
     .await
     .map_err(|_| ApiError::Internal)?;
-    let valid = verdict.get("valid").and_then(Value::as_bool) == Some(true);
-    state
-        .metrics
-        .record_outcome(if valid { "pdf_valid" } else { "pdf_invalid" });
-    Ok(json_response(StatusCode::OK, &verdict))
+    let logged = match verdict.licence() {
+        Some(licence) => logged(&state, licence).await,
+        None => Logged::Unknown,
+    };
+    state.metrics.record_outcome(if verdict.is_valid() {
+        "pdf_valid"
+    } else {
+        "pdf_invalid"
+    });
+    let mut out = verdict.to_json_value();
+    if let Some(obj) = out.as_object_mut() {
+        obj.insert("outcome".into(), outcome_json(verdict.outcome()));
+        // The file's reasons, then the licence's own.
+        let file_reasons = verdict
+            .reasons()
+            .iter()
+            .filter(|r| !matches!(r, crate::seal::pdf::LicencePdfReason::LicenceInvalid))
+            .map(|r| (r.code(), r.explain(Lang::Zh), r.explain(Lang::En)));
+        let licence_reasons = verdict
+            .licence()
+            .map(Verdict::reasons)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| (r.code(), r.explain(Lang::Zh), r.explain(Lang::En)));
+        obj.insert(
+            "explanations".into(),
+            explanations(file_reasons.chain(licence_reasons)),
+        );
+        obj.insert("log".into(), log_json(logged));
+    }
+    Ok(json_response(StatusCode::OK, &out))
 }
 
 /// `GET /api/v1/licences` parameters.

@@ -258,12 +258,24 @@ fn sealed_pdfs_are_judged_by_the_librarys_policy() {
     let big = server_at(config(), false, 0);
     let answer = post(&big, "/api/v1/verify-pdf", "application/pdf", pdf.clone());
     assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(answer.json()["valid"], true, "{}", answer.text());
+    let json = answer.json();
+    assert_eq!(json["valid"], true, "{json}");
+    assert_eq!(json["outcome"]["code"], "valid", "{json}");
+    assert_eq!(json["explanations"], serde_json::json!([]), "{json}");
+    assert!(json["log"]["included"].is_null(), "{json}");
     let mut changed = pdf.clone();
     let at = changed.len() / 2;
     changed[at] ^= 0x20;
     let answer = post(&big, "/api/v1/verify-pdf", "application/pdf", changed);
-    assert_eq!(answer.json()["valid"], false);
+    let json = answer.json();
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["outcome"]["code"], "invalid", "{json}");
+    assert!(
+        json["explanations"][0]["zh"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "{json}"
+    );
     let answer = post(
         &big,
         "/api/v1/verify-pdf",
@@ -271,7 +283,10 @@ fn sealed_pdfs_are_judged_by_the_librarys_policy() {
         b"not a pdf".to_vec(),
     );
     assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(answer.json()["valid"], false);
+    let json = answer.json();
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["outcome"]["code"], "invalid", "{json}");
+    assert_eq!(json["explanations"][0]["code"], "unreadable_pdf", "{json}");
     assert_eq!(
         post(&big, "/api/v1/verify-pdf", "application/json", pdf.clone()).status,
         StatusCode::UNSUPPORTED_MEDIA_TYPE

@@ -25,7 +25,7 @@ use crate::envelope::SignedLicence;
 use crate::ident::Uscc;
 use crate::pdf::{Document, PdfError};
 use crate::trust::TrustStore;
-use crate::verify::{TrustedKey, Verdict, Verifier};
+use crate::verify::{Lang, Outcome, TrustedKey, Verdict, Verifier};
 
 /// Why a licence PDF as a whole is not valid. Each has a stable
 /// [`code`](Self::code).
@@ -111,6 +111,51 @@ impl LicencePdfReason {
             LicencePdfReason::TooManySeals { .. } => "too_many_seals",
         }
     }
+
+    /// What a person is told, in plain words (the code and the message
+    /// carry the detail).
+    pub fn explain(&self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            LicencePdfReason::UnreadablePdf { .. } => (
+                "文件不是可读取的 PDF，或已损坏。",
+                "The file is not a readable PDF, or it is damaged.",
+            ),
+            LicencePdfReason::NoEnvelope { .. } => (
+                "文件中没有电子证照数据，不是本系统签发的电子证照文件。",
+                "The file holds no licence data: it is not an electronic licence file.",
+            ),
+            LicencePdfReason::LicenceInvalid => (
+                "文件中的电子证照本身未通过核验。",
+                "The licence inside the file does not verify.",
+            ),
+            LicencePdfReason::NotSealed => (
+                "文件未加盖电子印章。",
+                "The file carries no electronic seal.",
+            ),
+            LicencePdfReason::NotSealedByIssuer { .. } => (
+                "文件未加盖发证机关有效的电子印章。",
+                "The file carries no valid seal of the issuing authority.",
+            ),
+            LicencePdfReason::SealOwnerNotNamed { .. } => (
+                "文件上有证照未列明的单位加盖的印章。",
+                "A seal on the file belongs to an organisation the licence does not name.",
+            ),
+            LicencePdfReason::SealInvalid { .. } => (
+                "文件上的电子印章核验失败。",
+                "A seal on the file does not verify.",
+            ),
+            LicencePdfReason::UnaccountedSignatureObject { .. }
+            | LicencePdfReason::UnsealedBytesAfterLastSeal { .. } => (
+                "文件在盖章后被改动过。",
+                "The file was changed after it was sealed.",
+            ),
+            LicencePdfReason::TooManySeals { .. } => (
+                "文件上的印章数量超出核验范围。",
+                "The file carries more seals than are checked.",
+            ),
+        };
+        if lang == Lang::Zh { zh } else { en }
+    }
 }
 
 /// What [`PdfVerifier::verify`] found.
@@ -140,6 +185,17 @@ impl LicencePdfVerdict {
     /// The embedded licence's verdict, if an envelope was found.
     pub fn licence(&self) -> Option<&Verdict> {
         self.licence.as_ref()
+    }
+
+    /// What a person is told about the file as a whole: the licence's own
+    /// outcome when it is not valid (revoked, expired… say more than "the
+    /// seal is missing"), valid only when the file is, else invalid.
+    pub fn outcome(&self) -> Outcome {
+        match self.licence.as_ref().map(Verdict::outcome) {
+            Some(outcome) if outcome != Outcome::Valid => outcome,
+            Some(_) if self.is_valid() => Outcome::Valid,
+            _ => Outcome::Invalid,
+        }
     }
 
     /// Whether the licence alone (not its seals) is valid.

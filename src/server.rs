@@ -439,7 +439,10 @@ fn system_now() -> UnixTime {
 /// A few open registry handles, used from blocking threads.
 struct RegistryPool {
     handles: Mutex<Vec<Registry>>,
-    permits: tokio::sync::Semaphore,
+    /// One per handle. A permit travels with its job onto the blocking
+    /// thread and is given back only with the handle: a request that
+    /// times out mid-query must not free a permit for a handle still out.
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl RegistryPool {
@@ -448,7 +451,7 @@ impl RegistryPool {
             .map(|_| Registry::open(location))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(RegistryPool {
-            permits: tokio::sync::Semaphore::new(handles.len()),
+            permits: Arc::new(tokio::sync::Semaphore::new(handles.len())),
             handles: Mutex::new(handles),
         })
     }
@@ -460,13 +463,13 @@ async fn with_registry<T: Send + 'static>(
     job: impl FnOnce(&mut Registry) -> Result<T, RegistryError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let pool = state.registry.clone().ok_or(ApiError::NoRegistry)?;
-    let _permit = pool
-        .permits
-        .acquire()
+    let permit = Arc::clone(&pool.permits)
+        .acquire_owned()
         .await
         .map_err(|_| ApiError::Internal)?;
     let pool = Arc::clone(&pool);
     let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let taken = pool.handles.lock().ok().and_then(|mut h| h.pop());
         let Some(mut registry) = taken else {
             return Err(ApiError::Internal);
@@ -1343,10 +1346,14 @@ async fn api_receipt(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let signer = state.log_signer.clone();
     let receipt = with_registry(&state, move |r| {
         let Some(row) = r.licence(&id)? else {
             return Ok(None);
         };
+        // A licence issued since the last checkpoint gets its receipt
+        // now, not once someone has fetched /log/checkpoint.
+        latest_checkpoint(r, signer.as_deref())?;
         r.receipt(&row).map(|receipt| Some(receipt.to_text()))
     })
     .await?
@@ -1433,20 +1440,27 @@ async fn status_list(
     ))
 }
 
+/// The latest checkpoint, signed afresh first when this server holds the
+/// log's key and the log has grown past the last one.
+fn latest_checkpoint(
+    registry: &mut Registry,
+    signer: Option<&NoteSigner>,
+) -> Result<Option<String>, RegistryError> {
+    let latest = registry.latest_checkpoint()?;
+    if let Some(signer) = signer {
+        let (size, _) = registry.log_head()?;
+        if latest.as_ref().is_none_or(|(signed, _)| *signed < size) {
+            return registry.sign_checkpoint(signer).map(Some);
+        }
+    }
+    Ok(latest.map(|(_, note)| note))
+}
+
 async fn log_checkpoint(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let signer = state.log_signer.clone();
-    let note = with_registry(&state, move |r| {
-        let latest = r.latest_checkpoint()?;
-        if let Some(signer) = signer {
-            let (size, _) = r.log_head()?;
-            if latest.as_ref().is_none_or(|(signed, _)| *signed < size) {
-                return r.sign_checkpoint(&signer).map(Some);
-            }
-        }
-        Ok(latest.map(|(_, note)| note))
-    })
-    .await?
-    .ok_or(ApiError::NotFound("no checkpoint has been signed"))?;
+    let note = with_registry(&state, move |r| latest_checkpoint(r, signer.as_deref()))
+        .await?
+        .ok_or(ApiError::NotFound("no checkpoint has been signed"))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),

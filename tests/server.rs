@@ -612,3 +612,45 @@ fn a_peer_past_its_rate_is_refused_and_shutdown_is_graceful() {
     stop.send(()).unwrap();
     runtime.block_on(serving).unwrap().unwrap();
 }
+
+/// With the log's key, a licence issued after the last checkpoint gets its
+/// receipt at once: the server signs a checkpoint covering it, instead of
+/// answering "no checkpoint" until someone fetches /log/checkpoint.
+#[test]
+fn a_receipt_for_a_licence_newer_than_the_checkpoint_is_signed_on_asking() {
+    use elicence::log::NoteSigner;
+    use elicence::registry::{IssueRequest, IssuingKey, Registry};
+    use elicence::{Licence, SigningKey};
+    const ORIGIN: &str = "verify.example.gov.cn/test-log";
+    let dir = TempDir::new();
+    let db = dir.path("registry.sqlite");
+    let db = db.to_str().unwrap();
+    let mut registry = Registry::create(db, ORIGIN).unwrap();
+    let mut licence: Value =
+        serde_json::from_str(include_str!("../examples/licences/business-licence.json")).unwrap();
+    let fields = licence.as_object_mut().unwrap();
+    fields.remove("identifier");
+    fields.remove("status");
+    let licence = Licence::from_json(&licence.to_string()).unwrap();
+    let key = IssuingKey::new(SigningKey::from_seed(&[3; 32]), None).unwrap();
+    let issued = registry
+        .issue(&key, vec![IssueRequest::new("one", licence)], now())
+        .unwrap();
+    let id = issued[0].identifier().to_owned();
+    drop(registry);
+    let signer = NoteSigner::new(ORIGIN, SigningKey::from_seed(&[4; 32])).unwrap();
+    let verifier = signer.verifier();
+    let without_key =
+        Server::load_with_clock(config(), sources(demo()), Some(db), Arc::new(now)).unwrap();
+    let receipt_path = format!("/api/v1/licences/{id}/receipt");
+    let before = get(&without_key, &receipt_path);
+    assert_eq!(before.status, StatusCode::NOT_FOUND, "{}", before.text());
+    assert_eq!(before.json()["error"]["code"], "no_checkpoint");
+    let with_key = Server::load_with_clock(config(), sources(demo()), Some(db), Arc::new(now))
+        .unwrap()
+        .with_log_signer(signer);
+    let receipt = get(&with_key, &receipt_path);
+    assert_eq!(receipt.status, StatusCode::OK, "{}", receipt.text());
+    let receipt = elicence::log::Receipt::from_text(&receipt.text()).unwrap();
+    elicence::log::verify_licence_receipt(issued[0].envelope(), &receipt, &verifier).unwrap();
+}

@@ -138,7 +138,7 @@ pub enum RegistryError {
     /// A look-up query that is empty, too long or too short for its kind,
     /// or holds a control character.
     #[error(
-        "look-up query must be {min} to {MAX_QUERY_CHARS} characters, none of them control characters (found {found} characters)"
+        "look-up query must be {min} to {MAX_QUERY_CHARS} characters, none of them control characters ({found} given)"
     )]
     Query {
         /// The fewest characters this kind of query needs.

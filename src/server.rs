@@ -39,7 +39,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -483,6 +483,19 @@ async fn with_registry<T: Send + 'static>(
     task.await.map_err(|_| ApiError::Internal)?
 }
 
+/// The client an address stands for: one IPv6 host usually holds a whole
+/// /64, so the /64 is one client; an IPv4-mapped address is its IPv4 one.
+fn client_of(peer: std::net::IpAddr) -> std::net::IpAddr {
+    match peer {
+        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let prefix = u128::from(v6) & !u128::from(u64::MAX);
+            std::net::IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+        }
+        std::net::IpAddr::V6(v6) => v6.to_canonical(),
+        v4 => v4,
+    }
+}
+
 /// Per-peer token buckets, bounded in number.
 struct RateLimiter {
     per_second: f64,
@@ -496,15 +509,7 @@ const MAX_RATE_PEERS: usize = 65_536;
 
 impl RateLimiter {
     fn allow(&self, peer: std::net::IpAddr) -> bool {
-        // One IPv6 host usually holds a whole /64: one bucket for it.
-        let peer = match peer {
-            std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
-                let prefix = u128::from(v6) & !u128::from(u64::MAX);
-                std::net::IpAddr::V6(std::net::Ipv6Addr::from(prefix))
-            }
-            std::net::IpAddr::V6(v6) => v6.to_canonical(),
-            v4 => v4,
-        };
+        let peer = client_of(peer);
         let Ok(mut buckets) = self.buckets.lock() else {
             return true;
         };
@@ -700,7 +705,7 @@ async fn accept_loop(
         .header_read_timeout(config.header_read_timeout)
         .keep_alive(true);
     let connections = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
-    let per_peer = Arc::new(PeerConnections::new(config.max_connections_per_peer));
+    let per_peer = Arc::new(PeerConnections::new(config.max_connections_per_peer.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -725,7 +730,7 @@ async fn accept_loop(
             },
             () = &mut shutdown => break,
         };
-        let Some(peer_slot) = PeerConnections::enter(&per_peer, peer.ip()) else {
+        let Some(peer_slot) = PeerConnections::enter(&per_peer, client_of(peer.ip())) else {
             drop(stream);
             continue;
         };
@@ -894,9 +899,10 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
     // traffic it forwards: they must not be the requests refused.
     let limited = !matches!(route, "healthz" | "readyz");
     // A person on the page is answered with a page, a program with JSON.
-    let page_lang = (route == "page").then(|| page::lang_of(request.uri().query()));
-    let refusal = |error: ApiError| match page_lang {
-        Some(lang) => page::refusal(lang, &error),
+    // (The URI's clone shares its bytes: no copy of a long code.)
+    let page_uri = matches!(route, "page" | "not_found").then(|| request.uri().clone());
+    let refusal = |error: ApiError| match &page_uri {
+        Some(uri) => page::refusal(uri, &error),
         None => error.into_response(),
     };
     let response = match peer {
@@ -953,9 +959,7 @@ fn route_label(state: &AppState, request: &Request) -> &'static str {
             _ => "other",
         };
     }
-    if matches!(*request.method(), Method::GET | Method::HEAD)
-        && request.uri().path().starts_with(&state.base_path)
-    {
+    if request.uri().path().starts_with(&state.base_path) {
         "page"
     } else {
         "not_found"
@@ -1047,7 +1051,12 @@ impl IntoResponse for ApiError {
             json!({ "error": { "code": code, "message": message } }).to_string(),
         )
             .into_response();
-        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+        if matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS
+                | StatusCode::SERVICE_UNAVAILABLE
+                | StatusCode::REQUEST_TIMEOUT
+        ) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -1236,13 +1245,20 @@ async fn api_verify(
 
 async fn api_verify_pdf(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    let body = checked_body(&headers, body, "application/pdf", state.config.max_pdf_body)?;
+    use axum::extract::FromRequest;
+    const PDF: &str = "application/pdf";
+    if !has_content_type(request.headers(), PDF) {
+        return Err(ApiError::UnsupportedMediaType(PDF));
+    }
+    // A check past the limit is refused before its megabytes are read.
     let permit = Arc::clone(&state.pdf_permits)
         .try_acquire_owned()
         .map_err(|_| ApiError::Busy)?;
+    let headers = request.headers().clone();
+    let body = Bytes::from_request(request, &state).await;
+    let body = checked_body(&headers, body, PDF, state.config.max_pdf_body)?;
     let at = (state.clock)();
     let material = state.material();
     let verdict = tokio::task::spawn_blocking(move || {

@@ -601,6 +601,8 @@ fn a_peer_past_its_rate_is_refused_and_shutdown_is_graceful() {
     let refused = &replies[5];
     assert!(refused.contains("text/html"), "{refused}");
     assert!(refused.contains("请稍后再试"), "{refused}");
+    // Its language link leads back to the page asked for.
+    assert!(refused.contains(r#"href="/c/0?lang=en""#), "{refused}");
     assert!(
         refused.to_ascii_lowercase().contains("retry-after: 1"),
         "{refused}"

@@ -59,7 +59,7 @@ fn escape(text: &str) -> String {
 }
 
 /// The language asked for: `?lang=en` for English, Chinese otherwise.
-pub(super) fn lang_of(query: Option<&str>) -> Lang {
+fn lang_of(query: Option<&str>) -> Lang {
     let english = query.is_some_and(|q| q.split('&').any(|pair| pair == "lang=en"));
     if english { Lang::En } else { Lang::Zh }
 }
@@ -135,7 +135,8 @@ fn notice(lang: Lang, status: StatusCode, heading: &str, text: &str, path: &str)
 
 /// The page for a request refused before it reached the page: too many
 /// from this address, or too slow.
-pub(super) fn refusal(lang: Lang, error: &ApiError) -> Response {
+pub(super) fn refusal(uri: &axum::http::Uri, error: &ApiError) -> Response {
+    let lang = lang_of(uri.query());
     let (status, heading, text) = match error {
         ApiError::RateLimited => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -160,7 +161,8 @@ pub(super) fn refusal(lang: Lang, error: &ApiError) -> Response {
         ApiError::TimedOut => StatusCode::REQUEST_TIMEOUT,
         _ => status,
     };
-    let mut response = notice(lang, status, heading, text, "/");
+    // The language link leads back to the page asked for.
+    let mut response = notice(lang, status, heading, text, uri.path());
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

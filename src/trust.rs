@@ -12,10 +12,12 @@ pub mod ca;
 pub mod cert;
 pub mod list;
 pub mod role;
+pub mod signer;
 pub mod store;
 
 pub use cert::{CertError, Certificate, KeyUsage, MAX_CERT_LEN, parse_bundle};
 pub use role::{CertRole, RoleError};
+pub use signer::{CertifiedSigner, SignerCertError};
 pub use store::{DocumentSigner, LoadReport, TrustFailure, TrustStore};
 
 #[cfg(test)]

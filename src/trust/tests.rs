@@ -328,6 +328,81 @@ mod verifier {
         v.reasons().iter().map(|r| r.code()).collect()
     }
 
+    /// What the certified signer refuses, each before anything is signed,
+    /// and what it signs verifies under the root alone.
+    #[test]
+    fn a_certified_signer_refuses_what_verifiers_would_refuse() {
+        use crate::trust::{CertifiedSigner, SignerCertError};
+        let pki = pki();
+        let signed_at = at("2025-01-01T09:00:00+08:00");
+        let key = || SigningKey::from_seed(&[12; 32]);
+        let cert = dsc(
+            &pki,
+            &key(),
+            TRAFFIC,
+            "2024-01-01T00:00:00Z",
+            "2027-01-01T00:00:00Z",
+        );
+        let bundle = vec![cert.clone(), pki.mid.clone()];
+        let signer = CertifiedSigner::new(key(), bundle.clone(), signed_at).unwrap();
+        assert_eq!(signer.authority().as_str(), TRAFFIC);
+        assert_eq!(signer.chain().len(), 2);
+        let licence = Licence::from_json(DRIVING).unwrap();
+        let signed = signer.sign(licence.clone(), signed_at).unwrap();
+        let file = signer.file_bytes(&signed).unwrap();
+        let mut roots = TrustStore::new();
+        roots.add_root(pki.root.clone());
+        let verdict = Verifier::new([])
+            .with_trust_store(&roots)
+            .verify_bytes(&file, at("2026-01-01T00:00:00Z"));
+        assert!(verdict.is_valid(), "{verdict}");
+
+        let refusal = |key: SigningKey, bundle: Vec<Certificate>, when: UnixTime| {
+            CertifiedSigner::new(key, bundle, when).unwrap_err()
+        };
+        let other = SigningKey::from_seed(&[13; 32]);
+        assert!(matches!(
+            refusal(other, bundle.clone(), signed_at),
+            SignerCertError::NotForThisKey { .. }
+        ));
+        assert!(matches!(
+            refusal(key(), bundle.clone(), at("2030-01-01T00:00:00Z")),
+            SignerCertError::NotValidAt { .. }
+        ));
+        assert!(matches!(
+            refusal(SigningKey::from_seed(&[2; 32]), bundle.clone(), signed_at),
+            SignerCertError::CaCertificate
+        ));
+        let seal_maker = issue(
+            &request(
+                "某局",
+                Some(TRAFFIC),
+                Role::SealMaker,
+                "2024-01-01T00:00:00Z",
+                "2027-01-01T00:00:00Z",
+            ),
+            &key().public_key(),
+            &pki.mid,
+            &pki.mid_key,
+        )
+        .unwrap();
+        assert!(matches!(
+            refusal(key(), vec![seal_maker], signed_at),
+            SignerCertError::WrongRole { .. }
+        ));
+        assert!(matches!(
+            CertifiedSigner::from_bundle(key(), b"not a certificate", signed_at),
+            Err(SignerCertError::NoCertificate)
+        ));
+        // A licence in another authority's name.
+        let mut json: serde_json::Value = serde_json::from_str(DRIVING).unwrap();
+        json["issuer"]["code"] = MARKET.into();
+        let foreign = Licence::from_json(&json.to_string()).unwrap();
+        let error = signer.sign(foreign, signed_at).unwrap_err();
+        assert_eq!(error.code(), "issuer_mismatch");
+        assert!(error.to_string().contains(MARKET), "{error}");
+    }
+
     #[test]
     fn a_licence_from_a_certified_authority_verifies() {
         let pki = pki();

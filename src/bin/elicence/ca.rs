@@ -296,13 +296,3 @@ fn describe(cert: &Certificate) -> CliResult {
     outln!("key id:              {}", cert.public_key().key_id())?;
     Ok(ExitCode::SUCCESS)
 }
-
-/// The code of the authority a certificate names, for messages.
-pub fn authority_of(cert: &Certificate) -> String {
-    match (cert.common_name(), cert.authority_code()) {
-        (Some(name), Some(code)) => format!("{name} ({code})"),
-        (None, Some(code)) => code.to_string(),
-        (Some(name), None) => format!("{name} (no authority code)"),
-        (None, None) => "(no authority code)".to_owned(),
-    }
-}

@@ -7,10 +7,9 @@ use std::thread;
 
 use elicence::licence::StatusReference;
 use elicence::registry::{BatchFormat, DEFAULT_CHUNK_LINES, IssueRequest, IssuingKey};
-use elicence::trust::{CertRole, Certificate};
-use elicence::{Licence, QrBase, SignedLicence, Signer, SigningKey, UnixTime, Uscc, qr};
+use elicence::trust::{Certificate, CertifiedSigner, SignerCertError};
+use elicence::{Licence, QrBase, SignedLicence, SigningKey, UnixTime, qr};
 
-use crate::ca::authority_of;
 use crate::files::{AtomicFile, read_certificates, read_signing_key, read_text, write_atomic};
 use crate::registry::{BatchJob, issue_batch_registered, open_registry, registry_failure};
 use crate::{CliError, CliResult, IssueArgs, now};
@@ -18,33 +17,33 @@ use crate::{CliError, CliResult, IssueArgs, now};
 /// What `issue` signs with: the key and, with `--cert`, the document signer
 /// certificate that every licence must agree with.
 struct Signing<'a> {
-    key: SigningKey,
-    dsc: Option<Dsc>,
+    key: SignWith,
     base: &'a QrBase,
     issued_at: UnixTime,
     /// `--status-list` and `--status-index`: replaces the licence's own.
     status: Option<StatusReference>,
 }
 
-/// A document signer certificate checked against the key and the signing time.
-struct Dsc {
-    path: PathBuf,
-    cert: Certificate,
-    authority: Uscc,
-    /// The certificate, then the CA certificates of its file, as `.cose`
-    /// files carry them.
-    chain: Vec<Certificate>,
+/// The bare key, or the key with its certificate (checked by the library).
+enum SignWith {
+    Bare(SigningKey),
+    Certified {
+        path: PathBuf,
+        signer: CertifiedSigner,
+    },
 }
 
 pub fn run(args: &IssueArgs) -> CliResult {
     let key = read_signing_key(&args.key)?;
     let base = args.qr_base.clone().unwrap_or_default();
     let issued_at = args.at.unwrap_or_else(now);
-    let dsc = args
-        .cert
-        .as_deref()
-        .map(|path| signer_certificate(path, &args.key, &key, issued_at))
-        .transpose()?;
+    let key = match args.cert.as_deref() {
+        Some(path) => SignWith::Certified {
+            path: path.to_owned(),
+            signer: certified_signer(path, &args.key, key, issued_at)?,
+        },
+        None => SignWith::Bare(key),
+    };
     let status = match (args.status_list, args.status_index) {
         (Some(list), Some(index)) => Some(StatusReference { list, index }),
         (None, None) => None,
@@ -62,7 +61,7 @@ pub fn run(args: &IssueArgs) -> CliResult {
                  the registry allocates status-list entries",
             ));
         }
-        return issue_registered(args, db, key, dsc, &base, issued_at);
+        return issue_registered(args, db, key, &base, issued_at);
     }
     if let Some(batch) = &args.batch
         && BatchFormat::from_path(batch) == BatchFormat::Csv
@@ -74,7 +73,6 @@ pub fn run(args: &IssueArgs) -> CliResult {
     }
     let signing = Signing {
         key,
-        dsc,
         base: &base,
         issued_at,
         status,
@@ -89,72 +87,22 @@ pub fn run(args: &IssueArgs) -> CliResult {
     }
 }
 
-/// Finds the certificate for `key` in the file at `path` and checks that it
-/// is a document signer certificate, names an authority and is valid at the
-/// signing time: a licence signed otherwise would be refused by verifiers.
-fn signer_certificate(
+/// The key with its certificate from the file at `path`, checked by the
+/// library: a licence signed otherwise would be refused by verifiers.
+fn certified_signer(
     path: &Path,
     key_path: &Path,
-    key: &SigningKey,
+    key: SigningKey,
     issued_at: UnixTime,
-) -> Result<Dsc, CliError> {
-    let public = key.public_key();
-    let all = read_certificates(path)?;
-    let certs: Vec<Certificate> = all
-        .iter()
-        .filter(|c| c.public_key() == &public)
-        .cloned()
-        .collect();
-    // A bundle may hold renewals of one key: the one valid at the signing time is meant.
-    let cert = certs
-        .iter()
-        .find(|c| c.is_valid_at(issued_at))
-        .or_else(|| certs.first())
-        .cloned()
-        .ok_or_else(|| {
-            CliError::new(format!(
-                "{} does not certify the key in {} (key id {}); refusing to sign",
-                path.display(),
-                key_path.display(),
-                public.key_id()
-            ))
-        })?;
-    let refuse =
-        |why: String| CliError::new(format!("{}: {why}; refusing to sign", path.display()));
-    if cert.is_ca() {
-        return Err(refuse(
-            "a CA certificate, not a document signer certificate".to_owned(),
-        ));
-    }
-    if cert.role() != Some(CertRole::DocumentSigner) {
-        return Err(refuse(format!(
-            "its role is {}, not document-signer",
-            cert.role().map_or("none", CertRole::name)
-        )));
-    }
-    if !cert.key_usage().is_some_and(|k| k.digital_signature) {
-        return Err(refuse(
-            "its key usage does not allow digitalSignature".to_owned(),
-        ));
-    }
-    let authority = cert.authority_code().cloned().ok_or_else(|| {
-        refuse("names no authority code (organizationIdentifier 2.5.4.97)".to_owned())
-    })?;
-    if !cert.is_valid_at(issued_at) {
-        return Err(refuse(format!(
-            "valid from {} to {}, not at the signing time {issued_at}",
-            cert.not_before(),
-            cert.not_after()
-        )));
-    }
-    let chain = std::iter::once(cert.clone())
-        .chain(all.into_iter().filter(Certificate::is_ca))
-        .collect();
-    Ok(Dsc {
-        path: path.to_owned(),
-        cert,
-        authority,
-        chain,
+) -> Result<CertifiedSigner, CliError> {
+    let certs = read_certificates(path)?;
+    CertifiedSigner::new(key, certs, issued_at).map_err(|e| match e {
+        SignerCertError::NotForThisKey { key_id } => CliError::new(format!(
+            "{} does not certify the key in {} (key id {key_id}); refusing to sign",
+            path.display(),
+            key_path.display(),
+        )),
+        e => CliError::new(format!("{}: {e}; refusing to sign", path.display())),
     })
 }
 
@@ -165,39 +113,42 @@ impl Signing<'_> {
             Some(reference) => with_status(&licence, reference)?,
             None => licence,
         };
-        if let Some(dsc) = &self.dsc {
-            let claimed = licence.issuer().code();
-            if claimed != &dsc.authority {
-                return Err(format!(
-                    "the licence names the issuer {} ({claimed}) but {} certifies {}; \
-                     refusing to sign in another authority's name",
-                    licence.issuer().name(),
-                    dsc.path.display(),
-                    authority_of(&dsc.cert)
-                ));
+        match &self.key {
+            SignWith::Bare(key) => {
+                SignedLicence::sign(licence, key, self.issued_at).map_err(|e| e.to_string())
             }
+            SignWith::Certified { path, signer } => signer
+                .sign(licence, self.issued_at)
+                .map_err(|e| format!("{}: {e}", path.display())),
         }
-        SignedLicence::sign(licence, &self.key, self.issued_at).map_err(|e| e.to_string())
     }
 
     /// The `.cose` file's bytes (see [`cose_file_bytes`]).
     fn file_bytes(&self, signed: &SignedLicence) -> Result<Vec<u8>, CliError> {
-        cose_file_bytes(signed, self.dsc.as_ref())
+        match &self.key {
+            SignWith::Certified { path, signer } => {
+                cose_file_bytes(signed, Some((path, signer.chain())))
+            }
+            SignWith::Bare(_) => cose_file_bytes(signed, None),
+        }
     }
 }
 
-/// The `.cose` file's bytes: with `--cert`, the envelope carrying the
-/// certificate's chain; without, the bare envelope.
-fn cose_file_bytes(signed: &SignedLicence, dsc: Option<&Dsc>) -> Result<Vec<u8>, CliError> {
-    match dsc {
-        Some(dsc) => signed
+/// The `.cose` file's bytes: with `--cert` (its file and chain), the
+/// envelope carrying the chain; without, the bare envelope.
+fn cose_file_bytes(
+    signed: &SignedLicence,
+    chain: Option<(&Path, &[Certificate])>,
+) -> Result<Vec<u8>, CliError> {
+    match chain {
+        Some((path, chain)) => signed
             .clone()
-            .with_chain(dsc.chain.clone())
+            .with_chain(chain.to_vec())
             .map(|with_chain| with_chain.to_file_bytes())
             .map_err(|e| {
                 CliError::new(format!(
                     "{}: cannot carry its chain in the .cose file: {e}",
-                    dsc.path.display()
+                    path.display()
                 ))
             }),
         None => Ok(signed.as_bytes().to_vec()),
@@ -210,18 +161,33 @@ fn cose_file_bytes(signed: &SignedLicence, dsc: Option<&Dsc>) -> Result<Vec<u8>,
 fn issue_registered(
     args: &IssueArgs,
     db: &str,
-    key: SigningKey,
-    dsc: Option<Dsc>,
+    key: SignWith,
     base: &QrBase,
     issued_at: UnixTime,
 ) -> CliResult {
-    let key = IssuingKey::new(key, dsc.as_ref().map(|d| &d.cert))
-        .map_err(|e| CliError::new(format!("{}: {e}", args.key.display())))?;
+    // The registry checks the certificate against every licence itself;
+    // the chain is kept for the .cose file.
+    let (key, chain_holder) = match key {
+        SignWith::Bare(key) => (IssuingKey::new(key, None), None),
+        SignWith::Certified { path, signer } => {
+            let chain = signer.chain().to_vec();
+            let cert = signer.certificate().clone();
+            (
+                IssuingKey::new(signer.into_key(), Some(&cert)),
+                Some((path, chain)),
+            )
+        }
+    };
+    let key = key.map_err(|e| CliError::new(format!("{}: {e}", args.key.display())))?;
     match (&args.licence, &args.batch, &args.out) {
         (Some(licence), None, out) => {
             let issued = issue_one_registered(db, &key, licence, issued_at)?;
             if let Some(out) = out {
-                write_atomic(out, &cose_file_bytes(&issued, dsc.as_ref())?)?;
+                let chain = chain_holder
+                    .as_ref()
+                    .map(|(path, chain)| (path.as_path(), chain.as_slice()));
+                let bytes = cose_file_bytes(&issued, chain)?;
+                write_atomic(out, &bytes)?;
             }
             outln!("{}", qr::to_qr_text(&issued, base))?;
             Ok(ExitCode::SUCCESS)

@@ -25,6 +25,8 @@ struct Signing<'a> {
 }
 
 /// The bare key, or the key with its certificate (checked by the library).
+// One per run: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 enum SignWith {
     Bare(SigningKey),
     Certified {

@@ -109,6 +109,41 @@ impl PublicKey {
             })
     }
 
+    /// Every `PUBLIC KEY` block in a PEM text (other blocks are passed
+    /// over), with the position and error of each block that does not
+    /// parse.
+    pub fn all_from_pem(text: &str) -> (Vec<PublicKey>, Vec<(usize, KeyError)>) {
+        const BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
+        const END: &str = "-----END PUBLIC KEY-----";
+        let mut keys = Vec::new();
+        let mut refused = Vec::new();
+        let mut rest = text;
+        let mut position = 0;
+        while let Some(start) = rest.find(BEGIN) {
+            let Some(from_start) = rest.get(start..) else {
+                break;
+            };
+            let Some(end) = from_start.find(END) else {
+                refused.push((
+                    position,
+                    KeyError::PublicKey {
+                        reason: "BEGIN PUBLIC KEY without END".to_owned(),
+                    },
+                ));
+                break;
+            };
+            let block_len = end + END.len();
+            let block = from_start.get(..block_len).unwrap_or_default();
+            match PublicKey::from_pem(block) {
+                Ok(key) => keys.push(key),
+                Err(e) => refused.push((position, e)),
+            }
+            position += 1;
+            rest = from_start.get(block_len..).unwrap_or_default();
+        }
+        (keys, refused)
+    }
+
     /// Writes an SPKI `PUBLIC KEY` PEM block.
     pub fn to_pem(&self) -> String {
         // Encoding a fixed-size key into PEM cannot fail; an empty string would

@@ -36,6 +36,7 @@
 //! ```
 
 pub mod font;
+pub mod options;
 pub mod pdf;
 pub mod qr_image;
 mod raster;
@@ -51,6 +52,7 @@ use crate::render::stamp::{StampError, StampSpec, load_stamp_png};
 
 pub use crate::pdf::{ENVELOPE_FILE_NAME, PdfError, envelope_from_pdf};
 pub use font::{Font, FontError, FontSet, FontSource, MissingGlyph};
+pub use options::{RenderOptions, RenderOptionsError};
 pub use qr_image::{EcLevel, QrImage, QrImageError};
 pub use template::{Template, TemplateError, TemplateSet};
 

@@ -91,3 +91,28 @@ fn debug_does_not_print_secrets() {
     assert!(!shown.contains(&SEED[..16]));
     assert!(shown.starts_with("SigningKey("));
 }
+
+#[test]
+fn every_public_key_block_of_a_pem_text_is_read_and_a_bad_one_is_placed() {
+    let one = SigningKey::from_seed(&[1; 32]).public_key();
+    let two = SigningKey::from_seed(&[2; 32]).public_key();
+    let text = format!(
+        "junk\n{}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n{}",
+        one.to_pem(),
+        two.to_pem()
+    );
+    let (keys, refused) = PublicKey::all_from_pem(&text);
+    assert_eq!(keys, vec![one, two]);
+    assert!(refused.is_empty());
+    let broken = format!(
+        "{}-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n-----BEGIN PUBLIC KEY-----\n",
+        one.to_pem()
+    );
+    let (keys, refused) = PublicKey::all_from_pem(&broken);
+    assert_eq!(keys, vec![one]);
+    assert_eq!(
+        refused.iter().map(|(at, _)| *at).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(PublicKey::all_from_pem("").0, vec![]);
+}

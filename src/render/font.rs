@@ -269,6 +269,22 @@ impl FontSet {
         })
     }
 
+    /// The usual faces: `first` (a user's own font), then the embedded
+    /// face (with feature `embedded-font`), then the system's CJK faces.
+    ///
+    /// # Errors
+    /// [`FontError`] only if the embedded file were damaged.
+    pub fn usual(first: Option<Font>) -> Result<FontSet, FontError> {
+        let mut fonts = FontSet::new();
+        if let Some(font) = first {
+            fonts.push(font);
+        }
+        #[cfg(feature = "embedded-font")]
+        fonts.push(Font::embedded()?);
+        fonts.push_system_fonts();
+        Ok(fonts)
+    }
+
     /// Adds a face, tried after the ones already in the set.
     pub fn push(&mut self, font: Font) -> &mut FontSet {
         self.fonts.push(font);

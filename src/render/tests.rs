@@ -389,3 +389,37 @@ mod extremes {
         assert!(rendered >= 8, "{rendered}");
     }
 }
+
+#[cfg(feature = "embedded-font")]
+#[test]
+fn render_options_are_read_strictly_and_drive_the_renderer() {
+    use super::options::{RenderOptions, RenderOptionsError};
+    let defaults = RenderOptions::from_json("").unwrap();
+    assert!(defaults.photo.is_none());
+    let signed = sign(include_str!(
+        "../../examples/licences/business-licence.json"
+    ));
+    let narrow = RenderOptions::from_json(
+        r#"{"png_width": 640, "qr_base": "https://verify.example.gov.cn/c/"}"#,
+    )
+    .unwrap();
+    let png = narrow.renderer.render_png(&signed, None).unwrap();
+    assert_eq!(png_size(&png).map(|(w, _)| w), Some(640));
+    for (text, refused) in [
+        (r#"{"png_widht": 640}"#, "json"),
+        (r#"{"png_width": "640"}"#, "json"),
+        (r#"{"screen_level": "X"}"#, "screen_level"),
+        (r#"{"photo_base64": "@@"}"#, "photo_base64"),
+        (r#"{"png_width": 1}"#, "render"),
+        ("[", "json"),
+    ] {
+        let error = RenderOptions::from_json(text).unwrap_err();
+        let kind = match &error {
+            RenderOptionsError::Json(_) => "json",
+            RenderOptionsError::Field { field, .. } => field,
+            RenderOptionsError::Render(_) => "render",
+            _ => "other",
+        };
+        assert_eq!(kind, refused, "{text}: {error}");
+    }
+}

@@ -27,7 +27,9 @@ mod revision;
 mod verdict;
 mod write;
 
-pub use verdict::{LicencePdfReason, LicencePdfVerdict, PdfVerifier, verify_licence_pdf};
+pub use verdict::{
+    LicencePdfReason, LicencePdfVerdict, PdfVerifier, TrustAnchorError, verify_licence_pdf,
+};
 
 use sha2::{Digest, Sha512};
 use thiserror::Error;

@@ -76,16 +76,5 @@ pub fn default_renderer(base: &QrBase) -> Result<Renderer, CliError> {
 /// The user's font (if any), then the embedded face, then the system's CJK
 /// fonts.
 fn font_set(first: Option<Font>) -> Result<FontSet, CliError> {
-    let mut fonts = FontSet::new();
-    if let Some(font) = first {
-        fonts.push(font);
-    }
-    for font in FontSet::embedded()
-        .map_err(|e| CliError::new(e.to_string()))?
-        .fonts()
-    {
-        fonts.push(font.clone());
-    }
-    fonts.push_system_fonts();
-    Ok(fonts)
+    FontSet::usual(first).map_err(|e| CliError::new(e.to_string()))
 }

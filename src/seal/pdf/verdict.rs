@@ -23,6 +23,7 @@ use super::{AppliedSeal, SealPdfError, SealedPdf, check_document};
 use crate::date::UnixTime;
 use crate::envelope::SignedLicence;
 use crate::ident::Uscc;
+use crate::keys::PublicKey;
 use crate::pdf::{Document, PdfError};
 use crate::trust::TrustStore;
 use crate::verify::{Lang, Outcome, TrustedKey, Verdict, Verifier};
@@ -156,6 +157,34 @@ impl LicencePdfReason {
         };
         if lang == Lang::Zh { zh } else { en }
     }
+}
+
+/// Why [`PdfVerifier::from_roots_and_keys_pem`] refused its text.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TrustAnchorError {
+    /// The bytes are not PEM text.
+    #[error("not PEM text")]
+    NotPem,
+    /// A certificate block does not parse.
+    #[error("certificate {index} (from 0) does not parse: {reason}")]
+    Certificate {
+        /// Its place among the certificate blocks.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// A public key block does not parse.
+    #[error("public key {index} (from 0) does not parse: {reason}")]
+    Key {
+        /// Its place among the key blocks.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// Neither a certificate nor a key.
+    #[error("no root certificate and no public key")]
+    Empty,
 }
 
 /// What [`PdfVerifier::verify`] found.
@@ -312,6 +341,47 @@ impl PdfVerifier {
     pub fn new(store: TrustStore) -> PdfVerifier {
         let verifier = Verifier::new([]).with_trust_store(&store);
         PdfVerifier { store, verifier }
+    }
+
+    /// A verifier from one PEM text holding root certificates, bare
+    /// `PUBLIC KEY` blocks (trusted as licence signers), or both: what an
+    /// embedding program hands over in one buffer.
+    ///
+    /// # Errors
+    /// [`TrustAnchorError`] when a block does not parse or nothing usable
+    /// is found.
+    pub fn from_roots_and_keys_pem(bytes: &[u8]) -> Result<PdfVerifier, TrustAnchorError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| TrustAnchorError::NotPem)?;
+        let mut store = TrustStore::new();
+        let roots = store.load_roots(bytes);
+        if let Some((index, error)) = roots.skipped.first() {
+            return Err(TrustAnchorError::Certificate {
+                index: *index,
+                reason: error.to_string(),
+            });
+        }
+        let (keys, refused) = PublicKey::all_from_pem(text);
+        if let Some((index, error)) = refused.first() {
+            return Err(TrustAnchorError::Key {
+                index: *index,
+                reason: error.to_string(),
+            });
+        }
+        if roots.added == 0 && keys.is_empty() {
+            return Err(TrustAnchorError::Empty);
+        }
+        Ok(PdfVerifier::new(store).with_keys(keys.into_iter().map(TrustedKey::new)))
+    }
+
+    /// The verifier of the licence inside, which checks QR texts and
+    /// envelopes with the same trust.
+    pub fn licence_verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// The licence verifier, to load trust and status lists into.
+    pub fn licence_verifier_mut(&mut self) -> &mut Verifier {
+        &mut self.verifier
     }
 
     /// Also trusts these bare keys as licence signers.

@@ -12,7 +12,7 @@ use super::role::CertRole;
 use crate::date::UnixTime;
 use crate::envelope::{EnvelopeError, IssueError, SignedLicence};
 use crate::ident::Uscc;
-use crate::keys::{KeyId, Signer, SigningKey};
+use crate::keys::{KeyId, PublicKey, Signer};
 use crate::licence::Licence;
 
 /// Why a key and certificate cannot sign, or cannot sign this licence.
@@ -91,17 +91,18 @@ impl SignerCertError {
     }
 }
 
-/// A signing key and the document signer certificate for it, checked.
-#[derive(Debug)]
+/// The document signer certificate for one key, checked; it signs with
+/// that key (held by the caller, or in an HSM behind [`Signer`]).
+#[derive(Debug, Clone)]
 pub struct CertifiedSigner {
-    key: SigningKey,
+    key: PublicKey,
     certificate: Certificate,
     authority: Uscc,
     chain: Vec<Certificate>,
 }
 
 impl CertifiedSigner {
-    /// The key with its certificate found in `bundle` (PEM or one DER
+    /// The certificate for `key` found in `bundle` (PEM or one DER
     /// certificate; the bundle's CA certificates become the chain that
     /// `.cose` files carry). A bundle may hold renewals of one key: the
     /// one valid at `at` is taken.
@@ -111,7 +112,7 @@ impl CertifiedSigner {
     /// for the key, not a CA's, of the document-signer role, allow
     /// signatures, name an authority and be valid at `at`.
     pub fn from_bundle(
-        key: SigningKey,
+        key: &PublicKey,
         bundle: &[u8],
         at: UnixTime,
     ) -> Result<CertifiedSigner, SignerCertError> {
@@ -127,11 +128,11 @@ impl CertifiedSigner {
     /// # Errors
     /// As [`CertifiedSigner::from_bundle`].
     pub fn new(
-        key: SigningKey,
+        key: &PublicKey,
         bundle: Vec<Certificate>,
         at: UnixTime,
     ) -> Result<CertifiedSigner, SignerCertError> {
-        let public = key.public_key();
+        let public = *key;
         let mine: Vec<&Certificate> = bundle
             .iter()
             .filter(|c| c.public_key() == &public)
@@ -173,21 +174,16 @@ impl CertifiedSigner {
             .chain(bundle.into_iter().filter(Certificate::is_ca))
             .collect();
         Ok(CertifiedSigner {
-            key,
+            key: public,
             certificate,
             authority,
             chain,
         })
     }
 
-    /// The key.
-    pub fn key(&self) -> &SigningKey {
+    /// The certified key.
+    pub fn key(&self) -> &PublicKey {
         &self.key
-    }
-
-    /// The key, giving up the certificate.
-    pub fn into_key(self) -> SigningKey {
-        self.key
     }
 
     /// The document signer certificate.
@@ -231,13 +227,26 @@ impl CertifiedSigner {
         }
     }
 
-    /// Signs `licence` at `at` after [`CertifiedSigner::check_issuer`].
+    /// Signs `licence` at `at` with `key` after
+    /// [`CertifiedSigner::check_issuer`].
     ///
     /// # Errors
-    /// [`SignerCertError::IssuerMismatch`] or [`SignerCertError::Sign`].
-    pub fn sign(&self, licence: Licence, at: UnixTime) -> Result<SignedLicence, SignerCertError> {
+    /// [`SignerCertError::NotForThisKey`] if `key` is not the certified
+    /// one, [`SignerCertError::IssuerMismatch`] or [`SignerCertError::Sign`].
+    pub fn sign(
+        &self,
+        key: &dyn Signer,
+        licence: Licence,
+        at: UnixTime,
+    ) -> Result<SignedLicence, SignerCertError> {
+        let public = key.public_key();
+        if public != self.key {
+            return Err(SignerCertError::NotForThisKey {
+                key_id: public.key_id(),
+            });
+        }
         self.check_issuer(&licence)?;
-        Ok(SignedLicence::sign(licence, &self.key, at)?)
+        Ok(SignedLicence::sign(licence, key, at)?)
     }
 
     /// The envelope as a `.cose` file carries it: with this signer's chain,

@@ -344,11 +344,11 @@ mod verifier {
             "2027-01-01T00:00:00Z",
         );
         let bundle = vec![cert.clone(), pki.mid.clone()];
-        let signer = CertifiedSigner::new(key(), bundle.clone(), signed_at).unwrap();
+        let signer = CertifiedSigner::new(&key().public_key(), bundle.clone(), signed_at).unwrap();
         assert_eq!(signer.authority().as_str(), TRAFFIC);
         assert_eq!(signer.chain().len(), 2);
         let licence = Licence::from_json(DRIVING).unwrap();
-        let signed = signer.sign(licence.clone(), signed_at).unwrap();
+        let signed = signer.sign(&key(), licence.clone(), signed_at).unwrap();
         let file = signer.file_bytes(&signed).unwrap();
         let mut roots = TrustStore::new();
         roots.add_root(pki.root.clone());
@@ -358,7 +358,7 @@ mod verifier {
         assert!(verdict.is_valid(), "{verdict}");
 
         let refusal = |key: SigningKey, bundle: Vec<Certificate>, when: UnixTime| {
-            CertifiedSigner::new(key, bundle, when).unwrap_err()
+            CertifiedSigner::new(&key.public_key(), bundle, when).unwrap_err()
         };
         let other = SigningKey::from_seed(&[13; 32]);
         assert!(matches!(
@@ -391,16 +391,21 @@ mod verifier {
             SignerCertError::WrongRole { .. }
         ));
         assert!(matches!(
-            CertifiedSigner::from_bundle(key(), b"not a certificate", signed_at),
+            CertifiedSigner::from_bundle(&key().public_key(), b"not a certificate", signed_at),
             Err(SignerCertError::NoCertificate)
         ));
         // A licence in another authority's name.
         let mut json: serde_json::Value = serde_json::from_str(DRIVING).unwrap();
         json["issuer"]["code"] = MARKET.into();
         let foreign = Licence::from_json(&json.to_string()).unwrap();
-        let error = signer.sign(foreign, signed_at).unwrap_err();
+        let error = signer.sign(&key(), foreign, signed_at).unwrap_err();
         assert_eq!(error.code(), "issuer_mismatch");
         assert!(error.to_string().contains(MARKET), "{error}");
+        // Another key than the certified one does not sign under it.
+        let error = signer
+            .sign(&SigningKey::from_seed(&[13; 32]), licence, signed_at)
+            .unwrap_err();
+        assert_eq!(error.code(), "not_for_this_key");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::thread;
 use elicence::licence::StatusReference;
 use elicence::registry::{BatchFormat, DEFAULT_CHUNK_LINES, IssueRequest, IssuingKey};
 use elicence::trust::{Certificate, CertifiedSigner, SignerCertError};
-use elicence::{Licence, QrBase, SignedLicence, SigningKey, UnixTime, qr};
+use elicence::{Licence, QrBase, SignedLicence, Signer, SigningKey, UnixTime, qr};
 
 use crate::files::{AtomicFile, read_certificates, read_signing_key, read_text, write_atomic};
 use crate::registry::{BatchJob, issue_batch_registered, open_registry, registry_failure};
@@ -24,28 +24,24 @@ struct Signing<'a> {
     status: Option<StatusReference>,
 }
 
-/// The bare key, or the key with its certificate (checked by the library).
-// One per run: the variants' sizes do not matter.
-#[allow(clippy::large_enum_variant)]
-enum SignWith {
-    Bare(SigningKey),
-    Certified {
-        path: PathBuf,
-        signer: CertifiedSigner,
-    },
+/// The key, and with `--cert` its certificate (checked by the library).
+struct SignWith {
+    key: SigningKey,
+    cert: Option<(PathBuf, CertifiedSigner)>,
 }
 
 pub fn run(args: &IssueArgs) -> CliResult {
     let key = read_signing_key(&args.key)?;
     let base = args.qr_base.clone().unwrap_or_default();
     let issued_at = args.at.unwrap_or_else(now);
-    let key = match args.cert.as_deref() {
-        Some(path) => SignWith::Certified {
-            path: path.to_owned(),
-            signer: certified_signer(path, &args.key, key, issued_at)?,
-        },
-        None => SignWith::Bare(key),
-    };
+    let cert = args
+        .cert
+        .as_deref()
+        .map(|path| {
+            certified_signer(path, &args.key, &key, issued_at).map(|c| (path.to_owned(), c))
+        })
+        .transpose()?;
+    let key = SignWith { key, cert };
     let status = match (args.status_list, args.status_index) {
         (Some(list), Some(index)) => Some(StatusReference { list, index }),
         (None, None) => None,
@@ -94,11 +90,11 @@ pub fn run(args: &IssueArgs) -> CliResult {
 fn certified_signer(
     path: &Path,
     key_path: &Path,
-    key: SigningKey,
+    key: &SigningKey,
     issued_at: UnixTime,
 ) -> Result<CertifiedSigner, CliError> {
     let certs = read_certificates(path)?;
-    CertifiedSigner::new(key, certs, issued_at).map_err(|e| match e {
+    CertifiedSigner::new(&key.public_key(), certs, issued_at).map_err(|e| match e {
         SignerCertError::NotForThisKey { key_id } => CliError::new(format!(
             "{} does not certify the key in {} (key id {key_id}); refusing to sign",
             path.display(),
@@ -115,24 +111,23 @@ impl Signing<'_> {
             Some(reference) => with_status(&licence, reference)?,
             None => licence,
         };
-        match &self.key {
-            SignWith::Bare(key) => {
-                SignedLicence::sign(licence, key, self.issued_at).map_err(|e| e.to_string())
-            }
-            SignWith::Certified { path, signer } => signer
-                .sign(licence, self.issued_at)
+        match &self.key.cert {
+            None => SignedLicence::sign(licence, &self.key.key, self.issued_at)
+                .map_err(|e| e.to_string()),
+            Some((path, signer)) => signer
+                .sign(&self.key.key, licence, self.issued_at)
                 .map_err(|e| format!("{}: {e}", path.display())),
         }
     }
 
     /// The `.cose` file's bytes (see [`cose_file_bytes`]).
     fn file_bytes(&self, signed: &SignedLicence) -> Result<Vec<u8>, CliError> {
-        match &self.key {
-            SignWith::Certified { path, signer } => {
-                cose_file_bytes(signed, Some((path, signer.chain())))
-            }
-            SignWith::Bare(_) => cose_file_bytes(signed, None),
-        }
+        let chain = self
+            .key
+            .cert
+            .as_ref()
+            .map(|(path, signer)| (path.as_path(), signer.chain()));
+        cose_file_bytes(signed, chain)
     }
 }
 
@@ -169,25 +164,16 @@ fn issue_registered(
 ) -> CliResult {
     // The registry checks the certificate against every licence itself;
     // the chain is kept for the .cose file.
-    let (key, chain_holder) = match key {
-        SignWith::Bare(key) => (IssuingKey::new(key, None), None),
-        SignWith::Certified { path, signer } => {
-            let chain = signer.chain().to_vec();
-            let cert = signer.certificate().clone();
-            (
-                IssuingKey::new(signer.into_key(), Some(&cert)),
-                Some((path, chain)),
-            )
-        }
-    };
-    let key = key.map_err(|e| CliError::new(format!("{}: {e}", args.key.display())))?;
+    let SignWith { key, cert } = key;
+    let key = IssuingKey::new(key, cert.as_ref().map(|(_, signer)| signer.certificate()))
+        .map_err(|e| CliError::new(format!("{}: {e}", args.key.display())))?;
     match (&args.licence, &args.batch, &args.out) {
         (Some(licence), None, out) => {
             let issued = issue_one_registered(db, &key, licence, issued_at)?;
             if let Some(out) = out {
-                let chain = chain_holder
+                let chain = cert
                     .as_ref()
-                    .map(|(path, chain)| (path.as_path(), chain.as_slice()));
+                    .map(|(path, signer)| (path.as_path(), signer.chain()));
                 let bytes = cose_file_bytes(&issued, chain)?;
                 write_atomic(out, &bytes)?;
             }

@@ -810,3 +810,101 @@ pub fn trust_list(data: &[u8]) {
         }
     }
 }
+
+/// `c_abi_verify`: the verify entry points through the C ABI. The first
+/// byte picks one (QR text, envelope, licence PDF); the rest is its input.
+///
+/// Whatever the bytes, the call returns `ELICENCE_OK` with a verdict (or
+/// `ELICENCE_INVALID_UTF8` for a QR text that is not UTF-8, writing
+/// nothing), and that verdict is the Rust API's for the same input: the
+/// same validity and the same JSON.
+#[cfg(feature = "ffi")]
+#[allow(unsafe_code)]
+pub fn c_abi_verify(data: &[u8]) {
+    use elicence::ffi::*;
+    use elicence::seal::pdf::PdfVerifier;
+    struct Shared(*mut elicence_verifier);
+    // SAFETY (of the impls): the handle is only read once made, and the
+    // ABI's verify functions may run on any number of threads at once.
+    unsafe impl Send for Shared {}
+    unsafe impl Sync for Shared {}
+    static ABI: LazyLock<(Shared, PdfVerifier)> = LazyLock::new(|| {
+        let c = ctx();
+        let seed_key = SigningKey::from_seed(&RFC8032_TEST1_SEED);
+        let pem = format!(
+            "{}{}",
+            c.key.public_key().to_pem(),
+            seed_key.public_key().to_pem()
+        );
+        let mut handle = std::ptr::null_mut();
+        // SAFETY: a live buffer and a writable out-parameter.
+        let result = unsafe { elicence_verifier_new(pem.as_ptr(), pem.len(), &mut handle) };
+        assert_eq!(result, elicence_result::ELICENCE_OK);
+        let rust = PdfVerifier::from_roots_and_keys_pem(pem.as_bytes()).unwrap();
+        (Shared(handle), rust)
+    });
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let c = ctx();
+    let (abi, rust) = &*ABI;
+    let at = c.at.secs();
+    let mut verdict: *mut elicence_verdict = std::ptr::null_mut();
+    let (result, expected) = match selector % 3 {
+        0 => {
+            // SAFETY: `input` is live for the call; `verdict` is writable.
+            let result = unsafe {
+                elicence_verify_qr_text(abi.0, input.as_ptr().cast(), input.len(), at, &mut verdict)
+            };
+            let expected = std::str::from_utf8(input).ok().map(|text| {
+                let v = rust.licence_verifier().verify_qr_text(text, c.at);
+                (v.is_valid(), v.to_json_value())
+            });
+            (result, expected)
+        }
+        1 => {
+            // SAFETY: as above.
+            let result = unsafe {
+                elicence_verify_envelope(abi.0, input.as_ptr(), input.len(), at, &mut verdict)
+            };
+            let v = rust.licence_verifier().verify_bytes(input, c.at);
+            (result, Some((v.is_valid(), v.to_json_value())))
+        }
+        _ => {
+            // SAFETY: as above.
+            let result = unsafe {
+                elicence_verify_pdf(abi.0, input.as_ptr(), input.len(), at, &mut verdict)
+            };
+            let v = rust.verify(input, c.at);
+            (result, Some((v.is_valid(), v.to_json_value())))
+        }
+    };
+    let Some((valid, json)) = expected else {
+        assert_eq!(result, elicence_result::ELICENCE_INVALID_UTF8);
+        assert!(verdict.is_null(), "a refused call wrote its out-parameter");
+        return;
+    };
+    assert_eq!(result, elicence_result::ELICENCE_OK);
+    // SAFETY: `verdict` was written by a successful call.
+    assert_eq!(unsafe { elicence_verdict_is_valid(verdict) }, valid);
+    let mut bytes = std::ptr::null_mut();
+    // SAFETY: a live verdict and a writable out-parameter.
+    assert_eq!(
+        unsafe { elicence_verdict_json(verdict, &mut bytes) },
+        elicence_result::ELICENCE_OK
+    );
+    // SAFETY: `bytes` is live until freed below.
+    let text = unsafe {
+        std::slice::from_raw_parts(elicence_bytes_data(bytes), elicence_bytes_len(bytes))
+    };
+    let from_abi: serde_json::Value = serde_json::from_slice(text).unwrap();
+    assert_eq!(
+        from_abi, json,
+        "the ABI's verdict JSON is not the Rust API's"
+    );
+    // SAFETY: each is freed once.
+    unsafe {
+        elicence_bytes_free(bytes);
+        elicence_verdict_free(verdict);
+    }
+}

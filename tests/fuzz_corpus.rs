@@ -57,16 +57,19 @@ const TARGETS: &[(&str, Check)] = &[
     ("pdf_reader", checks::pdf_reader),
     #[cfg(feature = "seal-pdf")]
     ("licence_pdf", checks::licence_pdf),
+    #[cfg(feature = "ffi")]
+    ("c_abi_verify", checks::c_abi_verify),
 ];
 
 /// Fuzz targets whose checks exist only with a feature, and whether this
 /// build has it.
-const GATED_TARGETS: [(&str, bool); 5] = [
+const GATED_TARGETS: [(&str, bool); 6] = [
     ("template", cfg!(feature = "render")),
     ("pdf_envelope", cfg!(feature = "pdf")),
     ("sealed_pdf", cfg!(feature = "seal-pdf")),
     ("pdf_reader", cfg!(feature = "pdf")),
     ("licence_pdf", cfg!(feature = "seal-pdf")),
+    ("c_abi_verify", cfg!(feature = "ffi")),
 ];
 
 /// Whether `name` is a fuzz target: one with a check in this build, or one

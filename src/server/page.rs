@@ -186,7 +186,7 @@ pub(super) async fn page_or_not_found(
                 "请用手机相机扫描电子证照上的二维码。",
                 "Scan the QR code on an electronic licence with a phone camera.",
             ),
-            "/",
+            &path,
         );
     };
     if request.method() != Method::GET && request.method() != Method::HEAD {

@@ -352,6 +352,12 @@ impl PdfVerifier {
     /// is found.
     pub fn from_roots_and_keys_pem(bytes: &[u8]) -> Result<PdfVerifier, TrustAnchorError> {
         let text = std::str::from_utf8(bytes).map_err(|_| TrustAnchorError::NotPem)?;
+        if text.trim().is_empty() {
+            return Err(TrustAnchorError::Empty);
+        }
+        if !text.contains("-----BEGIN") {
+            return Err(TrustAnchorError::NotPem);
+        }
         let mut store = TrustStore::new();
         let roots = store.load_roots(bytes);
         if let Some((index, error)) = roots.skipped.first() {

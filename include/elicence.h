@@ -68,6 +68,10 @@ enum elicence_result
   ELICENCE_RENDER_FAILED = 15,
   // An input is longer than the library reads.
   ELICENCE_TOO_LARGE = 16,
+  // The seal record was refused for this use: it does not allow the
+  // signer's certificate, is not valid at the time, or its picture
+  // cannot be drawn.
+  ELICENCE_SEAL_REFUSED = 17,
 };
 #ifndef __cplusplus
 typedef uint32_t elicence_result;
@@ -232,6 +236,37 @@ elicence_result elicence_render_png(const uint8_t *envelope,
                                     const char *options_json,
                                     size_t options_len,
                                     elicence_bytes **png_out);
+
+// Seals a licence PDF (as `elicence_render_pdf` draws it, best without
+// the drawn stamp: `{"stamp_in_pdf": false}`) with a seal record (a
+// `.seal` file as `elicence seal make` writes it), signed by `key` at
+// `unix_time` (seconds), and returns the sealed PDF.
+//
+// `cert_pem` is a PEM bundle holding the key's certificate (which the
+// seal record must list as allowed to apply it) and, optionally, its CA
+// certificates, carried in the signature so that roots alone verify it.
+// The seal is placed where the licence's template puts it:
+// `template_json` is that template (UTF-8 JSON as in `templates/`), or
+// NULL with 0 for the built-in template of the licence's type. The seal
+// and the certificate must be valid at `unix_time`.
+//
+// On success `*pdf_out` is new bytes the caller frees with
+// `elicence_bytes_free`. Thread-safe.
+//
+// # Safety
+// Each pointer and length pair must be NULL with 0 or point to that many
+// readable bytes; `key` must be a live key; `pdf_out` must be writable.
+elicence_result elicence_seal_pdf(const elicence_signing_key *key,
+                                  const uint8_t *cert_pem,
+                                  size_t cert_len,
+                                  const uint8_t *seal,
+                                  size_t seal_len,
+                                  const uint8_t *pdf,
+                                  size_t pdf_len,
+                                  const char *template_json,
+                                  size_t template_len,
+                                  int64_t unix_time,
+                                  elicence_bytes **pdf_out);
 
 // A verifier from a PEM text holding root certificates (licences signed
 // under them are checked along their chains, seals too), bare `PUBLIC

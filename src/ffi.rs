@@ -29,16 +29,18 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 mod issue;
 mod render;
+mod seal;
 mod verify;
 
 #[cfg(test)]
 mod tests;
 
 pub use issue::{
-    elicence_issue_json, elicence_signing_key, elicence_signing_key_free,
+    elicence_issue_json, elicence_issue_json_for, elicence_signing_key, elicence_signing_key_free,
     elicence_signing_key_from_pem,
 };
 pub use render::{elicence_render_pdf, elicence_render_png};
+pub use seal::elicence_seal_pdf;
 pub use verify::{
     elicence_verdict, elicence_verdict_free, elicence_verdict_is_valid, elicence_verdict_json,
     elicence_verifier, elicence_verifier_add_status_list, elicence_verifier_add_status_list_at,
@@ -89,6 +91,10 @@ pub enum elicence_result {
     ELICENCE_RENDER_FAILED = 15,
     /// An input is longer than the library reads.
     ELICENCE_TOO_LARGE = 16,
+    /// The seal record was refused for this use: it does not allow the
+    /// signer's certificate, is not valid at the time, or its picture
+    /// cannot be drawn.
+    ELICENCE_SEAL_REFUSED = 17,
 }
 
 impl elicence_result {
@@ -112,6 +118,7 @@ impl elicence_result {
             14 => "the options were refused",
             15 => "rendering failed",
             16 => "an input is too large",
+            17 => "the seal was refused",
             _ => "unknown result",
         }
     }

@@ -15,7 +15,7 @@ pub mod role;
 pub mod signer;
 pub mod store;
 
-pub use cert::{CertError, Certificate, KeyUsage, MAX_CERT_LEN, parse_bundle};
+pub use cert::{CertError, Certificate, KeyUsage, MAX_CERT_LEN, chain_for_key, parse_bundle};
 pub use role::{CertRole, RoleError};
 pub use signer::{CertifiedSigner, SignerCertError};
 pub use store::{DocumentSigner, LoadReport, TrustFailure, TrustStore};

@@ -72,6 +72,9 @@ _render_pdf = _declare(
     "elicence_render_pdf", _result, ctypes.c_char_p, _size, ctypes.c_char_p, _size, _out)
 _render_png = _declare(
     "elicence_render_png", _result, ctypes.c_char_p, _size, ctypes.c_char_p, _size, _out)
+_seal_pdf = _declare(
+    "elicence_seal_pdf", _result, _handle, ctypes.c_char_p, _size, ctypes.c_char_p, _size,
+    ctypes.c_char_p, _size, ctypes.c_char_p, _size, ctypes.c_int64, _out)
 
 OK = 0
 
@@ -167,6 +170,21 @@ class SigningKey(_Handle):
                       unix_time, base, len(base) if base else 0, ctypes.byref(envelope),
                       ctypes.byref(qr)))
         return _take_bytes(envelope.value), _take_bytes(qr.value).decode("ascii")
+
+    def seal_pdf(self, pdf, seal, cert_pem, unix_time, template_json=None):
+        """Seals a licence PDF with a seal record (a `.seal` file) the key's
+        certificate (in `cert_pem`) may apply: the sealed PDF. The seal goes
+        where the licence's template (`template_json`, else the built-in
+        one) puts it."""
+        pdf, seal, cert = bytes(pdf), bytes(seal), _text(cert_pem)
+        if isinstance(template_json, dict):
+            template_json = json.dumps(template_json, ensure_ascii=False)
+        template = _text(template_json) if template_json else None
+        out = _handle()
+        _check(_seal_pdf(self._live(), cert, len(cert), seal, len(seal), pdf, len(pdf),
+                         template, len(template) if template else 0, unix_time,
+                         ctypes.byref(out)))
+        return _take_bytes(out.value)
 
 
 class Verdict(_Handle):

@@ -1,7 +1,7 @@
 """Tests of the ctypes binding, run by .ci/c_abi.sh:
 
     ELICENCE_LIB=.../libelicence.so python3 examples/python/test_elicence.py \
-        KEY.pem CERT.pem ROOTS.pem LICENCE.json DEMO_DIR UNIX_TIME
+        KEY.pem CERT.pem ROOTS.pem LICENCE.json SEAL DEMO_DIR UNIX_TIME
 """
 
 import glob
@@ -12,7 +12,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import elicence  # noqa: E402
 
-KEY, CERT, ROOTS, LICENCE, DEMO, AT = sys.argv[1:7]
+KEY, CERT, ROOTS, LICENCE, SEAL, DEMO, AT = sys.argv[1:8]
 AT = int(AT)
 
 
@@ -38,6 +38,20 @@ class Binding(unittest.TestCase):
         self.assertEqual(png[:4], b"\x89PNG")
         pdf = elicence.render_pdf(envelope)
         self.assertEqual(pdf[:5], b"%PDF-")
+
+    def test_seal_a_rendered_pdf(self):
+        with elicence.SigningKey.from_pem(read(KEY)) as key:
+            envelope, _ = key.issue(read(LICENCE).decode(), AT, cert_pem=read(CERT))
+            unsealed = elicence.render_pdf(envelope, {"stamp_in_pdf": False})
+            sealed = key.seal_pdf(unsealed, read(SEAL), read(CERT), AT)
+            with self.assertRaises(elicence.ElicenceError) as caught:
+                key.seal_pdf(unsealed, read(SEAL), read(CERT), AT - 3 * 86400)
+            self.assertEqual(caught.exception.result, 17)
+        with elicence.Verifier(read(ROOTS)) as verifier:
+            with verifier.verify_pdf(unsealed, AT) as verdict:
+                self.assertFalse(verdict.valid)
+            with verifier.verify_pdf(sealed, AT) as verdict:
+                self.assertTrue(verdict.valid, verdict.json())
 
     def test_refusals_raise_with_the_librarys_words(self):
         with self.assertRaises(elicence.ElicenceError) as caught:

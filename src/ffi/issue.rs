@@ -21,6 +21,12 @@ pub struct elicence_signing_key {
     key: SigningKey,
 }
 
+impl elicence_signing_key {
+    pub(super) fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+}
+
 /// Reads a PKCS#8 PEM Ed25519 private key (`-----BEGIN PRIVATE KEY-----`).
 /// On success `*out` is a new key the caller owns. The PEM text is not
 /// kept.

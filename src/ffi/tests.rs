@@ -303,6 +303,87 @@ fn null_empty_and_non_utf8_inputs_are_typed_results_and_outputs_stay_untouched()
         );
         assert_eq!(out, sentinel);
 
+        let empty = null();
+        assert_eq!(
+            elicence_seal_pdf(
+                null(),
+                empty,
+                0,
+                empty,
+                0,
+                empty,
+                0,
+                null(),
+                0,
+                AT,
+                &mut out
+            ),
+            ELICENCE_NULL_ARGUMENT
+        );
+        assert_eq!(
+            elicence_seal_pdf(key, empty, 0, empty, 0, empty, 0, null(), 0, AT, null_mut()),
+            ELICENCE_NULL_ARGUMENT
+        );
+        assert_eq!(
+            elicence_seal_pdf(key, empty, 0, empty, 4, empty, 0, null(), 0, AT, &mut out),
+            ELICENCE_NULL_ARGUMENT
+        );
+        assert_eq!(
+            elicence_seal_pdf(key, empty, 0, empty, 0, empty, 0, null(), 0, AT, &mut out),
+            ELICENCE_MALFORMED_INPUT,
+            "an empty seal record is not one"
+        );
+        assert_eq!(
+            elicence_seal_pdf(
+                key,
+                empty,
+                0,
+                empty,
+                0,
+                empty,
+                0,
+                b"\xff".as_ptr().cast(),
+                1,
+                AT,
+                &mut out
+            ),
+            ELICENCE_INVALID_UTF8
+        );
+        assert_eq!(
+            elicence_seal_pdf(
+                key,
+                empty,
+                0,
+                empty,
+                0,
+                empty,
+                0,
+                b"{".as_ptr().cast(),
+                1,
+                AT,
+                &mut out
+            ),
+            ELICENCE_OPTIONS_REFUSED
+        );
+        let huge = vec![0u8; 1 << 20];
+        assert_eq!(
+            elicence_seal_pdf(
+                key,
+                empty,
+                0,
+                huge.as_ptr(),
+                huge.len(),
+                empty,
+                0,
+                null(),
+                0,
+                AT,
+                &mut out
+            ),
+            ELICENCE_TOO_LARGE
+        );
+        assert_eq!(out, sentinel);
+
         // NULL everywhere a free or a getter is given one.
         elicence_bytes_free(null_mut());
         elicence_verdict_free(null_mut());

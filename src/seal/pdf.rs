@@ -158,6 +158,26 @@ pub struct Placement {
 }
 
 impl Placement {
+    /// Where a licence PDF is sealed: the seal place of the template that
+    /// draws the licence inside it, on page 1.
+    ///
+    /// # Errors
+    /// [`SealPdfError::Parse`] if the PDF carries no licence envelope that
+    /// reads.
+    #[cfg(feature = "render")]
+    pub fn for_licence_pdf(
+        pdf: &[u8],
+        templates: &crate::render::TemplateSet,
+    ) -> Result<Placement, SealPdfError> {
+        let envelope = crate::render::envelope_from_pdf(pdf)
+            .map_err(|e| SealPdfError::Parse(format!("no licence in the PDF: {e}")))?;
+        let licence = crate::SignedLicence::from_slice(&envelope)
+            .map_err(|e| SealPdfError::Parse(format!("the licence in the PDF: {e}")))?;
+        Ok(Placement::from_template(
+            &templates.for_type(licence.licence().type_code()).seal,
+        ))
+    }
+
     /// The template's seal place.
     #[cfg(feature = "render")]
     pub fn from_template(place: &crate::render::template::SealPlace) -> Placement {
@@ -208,6 +228,25 @@ impl PdfSealer {
             signer,
             appearance,
         })
+    }
+
+    /// As [`PdfSealer::new`], with the chain taken from a certificate
+    /// bundle (PEM or one DER certificate) as [`crate::trust::chain_for_key`]
+    /// takes it for `key` at `at`.
+    ///
+    /// # Errors
+    /// [`SealPdfError::NoCertificate`] if no certificate in the bundle is
+    /// for `key`; as [`PdfSealer::new`].
+    pub fn from_bundle(
+        seal: SignedSeal,
+        bundle: &[u8],
+        key: &crate::keys::PublicKey,
+        at: UnixTime,
+    ) -> Result<PdfSealer, SealPdfError> {
+        let (certs, _) = crate::trust::parse_bundle(bundle);
+        let chain =
+            crate::trust::chain_for_key(&certs, key, at).ok_or(SealPdfError::NoCertificate)?;
+        PdfSealer::new(seal, &chain)
     }
 
     /// The seal this sealer applies.

@@ -526,6 +526,25 @@ pub fn parse_bundle(bytes: &[u8]) -> (Vec<Certificate>, Vec<(usize, CertError)>)
     (certs, skipped)
 }
 
+/// The chain a signature by `key` carries, from a bundle: the bundle's
+/// certificate for `key` first (of several renewals, the one valid at
+/// `at`), then the bundle's CA certificates, so that roots alone verify
+/// it. `None` if no certificate in the bundle is for `key`.
+pub fn chain_for_key(
+    bundle: &[Certificate],
+    key: &PublicKey,
+    at: UnixTime,
+) -> Option<Vec<Certificate>> {
+    let mut mine = bundle.iter().filter(|c| c.public_key() == key);
+    let first = mine.clone().next()?;
+    let leaf = mine.find(|c| c.is_valid_at(at)).unwrap_or(first);
+    Some(
+        std::iter::once(leaf.clone())
+            .chain(bundle.iter().filter(|c| c.is_ca()).cloned())
+            .collect(),
+    )
+}
+
 /// The DER of every CERTIFICATE block in PEM text.
 fn pem_blocks(text: &str) -> Vec<Result<Vec<u8>, CertError>> {
     const BEGIN: &str = "-----BEGIN CERTIFICATE-----";

@@ -7,7 +7,7 @@
 
 use thiserror::Error;
 
-use super::cert::{Certificate, parse_bundle};
+use super::cert::{Certificate, chain_for_key, parse_bundle};
 use super::role::CertRole;
 use crate::date::UnixTime;
 use crate::envelope::{EnvelopeError, IssueError, SignedLicence};
@@ -133,18 +133,14 @@ impl CertifiedSigner {
         at: UnixTime,
     ) -> Result<CertifiedSigner, SignerCertError> {
         let public = *key;
-        let mine: Vec<&Certificate> = bundle
-            .iter()
-            .filter(|c| c.public_key() == &public)
-            .collect();
-        let certificate = mine
-            .iter()
-            .find(|c| c.is_valid_at(at))
-            .or_else(|| mine.first())
-            .map(|c| (*c).clone())
-            .ok_or(SignerCertError::NotForThisKey {
-                key_id: public.key_id(),
-            })?;
+        let not_for_this_key = SignerCertError::NotForThisKey {
+            key_id: public.key_id(),
+        };
+        let chain = chain_for_key(&bundle, &public, at).ok_or(not_for_this_key)?;
+        let certificate = chain
+            .first()
+            .cloned()
+            .ok_or(SignerCertError::NoCertificate)?;
         if certificate.is_ca() {
             return Err(SignerCertError::CaCertificate);
         }
@@ -170,9 +166,6 @@ impl CertifiedSigner {
                 at,
             });
         }
-        let chain = std::iter::once(certificate.clone())
-            .chain(bundle.into_iter().filter(Certificate::is_ca))
-            .collect();
         Ok(CertifiedSigner {
             key: public,
             certificate,

@@ -163,16 +163,18 @@ static void edges(const elicence_signing_key *key, const elicence_verifier *veri
 }
 
 int main(int argc, char **argv) {
-    if (argc != 8) {
-        fprintf(stderr, "usage: %s KEY CERT PUB ROOTS LICENCE.json OUT_DIR UNIX_TIME\n", argv[0]);
+    if (argc != 9) {
+        fprintf(stderr, "usage: %s KEY CERT PUB ROOTS LICENCE.json SEAL OUT_DIR UNIX_TIME\n",
+                argv[0]);
         return 2;
     }
-    size_t key_len, cert_len, json_len;
+    size_t key_len, cert_len, json_len, seal_len;
     unsigned char *key_pem = read_file(argv[1], &key_len, 1);
     unsigned char *cert = read_file(argv[2], &cert_len, 1);
     unsigned char *json = read_file(argv[5], &json_len, 1);
-    const char *out_dir = argv[6];
-    int64_t at = strtoll(argv[7], NULL, 10);
+    unsigned char *seal = read_file(argv[6], &seal_len, 0);
+    const char *out_dir = argv[7];
+    int64_t at = strtoll(argv[8], NULL, 10);
 
     elicence_signing_key *key = NULL;
     CHECK_RESULT(elicence_signing_key_from_pem(key_pem, key_len, &key), ELICENCE_OK);
@@ -264,6 +266,66 @@ int main(int argc, char **argv) {
     }
     elicence_bytes_free(pdf);
     elicence_bytes_free(png);
+    /* Sealing: the PDF drawn without the stamp, sealed with the authority's
+     * seal record by its document signer, verifies as a sealed licence. */
+    const char *no_stamp = "{\"stamp_in_pdf\": false}";
+    elicence_bytes *unsealed = NULL, *sealed = NULL;
+    CHECK_RESULT(elicence_render_pdf(elicence_bytes_data(envelope), elicence_bytes_len(envelope),
+                                     no_stamp, strlen(no_stamp), &unsealed),
+                 ELICENCE_OK);
+    if (unsealed != NULL) {
+        const uint8_t *u = elicence_bytes_data(unsealed);
+        size_t u_len = elicence_bytes_len(unsealed);
+        CHECK_RESULT(elicence_seal_pdf(key, cert, cert_len, seal, seal_len, u, u_len, NULL, 0, at,
+                                       &sealed),
+                     ELICENCE_OK);
+        verdict = NULL;
+        CHECK_RESULT(elicence_verify_pdf(by_root, u, u_len, at, &verdict), ELICENCE_OK);
+        CHECK(!elicence_verdict_is_valid(verdict));
+        elicence_verdict_free(verdict);
+        if (sealed != NULL) {
+            verdict = NULL;
+            CHECK_RESULT(elicence_verify_pdf(by_root, elicence_bytes_data(sealed),
+                                             elicence_bytes_len(sealed), at, &verdict),
+                         ELICENCE_OK);
+            CHECK(elicence_verdict_is_valid(verdict));
+            elicence_verdict_free(verdict);
+            snprintf(path, sizeof path, "%s/from-c-sealed.pdf", out_dir);
+            write_file(path, sealed);
+        }
+        /* Refusals: a seal that is not one, a PDF that is not one, a key the
+         * certificate is not for, a time before the seal was made, a
+         * template that is not JSON; nothing is written. */
+        elicence_bytes *const untouched = (elicence_bytes *)&failures;
+        elicence_bytes *out = untouched;
+        CHECK_RESULT(elicence_seal_pdf(key, cert, cert_len, u, 16, u, u_len, NULL, 0, at, &out),
+                     ELICENCE_MALFORMED_INPUT);
+        CHECK_RESULT(elicence_seal_pdf(key, cert, cert_len, seal, seal_len, seal, seal_len, NULL,
+                                       0, at, &out),
+                     ELICENCE_MALFORMED_INPUT);
+        CHECK_RESULT(elicence_seal_pdf(key, NULL, 0, seal, seal_len, u, u_len, NULL, 0, at, &out),
+                     ELICENCE_CERTIFICATE_REFUSED);
+        CHECK_RESULT(elicence_seal_pdf(key, cert, cert_len, seal, seal_len, u, u_len, NULL, 0,
+                                       at - 3 * 86400, &out),
+                     ELICENCE_SEAL_REFUSED);
+        CHECK_RESULT(elicence_seal_pdf(key, cert, cert_len, seal, seal_len, u, u_len, "{", 1, at,
+                                       &out),
+                     ELICENCE_OPTIONS_REFUSED);
+        CHECK_RESULT(elicence_seal_pdf(NULL, cert, cert_len, seal, seal_len, u, u_len, NULL, 0, at,
+                                       &out),
+                     ELICENCE_NULL_ARGUMENT);
+        CHECK_RESULT(elicence_seal_pdf(key, cert, cert_len, seal, seal_len, u, u_len,
+                                       (const char *)NOT_UTF8, 3, at, &out),
+                     ELICENCE_INVALID_UTF8);
+        CHECK_RESULT(elicence_seal_pdf(key, cert, cert_len, seal, seal_len, u, u_len, NULL, 0, at,
+                                       NULL),
+                     ELICENCE_NULL_ARGUMENT);
+        CHECK(out == untouched);
+    }
+    elicence_bytes_free(unsealed);
+    elicence_bytes_free(sealed);
+    free(seal);
+
     const char *typo = "{\"png_widht\": 720}";
     elicence_bytes *none = NULL;
     CHECK_RESULT(elicence_render_png(elicence_bytes_data(envelope), elicence_bytes_len(envelope),

@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use elicence::render::stamp::{StampSpec, stamp_png};
-use elicence::render::{FontSet, Template, TemplateSet, envelope_from_pdf};
+use elicence::render::{FontSet, Template, TemplateSet};
 use elicence::seal::pdf::{PdfSealer, Placement};
 use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
-use elicence::{Certificate, SignedLicence, Signer, SigningKey, UnixTime};
+use elicence::{Certificate, Signer, SigningKey, UnixTime};
 use serde_json::{Value, json};
 
 use crate::ca::{SIGNER_CERT_FILE, random_serial, validity};
@@ -26,7 +26,7 @@ pub fn make(args: &SealMakeArgs) -> CliResult {
     let key_path = args.maker.join(PRIVATE_KEY_FILE);
     let cert_path = args.maker.join(SIGNER_CERT_FILE);
     let key = read_signing_key(&key_path)?;
-    let maker_chain = chain_for_key(&read_certificates(&cert_path)?, &key, &cert_path)?;
+    let maker_chain = chain_for_key(&read_certificates(&cert_path)?, &key, &cert_path, now())?;
     let holders = args
         .holder_certs
         .iter()
@@ -122,7 +122,8 @@ pub fn apply(args: &SealApplyArgs) -> CliResult {
     refuse_existing(&[&args.output], args.force, "a file")?;
     let seal = read_seal(&args.seal)?;
     let key = read_signing_key(&args.key)?;
-    let chain = chain_for_key(&read_certificates(&args.cert)?, &key, &args.cert)?;
+    let at = args.at.unwrap_or_else(now);
+    let chain = chain_for_key(&read_certificates(&args.cert)?, &key, &args.cert, at)?;
     let pdf = read_bytes(&args.input)?;
     let place = match (args.x_mm, args.y_mm) {
         (Some(cx), Some(cy)) => Placement {
@@ -131,14 +132,6 @@ pub fn apply(args: &SealApplyArgs) -> CliResult {
             cy,
         },
         _ => {
-            let envelope = envelope_from_pdf(&pdf).map_err(|e| {
-                CliError::new(format!(
-                    "{}: {e} (give --x-mm and --y-mm to place the seal)",
-                    args.input.display()
-                ))
-            })?;
-            let licence = SignedLicence::from_slice(&envelope)
-                .map_err(|e| CliError::new(format!("{}: {e}", args.input.display())))?;
             let templates = match &args.template {
                 Some(path) => TemplateSet::single(
                     Template::from_path(path)
@@ -146,14 +139,17 @@ pub fn apply(args: &SealApplyArgs) -> CliResult {
                 ),
                 None => TemplateSet::default(),
             };
-            let mut place =
-                Placement::from_template(&templates.for_type(licence.licence().type_code()).seal);
+            let mut place = Placement::for_licence_pdf(&pdf, &templates).map_err(|e| {
+                CliError::new(format!(
+                    "{}: {e} (give --x-mm and --y-mm to place the seal)",
+                    args.input.display()
+                ))
+            })?;
             place.page = args.page;
             place
         }
     };
     let sealer = PdfSealer::new(seal, &chain).map_err(|e| CliError::new(e.to_string()))?;
-    let at = args.at.unwrap_or_else(now);
     let sealed = sealer
         .apply(&pdf, &key, place, at)
         .map_err(|e| CliError::new(format!("{}: {e}", args.input.display())))?;
@@ -175,27 +171,21 @@ fn read_seal(path: &Path) -> Result<SignedSeal, CliError> {
         .map_err(|e| CliError::with_code(format!("{}: {e}", path.display()), 1))
 }
 
-/// The certificate for `key` from a bundle, first, then the bundle's CA
-/// certificates: what a signature carries so that roots alone verify it.
-pub fn chain_for_key(
+/// The chain a signature by `key` carries, from the bundle at `path`.
+fn chain_for_key(
     certs: &[Certificate],
     key: &SigningKey,
     path: &Path,
+    at: UnixTime,
 ) -> Result<Vec<Certificate>, CliError> {
     let public = key.public_key();
-    let leaf = certs
-        .iter()
-        .find(|c| c.public_key() == &public)
-        .ok_or_else(|| {
-            CliError::new(format!(
-                "{} has no certificate for the key (key id {})",
-                path.display(),
-                public.key_id()
-            ))
-        })?;
-    let mut chain = vec![leaf.clone()];
-    chain.extend(certs.iter().filter(|c| c.is_ca()).cloned());
-    Ok(chain)
+    elicence::trust::chain_for_key(certs, &public, at).ok_or_else(|| {
+        CliError::new(format!(
+            "{} has no certificate for the key (key id {})",
+            path.display(),
+            public.key_id()
+        ))
+    })
 }
 
 /// A seal record as JSON for people and scripts.

@@ -49,6 +49,8 @@ yesterday=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
 "$bin" ca init --out "$work/root" --at "$yesterday" >/dev/null
 "$bin" ca signer --ca "$work/root" --name 北京市公安局公安交通管理局 --uscc 111100000000213452 \
     --role document-signer --out "$work/dsc" --at "$yesterday" >/dev/null
+"$bin" ca signer --ca "$work/root" --name 北京市公安局公安交通管理局 --uscc 111100000000213452 \
+    --role status-signer --out "$work/ssc" --at "$yesterday" >/dev/null
 # A seal record for that authority, made by a seal maker under the same root,
 # allowing the document signer's certificate to apply it.
 "$bin" ca signer --ca "$work/root" --name 印章制作中心 --uscc 91110000600037341L \
@@ -58,14 +60,15 @@ yesterday=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
     --holder-cert "$work/dsc/signer.cert.pem" --at "$yesterday" --out "$work/police.seal" >/dev/null
 at=$(date +%s)
 abi_args=("$work/dsc/issuer.key.pem" "$work/dsc/signer.cert.pem" "$work/dsc/issuer.pub.pem"
-    "$work/root/ca.cert.pem" examples/licences/driving-licence.json "$work/police.seal" "$work" "$at")
+    "$work/root/ca.cert.pem" examples/licences/driving-licence.json "$work/police.seal"
+    "$work/ssc/issuer.key.pem" "$work/ssc/signer.cert.pem" "$work" "$at")
 
 echo "-- abi_test under ASan and UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$work/abi_test.asan" "${abi_args[@]}"
 # What C drew and sealed, to look at.
 mkdir -p target/ci-artefacts/c-abi
-cp "$work"/from-c* target/ci-artefacts/c-abi/
+cp "$work"/from-c*.pdf "$work"/from-c*.png target/ci-artefacts/c-abi/
 echo "-- abi_test under valgrind"
 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect "$work/abi_test" "${abi_args[@]}"
@@ -126,6 +129,6 @@ PY
 
 echo "-- the Python binding"
 ELICENCE_LIB="$prefix/lib/libelicence.so" python3 examples/python/test_elicence.py \
-    "$work/dsc/issuer.key.pem" "$work/dsc/signer.cert.pem" "$work/root/ca.cert.pem" \
+    "$work/ssc/issuer.key.pem" "$work/ssc/signer.cert.pem" "$work/dsc/issuer.key.pem" "$work/dsc/signer.cert.pem" "$work/root/ca.cert.pem" \
     examples/licences/driving-licence.json "$work/police.seal" "$demo" "$at"
 echo "c_abi: passed ($((SECONDS - started)) s)"

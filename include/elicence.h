@@ -72,6 +72,9 @@ enum elicence_result
   // signer's certificate, is not valid at the time, or its picture
   // cannot be drawn.
   ELICENCE_SEAL_REFUSED = 17,
+  // The registry failed: it cannot be opened or created, its store
+  // refused the transaction, or what it holds does not read.
+  ELICENCE_REGISTRY_FAILED = 18,
 };
 #ifndef __cplusplus
 typedef uint32_t elicence_result;
@@ -82,10 +85,20 @@ typedef uint32_t elicence_result;
 // them with [`elicence_bytes_free`].
 typedef struct elicence_bytes elicence_bytes;
 
+// A licence registry (SQLite file; PostgreSQL when the library is built
+// with the `postgres` feature). Free with [`elicence_registry_free`]. Not
+// for several threads at once: give each thread its own handle on the same
+// location (SQLite and PostgreSQL serialise the writers).
+typedef struct elicence_registry elicence_registry;
+
 // An Ed25519 private key, wiped when freed. Free with
 // [`elicence_signing_key_free`]. Safe to share between threads: signing
 // only reads it.
 typedef struct elicence_signing_key elicence_signing_key;
+
+// Status lists a registry signed: a list of (number, token) pairs. Free
+// with [`elicence_status_lists_free`]. Safe to read from several threads.
+typedef struct elicence_status_lists elicence_status_lists;
 
 // A verdict: valid or not, and why, with the licence's fields. Free with
 // [`elicence_verdict_free`]. Safe to read from several threads.
@@ -209,6 +222,136 @@ elicence_result elicence_issue_json_for(const elicence_signing_key *key,
                                         size_t qr_base_len,
                                         elicence_bytes **envelope_out,
                                         elicence_bytes **qr_text_out);
+
+// The QR text of a signed licence (`envelope` bare or a `.cose` file) for
+// the scan endpoint base `qr_base` (NULL with 0 for the default). On
+// success `*qr_text_out` is new bytes (ASCII) the caller frees with
+// `elicence_bytes_free`. Thread-safe.
+//
+// # Safety
+// Each pointer and length pair must be NULL with 0 or point to that many
+// readable bytes; `qr_text_out` writable.
+elicence_result elicence_qr_text(const uint8_t *envelope,
+                                 size_t len,
+                                 const char *qr_base,
+                                 size_t qr_base_len,
+                                 elicence_bytes **qr_text_out);
+
+// Creates a registry at `location` (UTF-8: a file path, or a
+// `postgres://` URL) whose transparency log is named `log_origin` (a
+// C2SP checkpoint origin such as `verify.example.gov.cn/log`). On success
+// `*out` is a new handle the caller owns. Refused if one is there.
+//
+// # Safety
+// Each pointer and length pair must be NULL with 0 or point to that many
+// readable bytes; `out` must be writable.
+elicence_result elicence_registry_create(const char *location,
+                                         size_t location_len,
+                                         const char *log_origin,
+                                         size_t origin_len,
+                                         elicence_registry **out);
+
+// Opens the registry at `location` (as [`elicence_registry_create`]),
+// which must have been created.
+//
+// # Safety
+// As [`elicence_registry_create`].
+elicence_result elicence_registry_open(const char *location,
+                                       size_t location_len,
+                                       elicence_registry **out);
+
+// Frees a registry handle, closing its connection. NULL is accepted.
+//
+// # Safety
+// `registry` must be NULL or a live handle, not used afterwards.
+void elicence_registry_free(elicence_registry *registry);
+
+// Issues a licence (JSON, carrying no identifier and no status reference:
+// the registry allocates both) through the registry, signed by `key` at
+// `unix_time` (seconds), and returns its envelope. The licence is
+// recorded and its issuance logged in one transaction.
+//
+// `request_id` (UTF-8, NULL with 0 for the SHA-256 of the licence JSON)
+// makes the call idempotent: a request id issued before is answered with
+// the licence issued then, not issued again. `cert_pem` is the key's
+// document signer certificate, checked as `elicence_issue_json` checks it;
+// the envelope then carries the chain. Get the QR text with
+// `elicence_qr_text`.
+//
+// On success `*envelope_out` is new bytes the caller frees with
+// `elicence_bytes_free`.
+//
+// # Safety
+// Each pointer and length pair must be NULL with 0 or point to that many
+// readable bytes; `registry` and `key` live handles, `registry` used by
+// no other thread during the call; `envelope_out` writable.
+elicence_result elicence_registry_issue_json(elicence_registry *registry,
+                                             const elicence_signing_key *key,
+                                             const uint8_t *cert_pem,
+                                             size_t cert_len,
+                                             const char *request_id,
+                                             size_t request_id_len,
+                                             const char *licence_json,
+                                             size_t json_len,
+                                             int64_t unix_time,
+                                             elicence_bytes **envelope_out);
+
+// Signs fresh status lists for the authority of the status-list signer
+// certificate in `cert_pem` (PEM bundle; the key's certificate must have
+// the status-signer role and name an authority): the lists with changes
+// since they were last published, or with `all` every list. A list's URI
+// is `{base}/{number}`: `base` (UTF-8, required) is where the lists are
+// served, e.g. `https://verify.example.gov.cn/status/111100000000213452`.
+// Each token is valid from `unix_time` for `ttl_secs`. The lists are
+// marked published in the same transaction: store every token before
+// discarding the result.
+//
+// On success `*out` is a new list set the caller frees with
+// `elicence_status_lists_free` (possibly empty: nothing changed).
+//
+// # Safety
+// Each pointer and length pair must be NULL with 0 or point to that many
+// readable bytes; `registry` and `key` live handles, `registry` used by
+// no other thread during the call; `out` writable.
+elicence_result elicence_registry_publish_status(elicence_registry *registry,
+                                                 const elicence_signing_key *key,
+                                                 const uint8_t *cert_pem,
+                                                 size_t cert_len,
+                                                 const char *base,
+                                                 size_t base_len,
+                                                 int64_t unix_time,
+                                                 uint64_t ttl_secs,
+                                                 bool all,
+                                                 elicence_status_lists **out);
+
+// How many lists the set holds; 0 for NULL.
+//
+// # Safety
+// `lists` must be NULL or a live set.
+size_t elicence_status_lists_count(const elicence_status_lists *lists);
+
+// The number of list `index` (from 0), as licences' status references
+// name it; 0 (never a list's number) for NULL or an index past the end.
+//
+// # Safety
+// `lists` must be NULL or a live set.
+uint32_t elicence_status_lists_number(const elicence_status_lists *lists, size_t index);
+
+// The signed token (CWT bytes, what `elicence_verifier_add_status_list`
+// reads and what is served at the list's URI) of list `index`, borrowed
+// from the set: read it with `elicence_bytes_data` and `elicence_bytes_len`
+// while the set lives, never free it. NULL for NULL or an index past the
+// end.
+//
+// # Safety
+// `lists` must be NULL or a live set.
+const elicence_bytes *elicence_status_lists_token(const elicence_status_lists *lists, size_t index);
+
+// Frees a set of lists and their tokens. NULL is accepted.
+//
+// # Safety
+// `lists` must be NULL or a live set, not used afterwards (nor its tokens).
+void elicence_status_lists_free(elicence_status_lists *lists);
 
 // Draws the licence in `envelope` (bare or a `.cose` file) as its
 // printable PDF, with the options in `options_json` (UTF-8 JSON, NULL with

@@ -28,6 +28,7 @@ use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 mod issue;
+mod registry;
 mod render;
 mod seal;
 mod verify;
@@ -36,8 +37,14 @@ mod verify;
 mod tests;
 
 pub use issue::{
-    elicence_issue_json, elicence_issue_json_for, elicence_signing_key, elicence_signing_key_free,
-    elicence_signing_key_from_pem,
+    elicence_issue_json, elicence_issue_json_for, elicence_qr_text, elicence_signing_key,
+    elicence_signing_key_free, elicence_signing_key_from_pem,
+};
+pub use registry::{
+    elicence_registry, elicence_registry_create, elicence_registry_free,
+    elicence_registry_issue_json, elicence_registry_open, elicence_registry_publish_status,
+    elicence_status_lists, elicence_status_lists_count, elicence_status_lists_free,
+    elicence_status_lists_number, elicence_status_lists_token,
 };
 pub use render::{elicence_render_pdf, elicence_render_png};
 pub use seal::elicence_seal_pdf;
@@ -95,6 +102,9 @@ pub enum elicence_result {
     /// signer's certificate, is not valid at the time, or its picture
     /// cannot be drawn.
     ELICENCE_SEAL_REFUSED = 17,
+    /// The registry failed: it cannot be opened or created, its store
+    /// refused the transaction, or what it holds does not read.
+    ELICENCE_REGISTRY_FAILED = 18,
 }
 
 impl elicence_result {
@@ -119,6 +129,7 @@ impl elicence_result {
             15 => "rendering failed",
             16 => "an input is too large",
             17 => "the seal was refused",
+            18 => "the registry failed",
             _ => "unknown result",
         }
     }

@@ -49,6 +49,7 @@ mod tests;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::path::Path;
+use std::sync::Arc;
 use std::thread;
 
 use rand_core::OsRng;
@@ -350,7 +351,7 @@ impl IssueRequest {
 /// signer certificate naming the only authority it may issue for.
 #[derive(Debug)]
 pub struct IssuingKey {
-    key: SigningKey,
+    key: Arc<SigningKey>,
     authority: Option<String>,
 }
 
@@ -362,6 +363,18 @@ impl IssuingKey {
     /// # Errors
     /// [`RegistryError::Key`].
     pub fn new(key: SigningKey, certificate: Option<&Certificate>) -> Result<Self, RegistryError> {
+        IssuingKey::shared(Arc::new(key), certificate)
+    }
+
+    /// As [`IssuingKey::new`], for a key the caller keeps too (a handle
+    /// held across calls, as the C ABI's).
+    ///
+    /// # Errors
+    /// As [`IssuingKey::new`].
+    pub fn shared(
+        key: Arc<SigningKey>,
+        certificate: Option<&Certificate>,
+    ) -> Result<Self, RegistryError> {
         let authority = match certificate {
             None => None,
             Some(cert) => {

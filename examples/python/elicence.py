@@ -72,6 +72,22 @@ _render_pdf = _declare(
     "elicence_render_pdf", _result, ctypes.c_char_p, _size, ctypes.c_char_p, _size, _out)
 _render_png = _declare(
     "elicence_render_png", _result, ctypes.c_char_p, _size, ctypes.c_char_p, _size, _out)
+_qr_text = _declare(
+    "elicence_qr_text", _result, ctypes.c_char_p, _size, ctypes.c_char_p, _size, _out)
+_registry_create = _declare(
+    "elicence_registry_create", _result, ctypes.c_char_p, _size, ctypes.c_char_p, _size, _out)
+_registry_open = _declare("elicence_registry_open", _result, ctypes.c_char_p, _size, _out)
+_registry_free = _declare("elicence_registry_free", None, _handle)
+_registry_issue = _declare(
+    "elicence_registry_issue_json", _result, _handle, _handle, ctypes.c_char_p, _size,
+    ctypes.c_char_p, _size, ctypes.c_char_p, _size, ctypes.c_int64, _out)
+_publish_status = _declare(
+    "elicence_registry_publish_status", _result, _handle, _handle, ctypes.c_char_p, _size,
+    ctypes.c_char_p, _size, ctypes.c_int64, ctypes.c_uint64, ctypes.c_bool, _out)
+_lists_count = _declare("elicence_status_lists_count", _size, _handle)
+_lists_number = _declare("elicence_status_lists_number", ctypes.c_uint32, _handle, _size)
+_lists_token = _declare("elicence_status_lists_token", _handle, _handle, _size)
+_lists_free = _declare("elicence_status_lists_free", None, _handle)
 _seal_pdf = _declare(
     "elicence_seal_pdf", _result, _handle, ctypes.c_char_p, _size, ctypes.c_char_p, _size,
     ctypes.c_char_p, _size, ctypes.c_char_p, _size, ctypes.c_int64, _out)
@@ -234,6 +250,71 @@ class Verifier(_Handle):
 
     def verify_pdf(self, pdf, unix_time):
         return self._verify(_verify_pdf, bytes(pdf), unix_time)
+
+
+class Registry(_Handle):
+    """A licence registry (an SQLite file): issuing through it allocates the
+    identifier and status entry and logs the issuance. One thread at a time
+    per object; open one per thread on the same file."""
+
+    _free = staticmethod(_registry_free)
+
+    @classmethod
+    def create(cls, location, log_origin):
+        loc, origin = _text(str(location)), _text(log_origin)
+        out = _handle()
+        _check(_registry_create(loc, len(loc), origin, len(origin), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def open(cls, location):
+        loc = _text(str(location))
+        out = _handle()
+        _check(_registry_open(loc, len(loc), ctypes.byref(out)))
+        return cls(out.value)
+
+    def issue(self, key, licence_json, unix_time, cert_pem=None, request_id=None):
+        """Issues a licence (JSON text or a dict, without identifier or
+        status): its envelope. The same `request_id` (default: the JSON's
+        SHA-256) is answered with the licence issued the first time."""
+        if isinstance(licence_json, dict):
+            licence_json = json.dumps(licence_json, ensure_ascii=False)
+        licence = _text(licence_json)
+        cert = _text(cert_pem) if cert_pem else None
+        request = _text(request_id) if request_id else None
+        out = _handle()
+        _check(_registry_issue(self._live(), key._live(), cert, len(cert) if cert else 0,
+                               request, len(request) if request else 0, licence, len(licence),
+                               unix_time, ctypes.byref(out)))
+        return _take_bytes(out.value)
+
+    def publish_status(self, key, cert_pem, base, unix_time, ttl_secs, all_lists=False):
+        """Signs the changed status lists (every list with `all_lists`) of
+        the status signer's authority: [(number, token bytes)], each served
+        at `{base}/{number}`. Store every token: the registry has marked
+        them published."""
+        cert, base = _text(cert_pem), _text(base)
+        out = _handle()
+        _check(_publish_status(self._live(), key._live(), cert, len(cert), base, len(base),
+                               unix_time, ttl_secs, all_lists, ctypes.byref(out)))
+        try:
+            lists = []
+            for i in range(_lists_count(out.value)):
+                token = _lists_token(out.value, i)
+                data = ctypes.string_at(_bytes_data(token), _bytes_len(token))
+                lists.append((_lists_number(out.value, i), data))
+            return lists
+        finally:
+            _lists_free(out.value)
+
+
+def qr_text(envelope, qr_base=None):
+    """The QR text of an envelope, for the scan endpoint base `qr_base`."""
+    envelope = bytes(envelope)
+    base = _text(qr_base) if qr_base else None
+    out = _handle()
+    _check(_qr_text(envelope, len(envelope), base, len(base) if base else 0, ctypes.byref(out)))
+    return _take_bytes(out.value).decode("ascii")
 
 
 def _render(function, envelope, options):

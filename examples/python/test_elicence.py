@@ -1,7 +1,8 @@
 """Tests of the ctypes binding, run by .ci/c_abi.sh:
 
     ELICENCE_LIB=.../libelicence.so python3 examples/python/test_elicence.py \
-        KEY.pem CERT.pem ROOTS.pem LICENCE.json SEAL DEMO_DIR UNIX_TIME
+        STATUS_KEY.pem STATUS_CERT.pem KEY.pem CERT.pem ROOTS.pem LICENCE.json SEAL \
+        DEMO_DIR UNIX_TIME
 """
 
 import glob
@@ -12,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import elicence  # noqa: E402
 
-KEY, CERT, ROOTS, LICENCE, SEAL, DEMO, AT = sys.argv[1:8]
+STATUS_KEY, STATUS_CERT, KEY, CERT, ROOTS, LICENCE, SEAL, DEMO, AT = sys.argv[1:10]
 AT = int(AT)
 
 
@@ -52,6 +53,36 @@ class Binding(unittest.TestCase):
                 self.assertFalse(verdict.valid)
             with verifier.verify_pdf(sealed, AT) as verdict:
                 self.assertTrue(verdict.valid, verdict.json())
+
+    def test_issue_through_a_registry(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "registry.db")
+            with elicence.SigningKey.from_pem(read(KEY)) as key, \
+                    elicence.Registry.create(db, "verify.example.gov.cn/log") as registry:
+                first = registry.issue(key, read(LICENCE).decode(), AT, cert_pem=read(CERT),
+                                       request_id="r1")
+                again = registry.issue(key, read(LICENCE).decode(), AT, cert_pem=read(CERT),
+                                       request_id="r1")
+                self.assertEqual(first, again)
+                with elicence.SigningKey.from_pem(read(STATUS_KEY)) as status_key:
+                    lists = registry.publish_status(
+                        status_key, read(STATUS_CERT),
+                        "https://verify.example.gov.cn/status/111100000000213452", AT, 3600)
+            self.assertEqual([number for number, _ in lists], [1])
+            with elicence.Verifier(read(ROOTS)) as verifier:
+                with verifier.verify_envelope(first, AT) as verdict:
+                    self.assertFalse(verdict.valid)
+                verifier.add_status_list(lists[0][1], AT)
+                with verifier.verify_envelope(first, AT) as verdict:
+                    self.assertTrue(verdict.valid, verdict.json())
+                    self.assertTrue(verdict.json()["licence"]["identifier"], verdict.json())
+            text = elicence.qr_text(first, "https://scan.example.org/v/")
+            self.assertTrue(text.startswith("https://scan.example.org/v/"))
+            with self.assertRaises(elicence.ElicenceError) as caught:
+                elicence.Registry.create(db, "verify.example.gov.cn/log")
+            self.assertEqual(caught.exception.result, 18)
+            elicence.Registry.open(db).close()
 
     def test_refusals_raise_with_the_librarys_words(self):
         with self.assertRaises(elicence.ElicenceError) as caught:

@@ -1,6 +1,7 @@
 //! Signing keys and issuance.
 
 use std::ffi::c_char;
+use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
@@ -18,12 +19,17 @@ use crate::trust::{CertifiedSigner, SignerCertError};
 /// [`elicence_signing_key_free`]. Safe to share between threads: signing
 /// only reads it.
 pub struct elicence_signing_key {
-    key: SigningKey,
+    key: Arc<SigningKey>,
 }
 
 impl elicence_signing_key {
     pub(super) fn signing_key(&self) -> &SigningKey {
         &self.key
+    }
+
+    /// The key, shared with a registry's issuing key for one call.
+    pub(super) fn shared(&self) -> Arc<SigningKey> {
+        Arc::clone(&self.key)
     }
 }
 
@@ -48,7 +54,7 @@ pub unsafe extern "C" fn elicence_signing_key_from_pem(
         let key = SigningKey::from_pkcs8_pem(&pem)
             .map_err(|e| Failure::new(elicence_result::ELICENCE_KEY_REFUSED, e.to_string()))?;
         // SAFETY: `out` was checked and is writable by contract.
-        unsafe { give(out, elicence_signing_key { key }) };
+        unsafe { give(out, elicence_signing_key { key: Arc::new(key) }) };
         Ok(())
     })
 }
@@ -147,28 +153,20 @@ pub unsafe extern "C" fn elicence_issue_json_for(
         let json = unsafe { text_in(licence_json, json_len, "licence_json")? };
         // SAFETY: as this function's contract.
         let base = unsafe { text_in(qr_base, qr_base_len, "qr_base")? };
-        let base = if base.is_empty() {
-            QrBase::default()
-        } else {
-            QrBase::new(base).map_err(|e| {
-                Failure::new(
-                    elicence_result::ELICENCE_MALFORMED_INPUT,
-                    format!("qr_base: {e}"),
-                )
-            })?
-        };
+        let base = qr_base_from(base)?;
         let at = UnixTime::from_secs(unix_time);
         let licence = Licence::from_json(json)
             .map_err(|e| Failure::new(elicence_result::ELICENCE_LICENCE_REFUSED, e.to_string()))?;
         let (signed, envelope) = if cert_pem.is_empty() {
-            let signed = SignedLicence::sign(licence, &key.key, at).map_err(signing_failed)?;
+            let signed =
+                SignedLicence::sign(licence, key.signing_key(), at).map_err(signing_failed)?;
             let envelope = signed.as_bytes().to_vec();
             (signed, envelope)
         } else {
             let signer = CertifiedSigner::from_bundle(&key.key.public_key(), cert_pem, at)
                 .map_err(certificate_refused)?;
             let signed = signer
-                .sign(&key.key, licence, at)
+                .sign(key.signing_key(), licence, at)
                 .map_err(certificate_refused)?;
             let envelope = signer.file_bytes(&signed).map_err(certificate_refused)?;
             (signed, envelope)
@@ -185,11 +183,60 @@ pub unsafe extern "C" fn elicence_issue_json_for(
     })
 }
 
+/// The QR text of a signed licence (`envelope` bare or a `.cose` file) for
+/// the scan endpoint base `qr_base` (NULL with 0 for the default). On
+/// success `*qr_text_out` is new bytes (ASCII) the caller frees with
+/// `elicence_bytes_free`. Thread-safe.
+///
+/// # Safety
+/// Each pointer and length pair must be NULL with 0 or point to that many
+/// readable bytes; `qr_text_out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn elicence_qr_text(
+    envelope: *const u8,
+    len: usize,
+    qr_base: *const c_char,
+    qr_base_len: usize,
+    qr_text_out: *mut *mut elicence_bytes,
+) -> elicence_result {
+    guard(|| {
+        out_ok(qr_text_out, "qr_text_out")?;
+        // SAFETY: as this function's contract.
+        let envelope = unsafe { bytes_in(envelope, len, "envelope")? };
+        // SAFETY: as this function's contract.
+        let base = unsafe { text_in(qr_base, qr_base_len, "qr_base")? };
+        let base = qr_base_from(base)?;
+        let signed = SignedLicence::from_slice(envelope).map_err(|e| {
+            Failure::new(
+                elicence_result::ELICENCE_MALFORMED_INPUT,
+                format!("envelope: {e}"),
+            )
+        })?;
+        let text = to_qr_text(&signed, &base);
+        // SAFETY: `qr_text_out` was checked and is writable by contract.
+        unsafe { give(qr_text_out, elicence_bytes::new(text.into_bytes())) };
+        Ok(())
+    })
+}
+
+/// The scan endpoint base given, or the default for empty text.
+fn qr_base_from(base: &str) -> Result<QrBase, Failure> {
+    if base.is_empty() {
+        return Ok(QrBase::default());
+    }
+    QrBase::new(base).map_err(|e| {
+        Failure::new(
+            elicence_result::ELICENCE_MALFORMED_INPUT,
+            format!("qr_base: {e}"),
+        )
+    })
+}
+
 fn signing_failed(error: crate::IssueError) -> Failure {
     Failure::new(elicence_result::ELICENCE_SIGNING_FAILED, error.to_string())
 }
 
-fn certificate_refused(error: SignerCertError) -> Failure {
+pub(super) fn certificate_refused(error: SignerCertError) -> Failure {
     match error {
         SignerCertError::Sign(e) => signing_failed(e),
         e => Failure::new(

@@ -521,3 +521,98 @@ fn rendering_through_the_abi_gives_a_pdf_and_a_png_and_refuses_bad_options() {
         assert_eq!(untouched, sentinel);
     }
 }
+
+#[test]
+fn issuing_through_a_registry_allocates_the_identifier_once_per_request() {
+    use elicence_result::*;
+    let path = std::env::temp_dir().join(format!(
+        "elicence-ffi-registry-{}-{}.db",
+        std::process::id(),
+        AT
+    ));
+    let _ = std::fs::remove_file(&path);
+    let location = path.to_str().unwrap();
+    let origin = "verify.example.gov.cn/log";
+    let key = key(7);
+    let mut registry = null_mut();
+    unsafe {
+        assert_eq!(
+            elicence_registry_create(
+                location.as_ptr().cast(),
+                location.len(),
+                origin.as_ptr().cast(),
+                origin.len(),
+                &mut registry
+            ),
+            ELICENCE_OK,
+            "{}",
+            last_error()
+        );
+        let issue = |request: &str, json: &str, out: &mut *mut elicence_bytes| {
+            elicence_registry_issue_json(
+                registry,
+                key,
+                null(),
+                0,
+                request.as_ptr().cast(),
+                request.len(),
+                json.as_ptr().cast(),
+                json.len(),
+                AT,
+                out,
+            )
+        };
+        let (mut first, mut repeat, mut other) = (null_mut(), null_mut(), null_mut());
+        assert_eq!(
+            issue("a", LICENCE, &mut first),
+            ELICENCE_OK,
+            "{}",
+            last_error()
+        );
+        assert_eq!(issue("a", LICENCE, &mut repeat), ELICENCE_OK);
+        assert_eq!(issue("b", LICENCE, &mut other), ELICENCE_OK);
+        let (first, repeat, other) = (taken(first), taken(repeat), taken(other));
+        assert_eq!(first, repeat, "a request id is issued once");
+        assert_ne!(first, other);
+        let identifier = |envelope: &[u8]| {
+            crate::SignedLicence::from_slice(envelope)
+                .unwrap()
+                .licence()
+                .identifier()
+                .map(|id| id.to_string())
+        };
+        assert!(identifier(&first).is_some());
+        assert_ne!(identifier(&first), identifier(&other));
+
+        // A licence naming its own identifier and status entry: the
+        // registry allocates those, so the request is refused.
+        let named = include_str!("../../examples/licences/business-licence.json");
+        let sentinel = std::ptr::dangling_mut::<elicence_bytes>();
+        let mut untouched = sentinel;
+        assert_eq!(issue("c", named, &mut untouched), ELICENCE_LICENCE_REFUSED);
+        assert_eq!(untouched, sentinel);
+        elicence_registry_free(registry);
+
+        let mut again = null_mut();
+        assert_eq!(
+            elicence_registry_create(
+                location.as_ptr().cast(),
+                location.len(),
+                origin.as_ptr().cast(),
+                origin.len(),
+                &mut again
+            ),
+            ELICENCE_REGISTRY_FAILED
+        );
+        assert!(again.is_null());
+        assert_eq!(
+            elicence_registry_open(location.as_ptr().cast(), location.len(), &mut again),
+            ELICENCE_OK
+        );
+        elicence_registry_free(again);
+        elicence_signing_key_free(key);
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{location}{suffix}"));
+    }
+}

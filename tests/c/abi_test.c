@@ -60,6 +60,17 @@ static int is_valid(const elicence_verifier *v, const elicence_bytes *qr, int64_
 
 /* NULL, empty, non-UTF-8 and too-small buffers: typed results, and the
  * out-parameters left as they were. */
+static int is_valid_envelope(const elicence_verifier *v, const elicence_bytes *envelope,
+                             int64_t at) {
+    elicence_verdict *verdict = NULL;
+    CHECK_RESULT(elicence_verify_envelope(v, elicence_bytes_data(envelope),
+                                          elicence_bytes_len(envelope), at, &verdict),
+                 ELICENCE_OK);
+    int valid = elicence_verdict_is_valid(verdict);
+    elicence_verdict_free(verdict);
+    return valid;
+}
+
 static void edges(const elicence_signing_key *key, const elicence_verifier *verifier,
                   const unsigned char *json, size_t json_len, int64_t at) {
     elicence_bytes *const untouched = (elicence_bytes *)&failures;
@@ -163,8 +174,10 @@ static void edges(const elicence_signing_key *key, const elicence_verifier *veri
 }
 
 int main(int argc, char **argv) {
-    if (argc != 9) {
-        fprintf(stderr, "usage: %s KEY CERT PUB ROOTS LICENCE.json SEAL OUT_DIR UNIX_TIME\n",
+    if (argc != 11) {
+        fprintf(stderr,
+                "usage: %s KEY CERT PUB ROOTS LICENCE.json SEAL STATUS_KEY STATUS_CERT OUT_DIR "
+                "UNIX_TIME\n",
                 argv[0]);
         return 2;
     }
@@ -173,8 +186,12 @@ int main(int argc, char **argv) {
     unsigned char *cert = read_file(argv[2], &cert_len, 1);
     unsigned char *json = read_file(argv[5], &json_len, 1);
     unsigned char *seal = read_file(argv[6], &seal_len, 0);
-    const char *out_dir = argv[7];
-    int64_t at = strtoll(argv[8], NULL, 10);
+    size_t status_key_len, status_cert_len;
+    unsigned char *status_key_pem = read_file(argv[7], &status_key_len, 1);
+    unsigned char *status_cert = read_file(argv[8], &status_cert_len, 1);
+    const char *out_dir = argv[9];
+    int64_t at = strtoll(argv[10], NULL, 10);
+    const char *roots_path = argv[4];
 
     elicence_signing_key *key = NULL;
     CHECK_RESULT(elicence_signing_key_from_pem(key_pem, key_len, &key), ELICENCE_OK);
@@ -245,6 +262,177 @@ int main(int argc, char **argv) {
         fprintf(stderr, "the licence does not name 111100000000213452\n");
         failures++;
     }
+
+    /* The QR text of an envelope, for another base; refusals. */
+    elicence_bytes *again = NULL;
+    const char *base = "https://scan.example.org/v/";
+    CHECK_RESULT(elicence_qr_text(elicence_bytes_data(envelope), elicence_bytes_len(envelope), base,
+                                  strlen(base), &again),
+                 ELICENCE_OK);
+    if (again != NULL) {
+        CHECK(elicence_bytes_len(again) > strlen(base) &&
+              memcmp(elicence_bytes_data(again), base, strlen(base)) == 0);
+        CHECK(is_valid(by_key, again, at));
+    }
+    elicence_bytes_free(again);
+    {
+        elicence_bytes *const untouched = (elicence_bytes *)&failures;
+        elicence_bytes *out = untouched;
+        CHECK_RESULT(elicence_qr_text(NULL, 0, NULL, 0, &out), ELICENCE_MALFORMED_INPUT);
+        CHECK_RESULT(elicence_qr_text(elicence_bytes_data(envelope), elicence_bytes_len(envelope),
+                                      "https://x/1", 11, &out),
+                     ELICENCE_MALFORMED_INPUT);
+        CHECK_RESULT(elicence_qr_text(elicence_bytes_data(envelope), elicence_bytes_len(envelope),
+                                      (const char *)NOT_UTF8, 3, &out),
+                     ELICENCE_INVALID_UTF8);
+        CHECK_RESULT(elicence_qr_text(NULL, 2, NULL, 0, &out), ELICENCE_NULL_ARGUMENT);
+        CHECK_RESULT(elicence_qr_text(elicence_bytes_data(envelope), elicence_bytes_len(envelope),
+                                      NULL, 0, NULL),
+                     ELICENCE_NULL_ARGUMENT);
+        CHECK(out == untouched);
+    }
+
+    /* Issuing through a registry: the identifier allocated and logged; the
+     * same request id answered with the same licence, another one issued
+     * anew; a registry that is not there, or is there already, refused. */
+    char db[4096];
+    snprintf(db, sizeof db, "%s/from-c.registry", out_dir);
+    remove(db);
+    elicence_registry *registry = NULL;
+    const char *origin = "verify.example.gov.cn/log";
+    CHECK_RESULT(elicence_registry_open(db, strlen(db), &registry), ELICENCE_REGISTRY_FAILED);
+    CHECK(registry == NULL);
+    CHECK_RESULT(elicence_registry_create(db, strlen(db), origin, strlen(origin), &registry),
+                 ELICENCE_OK);
+    if (registry != NULL) {
+        elicence_registry *twice = NULL;
+        CHECK_RESULT(elicence_registry_create(db, strlen(db), origin, strlen(origin), &twice),
+                     ELICENCE_REGISTRY_FAILED);
+        CHECK(twice == NULL);
+        elicence_bytes *first = NULL, *repeat = NULL, *other = NULL;
+        CHECK_RESULT(elicence_registry_issue_json(registry, key, cert, cert_len, "req-1", 5,
+                                                  (const char *)json, json_len, at, &first),
+                     ELICENCE_OK);
+        CHECK_RESULT(elicence_registry_issue_json(registry, key, cert, cert_len, "req-1", 5,
+                                                  (const char *)json, json_len, at + 60, &repeat),
+                     ELICENCE_OK);
+        CHECK_RESULT(elicence_registry_issue_json(registry, key, cert, cert_len, "req-2", 5,
+                                                  (const char *)json, json_len, at, &other),
+                     ELICENCE_OK);
+        if (first != NULL && repeat != NULL && other != NULL) {
+            CHECK(elicence_bytes_len(first) == elicence_bytes_len(repeat) &&
+                  memcmp(elicence_bytes_data(first), elicence_bytes_data(repeat),
+                         elicence_bytes_len(first)) == 0);
+            CHECK(elicence_bytes_len(first) != elicence_bytes_len(other) ||
+                  memcmp(elicence_bytes_data(first), elicence_bytes_data(other),
+                         elicence_bytes_len(first)) != 0);
+            /* Its status entry is unknown until its list is published; the
+             * published list makes it valid. */
+            CHECK(!is_valid_envelope(by_root, first, at));
+            elicence_signing_key *status_key = NULL;
+            CHECK_RESULT(elicence_signing_key_from_pem(status_key_pem, status_key_len, &status_key),
+                         ELICENCE_OK);
+            const char *status_base = "https://verify.example.gov.cn/status/111100000000213452";
+            elicence_status_lists *lists = NULL;
+            CHECK_RESULT(elicence_registry_publish_status(registry, status_key, status_cert,
+                                                          status_cert_len, status_base,
+                                                          strlen(status_base), at, 3600, false,
+                                                          &lists),
+                         ELICENCE_OK);
+            CHECK(elicence_status_lists_count(lists) == 1);
+            CHECK(elicence_status_lists_number(lists, 0) == 1);
+            CHECK(elicence_status_lists_number(lists, 1) == 0);
+            CHECK(elicence_status_lists_token(lists, 1) == NULL);
+            const elicence_bytes *token = elicence_status_lists_token(lists, 0);
+            elicence_verifier *with_status = verifier_from(roots_path);
+            if (token != NULL && with_status != NULL) {
+                CHECK_RESULT(elicence_verifier_add_status_list_at(
+                                 with_status, elicence_bytes_data(token), elicence_bytes_len(token),
+                                 at),
+                             ELICENCE_OK);
+                CHECK(is_valid_envelope(with_status, first, at));
+            }
+            elicence_verifier_free(with_status);
+            elicence_status_lists_free(lists);
+            /* Nothing changed since: nothing to publish; with `all`, every list. */
+            lists = NULL;
+            CHECK_RESULT(elicence_registry_publish_status(registry, status_key, status_cert,
+                                                          status_cert_len, status_base,
+                                                          strlen(status_base), at, 3600, false,
+                                                          &lists),
+                         ELICENCE_OK);
+            CHECK(elicence_status_lists_count(lists) == 0);
+            elicence_status_lists_free(lists);
+            lists = NULL;
+            CHECK_RESULT(elicence_registry_publish_status(registry, status_key, status_cert,
+                                                          status_cert_len, status_base,
+                                                          strlen(status_base), at, 3600, true,
+                                                          &lists),
+                         ELICENCE_OK);
+            CHECK(elicence_status_lists_count(lists) == 1);
+            elicence_status_lists_free(lists);
+            /* The document signer's certificate is not a status signer's; no
+             * base; NULLs. */
+            elicence_status_lists *none = (elicence_status_lists *)&failures;
+            CHECK_RESULT(elicence_registry_publish_status(registry, key, cert, cert_len,
+                                                          status_base, strlen(status_base), at,
+                                                          3600, true, &none),
+                         ELICENCE_CERTIFICATE_REFUSED);
+            CHECK_RESULT(elicence_registry_publish_status(registry, status_key, status_cert,
+                                                          status_cert_len, NULL, 0, at, 3600, true,
+                                                          &none),
+                         ELICENCE_MALFORMED_INPUT);
+            CHECK_RESULT(elicence_registry_publish_status(NULL, status_key, status_cert,
+                                                          status_cert_len, status_base,
+                                                          strlen(status_base), at, 3600, true,
+                                                          &none),
+                         ELICENCE_NULL_ARGUMENT);
+            CHECK_RESULT(elicence_registry_publish_status(registry, status_key, status_cert,
+                                                          status_cert_len, status_base,
+                                                          strlen(status_base), at, 3600, true,
+                                                          NULL),
+                         ELICENCE_NULL_ARGUMENT);
+            CHECK(none == (elicence_status_lists *)&failures);
+            CHECK(elicence_status_lists_count(NULL) == 0);
+            CHECK(elicence_status_lists_number(NULL, 0) == 0);
+            CHECK(elicence_status_lists_token(NULL, 0) == NULL);
+            elicence_status_lists_free(NULL);
+            elicence_signing_key_free(status_key);
+        }
+        elicence_bytes_free(first);
+        elicence_bytes_free(repeat);
+        elicence_bytes_free(other);
+        elicence_bytes *const untouched = (elicence_bytes *)&failures;
+        elicence_bytes *out = untouched;
+        CHECK_RESULT(elicence_registry_issue_json(registry, key, NULL, 0, NULL, 0, "{}", 2, at,
+                                                  &out),
+                     ELICENCE_LICENCE_REFUSED);
+        CHECK_RESULT(elicence_registry_issue_json(NULL, key, NULL, 0, NULL, 0, (const char *)json,
+                                                  json_len, at, &out),
+                     ELICENCE_NULL_ARGUMENT);
+        CHECK_RESULT(elicence_registry_issue_json(registry, NULL, NULL, 0, NULL, 0,
+                                                  (const char *)json, json_len, at, &out),
+                     ELICENCE_NULL_ARGUMENT);
+        CHECK_RESULT(elicence_registry_issue_json(registry, key, NULL, 0, (const char *)NOT_UTF8, 3,
+                                                  (const char *)json, json_len, at, &out),
+                     ELICENCE_INVALID_UTF8);
+        CHECK_RESULT(elicence_registry_issue_json(registry, key, NOT_UTF8, 3, NULL, 0,
+                                                  (const char *)json, json_len, at, &out),
+                     ELICENCE_CERTIFICATE_REFUSED);
+        CHECK_RESULT(elicence_registry_issue_json(registry, key, NULL, 0, NULL, 0,
+                                                  (const char *)json, json_len, at, NULL),
+                     ELICENCE_NULL_ARGUMENT);
+        CHECK(out == untouched);
+        elicence_registry_free(registry);
+    }
+    CHECK_RESULT(elicence_registry_open(NULL, 0, &registry), ELICENCE_MALFORMED_INPUT);
+    CHECK_RESULT(elicence_registry_open(db, strlen(db), NULL), ELICENCE_NULL_ARGUMENT);
+    CHECK_RESULT(elicence_registry_create(db, strlen(db), NULL, 0, &registry),
+                 ELICENCE_REGISTRY_FAILED);
+    elicence_registry_free(NULL);
+    registry = NULL;
+    CHECK_RESULT(elicence_registry_open(db, strlen(db), &registry), ELICENCE_OK);
+    elicence_registry_free(registry);
 
     /* Rendering. */
     char path[4096];
@@ -325,6 +513,8 @@ int main(int argc, char **argv) {
     elicence_bytes_free(unsealed);
     elicence_bytes_free(sealed);
     free(seal);
+    free(status_key_pem);
+    free(status_cert);
 
     const char *typo = "{\"png_widht\": 720}";
     elicence_bytes *none = NULL;

@@ -38,7 +38,7 @@ for program in abi_test verify_files; do
 done
 # The static library links on its own too.
 cc "${strict[@]}" tests/c/verify_files.c -I"$prefix/include" "$prefix/lib/libelicence.a" \
-    $(pkg-config --libs-only-l --static elicence | sed 's/-lelicence//') -lpthread -o "$work/verify_files.static"
+    $(pkg-config --libs-only-l --static elicence | sed 's/-lelicence//') -lpthread -Wl,--gc-sections -o "$work/verify_files.static"
 
 # Material: the demo, and a document signer for the driving licence's
 # authority (the traffic police) made with the CLI. The driving licence

@@ -155,21 +155,21 @@ pub unsafe extern "C" fn elicence_issue_json_for(
         let base = unsafe { text_in(qr_base, qr_base_len, "qr_base")? };
         let base = qr_base_from(base)?;
         let at = UnixTime::from_secs(unix_time);
-        let licence = Licence::from_json(json)
-            .map_err(|e| Failure::new(elicence_result::ELICENCE_LICENCE_REFUSED, e.to_string()))?;
-        let (signed, envelope) = if cert_pem.is_empty() {
-            let signed =
-                SignedLicence::sign(licence, key.signing_key(), at).map_err(signing_failed)?;
-            let envelope = signed.as_bytes().to_vec();
-            (signed, envelope)
-        } else {
-            let signer = CertifiedSigner::from_bundle(&key.key.public_key(), cert_pem, at)
-                .map_err(certificate_refused)?;
-            let signed = signer
-                .sign(key.signing_key(), licence, at)
-                .map_err(certificate_refused)?;
-            let envelope = signer.file_bytes(&signed).map_err(certificate_refused)?;
-            (signed, envelope)
+        let licence = licence_from_json(json)?;
+        let (signed, envelope) = match certified_signer(key, cert_pem, at)? {
+            None => {
+                let signed =
+                    SignedLicence::sign(licence, key.signing_key(), at).map_err(signing_failed)?;
+                let envelope = signed.as_bytes().to_vec();
+                (signed, envelope)
+            }
+            Some(signer) => {
+                let signed = signer
+                    .sign(key.signing_key(), licence, at)
+                    .map_err(certificate_refused)?;
+                let envelope = signer.file_bytes(&signed).map_err(certificate_refused)?;
+                (signed, envelope)
+            }
         };
         let qr_text = to_qr_text(&signed, &base);
         // SAFETY: `envelope_out` was checked; both are writable by contract.
@@ -217,6 +217,28 @@ pub unsafe extern "C" fn elicence_qr_text(
         unsafe { give(qr_text_out, elicence_bytes::new(text.into_bytes())) };
         Ok(())
     })
+}
+
+/// The licence in the JSON C passed.
+pub(super) fn licence_from_json(json: &str) -> Result<Licence, Failure> {
+    Licence::from_json(json)
+        .map_err(|e| Failure::new(elicence_result::ELICENCE_LICENCE_REFUSED, e.to_string()))
+}
+
+/// The key's document signer certificate from `cert_pem`, checked at `at`
+/// as verifiers will check it; `None` when no certificate was given (an
+/// empty buffer).
+pub(super) fn certified_signer(
+    key: &elicence_signing_key,
+    cert_pem: &[u8],
+    at: UnixTime,
+) -> Result<Option<CertifiedSigner>, Failure> {
+    if cert_pem.is_empty() {
+        return Ok(None);
+    }
+    CertifiedSigner::from_bundle(&key.signing_key().public_key(), cert_pem, at)
+        .map(Some)
+        .map_err(certificate_refused)
 }
 
 /// The scan endpoint base given, or the default for empty text.

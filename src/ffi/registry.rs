@@ -10,9 +10,8 @@ use super::{
 use crate::date::UnixTime;
 use crate::envelope::SignedLicence;
 use crate::keys::Signer;
-use crate::licence::Licence;
 use crate::registry::{IssueRequest, IssuingKey, PublishedList, Registry, RegistryError};
-use crate::trust::{CertifiedSigner, chain_for_key, parse_bundle};
+use crate::trust::{chain_for_key, parse_bundle};
 
 /// A licence registry (SQLite file; PostgreSQL when the library is built
 /// with the `postgres` feature). Free with [`elicence_registry_free`]. Not
@@ -173,17 +172,8 @@ pub unsafe extern "C" fn elicence_registry_issue_json(
         // SAFETY: as this function's contract.
         let json = unsafe { text_in(licence_json, json_len, "licence_json")? };
         let at = UnixTime::from_secs(unix_time);
-        let licence = Licence::from_json(json)
-            .map_err(|e| Failure::new(elicence_result::ELICENCE_LICENCE_REFUSED, e.to_string()))?;
-        let signer = if cert_pem.is_empty() {
-            None
-        } else {
-            let public = key.signing_key().public_key();
-            Some(
-                CertifiedSigner::from_bundle(&public, cert_pem, at)
-                    .map_err(super::issue::certificate_refused)?,
-            )
-        };
+        let licence = super::issue::licence_from_json(json)?;
+        let signer = super::issue::certified_signer(key, cert_pem, at)?;
         let issuing = IssuingKey::shared(key.shared(), signer.as_ref().map(|s| s.certificate()))
             .map_err(registry_failed)?;
         let request = if request_id.is_empty() {

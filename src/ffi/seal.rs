@@ -6,7 +6,7 @@ use super::{Failure, bytes_in, elicence_bytes, elicence_result, give, guard, out
 use crate::date::UnixTime;
 use crate::keys::Signer;
 use crate::render::{Template, TemplateSet};
-use crate::seal::pdf::{PdfSealer, Placement, SealPdfError};
+use crate::seal::pdf::{NotValidPart, PdfSealer, Placement, SealPdfError};
 use crate::seal::record::{SealError, SignedSeal};
 
 /// Seals a licence PDF (as `elicence_render_pdf` draws it, best without
@@ -101,7 +101,7 @@ fn seal_failed(error: SealPdfError) -> Failure {
         | SealPdfError::KeyMismatch
         | SealPdfError::Certificate(_)
         | SealPdfError::NotValidAt {
-            what: "the signer's certificate",
+            what: NotValidPart::SignerCertificate,
             ..
         } => elicence_result::ELICENCE_CERTIFICATE_REFUSED,
         SealPdfError::SignerNotAllowed { .. }

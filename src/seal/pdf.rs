@@ -53,6 +53,25 @@ const PT_PER_MM: f32 = 72.0 / 25.4;
 /// The signature dictionary key that holds the seal record.
 const SEAL_KEY: &[u8] = b"ElicenceSeal";
 
+/// What [`SealPdfError::NotValidAt`] found out of its validity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotValidPart {
+    /// The seal record.
+    Seal,
+    /// The certificate of the signer applying it.
+    SignerCertificate,
+}
+
+impl core::fmt::Display for NotValidPart {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            NotValidPart::Seal => "the seal",
+            NotValidPart::SignerCertificate => "the signer's certificate",
+        })
+    }
+}
+
 /// Why a PDF could not be sealed or read.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -106,7 +125,7 @@ pub enum SealPdfError {
     #[error("{what} is not valid at {at}")]
     NotValidAt {
         /// The seal or the certificate.
-        what: &'static str,
+        what: NotValidPart,
         /// The signing time.
         at: String,
     },
@@ -273,13 +292,13 @@ impl PdfSealer {
         let info = self.seal.info();
         if !info.is_valid_at(at) || at < info.created() {
             return Err(SealPdfError::NotValidAt {
-                what: "the seal",
+                what: NotValidPart::Seal,
                 at: at.to_rfc3339_utc(),
             });
         }
         if !self.signer.is_valid_at(at) {
             return Err(SealPdfError::NotValidAt {
-                what: "the signer's certificate",
+                what: NotValidPart::SignerCertificate,
                 at: at.to_rfc3339_utc(),
             });
         }

@@ -585,7 +585,7 @@ mod sealed {
                 at("2025-03-01T10:00:00Z")
             ),
             Err(SealPdfError::NotValidAt {
-                what: "the seal",
+                what: NotValidPart::Seal,
                 ..
             })
         ));
@@ -621,7 +621,7 @@ mod sealed {
                 at("2029-01-01T00:00:00Z")
             ),
             Err(SealPdfError::NotValidAt {
-                what: "the signer's certificate",
+                what: NotValidPart::SignerCertificate,
                 ..
             })
         ));

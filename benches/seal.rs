@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use elicence::render::stamp::{StampSpec, stamp_png};
+use elicence::render::stamp::{StampSpec, picture_side_mm, stamp_png};
 use elicence::render::{FontSet, Renderer};
 use elicence::seal::pdf::{PdfSealer, PdfVerifier, Placement, check_sealed_pdf};
 use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
@@ -57,12 +57,22 @@ fn seal_benches(c: &mut Criterion) {
         let issuer = licence.issuer().clone();
         let (key, cert) = leaf(10 + i as u8, issuer.name(), &issuer.code().to_string());
         let signed = SignedLicence::sign(licence, &key, at("2025-01-01T09:00:00+08:00")).unwrap();
-        let photo = (*name == "health-permit").then_some(PHOTO);
+        // The example whose licence signs a photo digest gets the photo.
+        let photo = signed.licence().photo_sha256().is_some().then_some(PHOTO);
         let pdf = renderer.render_pdf(&signed, photo).unwrap();
 
         let stamp = StampSpec::new(issuer.name(), Some("行政审批专用章"));
-        let picture =
-            SealPicture::from_png(stamp_png(&stamp, &fonts, 10.0).unwrap(), 40, 40).unwrap();
+        let side = picture_side_mm(stamp.diameter_mm) as u16;
+        let png = stamp_png(&stamp, &fonts, 10.0).unwrap();
+        let picture = SealPicture::from_png(png.clone(), side, side).unwrap();
+        // The same picture as RGBA, as other tools write seal pictures: its
+        // appearance is decoded and deflated, as every picture's was before
+        // one-ink pictures passed their compressed rows through.
+        let rgba = elicence::render::stamp::load_stamp_png(&png)
+            .unwrap()
+            .encode_png()
+            .unwrap();
+        let rgba_picture = SealPicture::from_png(rgba, side, side).unwrap();
         let info = SealInfo::builder("bench-1", issuer.name(), issuer.code().clone())
             .purpose("行政审批专用章")
             .allow_certificate(&cert)
@@ -83,6 +93,37 @@ fn seal_benches(c: &mut Criterion) {
 
         group.bench_function(format!("render_pdf/{name}"), |b| {
             b.iter(|| renderer.render_pdf(black_box(&signed), photo).unwrap())
+        });
+        // What preparing a seal costs (its appearance), paid once per
+        // sealer: the one-ink picture passed through, and the RGBA one
+        // decoded into planes and deflated.
+        let chain = [cert.clone(), mid.clone()];
+        group.bench_function(format!("new_sealer/{name}"), |b| {
+            b.iter(|| PdfSealer::new(black_box(sealer.seal().clone()), &chain).unwrap())
+        });
+        let rgba_info = SealInfo::builder("bench-2", issuer.name(), issuer.code().clone())
+            .purpose("行政审批专用章")
+            .allow_certificate(&cert)
+            .validity(
+                at("2024-01-01T00:00:00Z"),
+                at("2024-01-01T00:00:00Z"),
+                at("2029-01-01T00:00:00Z"),
+            )
+            .picture(rgba_picture)
+            .build()
+            .unwrap();
+        let rgba_seal =
+            SignedSeal::sign(rgba_info, &maker_key, &[maker.clone(), mid.clone()]).unwrap();
+        let rgba_sealer = PdfSealer::new(rgba_seal.clone(), &chain).unwrap();
+        let rgba_sealed = rgba_sealer.apply(&pdf, &key, place, sealed_at).unwrap();
+        assert!(check_sealed_pdf(&rgba_sealed, &store).unwrap().is_intact());
+        eprintln!(
+            "{name}: sealed {} bytes with the one-ink picture passed through, {} decoded and deflated",
+            sealed.len(),
+            rgba_sealed.len()
+        );
+        group.bench_function(format!("new_sealer_rgba/{name}"), |b| {
+            b.iter(|| PdfSealer::new(black_box(rgba_seal.clone()), &chain).unwrap())
         });
         group.bench_function(format!("apply/{name}"), |b| {
             b.iter(|| {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Regenerates fonts/NotoSerifSC-Regular-GB2312.otf, the default CJK face that
+# Regenerates fonts/NotoSerifSC-Regular-Subset.otf, the default CJK face that
 # the `embedded-font` feature builds into the binary.
 #
 # Source: Noto Serif CJK SC Regular, from Debian's fonts-noto-cjk
 #         (/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc, the SC face).
-# Cut to: every character of GB 2312 + printable ASCII + Latin-1 + a few
-#         punctuation marks used on licences (see EXTRA below); CFF outlines,
+# Cut to: every character of GB 2312 + the 8,105 of the Table of General
+#         Standard Chinese Characters (通用规范汉字表, 2013; the list is
+#         fonts/tongyong-guifan-hanzi-2013.txt) + printable ASCII + Latin-1 + a
+#         few punctuation marks used on licences (see EXTRA below); CFF outlines,
 #         no hinting, GPOS 'kern' only, English name records 0-7, 13, 14.
 #
 # Usage:  bash fonts/make-subset.sh [OUTPUT.otf]
@@ -17,7 +19,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=${NOTO_CJK_TTC:-/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc}
-out=${1:-$here/NotoSerifSC-Regular-GB2312.otf}
+out=${1:-$here/NotoSerifSC-Regular-Subset.otf}
+tgscc=$here/tongyong-guifan-hanzi-2013.txt
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -49,7 +52,7 @@ if ! python3 -m venv "$venv" 2>/dev/null; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 
-"$venv/bin/python" - "$src" "$out" <<'PY'
+"$venv/bin/python" - "$src" "$out" "$tgscc" <<'PY'
 import hashlib
 import os
 import sys
@@ -57,7 +60,7 @@ import sys
 from fontTools import subset, version as ft_version
 from fontTools.ttLib import TTCollection, TTFont
 
-src, out = sys.argv[1], sys.argv[2]
+src, out, tgscc = sys.argv[1], sys.argv[2], sys.argv[3]
 WANT_PS_NAME = "NotoSerifCJKsc-Regular"
 WANT_FAMILY = "Noto Serif CJK SC"
 
@@ -100,12 +103,40 @@ EXTRA = (
 )
 chars |= {ord(c) for c in EXTRA}
 
+# The Table of General Standard Chinese Characters (2013), one character a
+# line in the table's order: "U+XXXX<TAB>字<TAB>pinyin". The file is pinned
+# by its SHA-256 (provenance in fonts/README.md) so a changed list cannot
+# slip into the font unnoticed.
+TGSCC_SHA256 = "ebb2d5abc708c36e3d0bfc9ff31931a88479e355828060d36eb0a8259754ccf4"
+with open(tgscc, "rb") as fh:
+    raw = fh.read()
+if hashlib.sha256(raw).hexdigest() != TGSCC_SHA256:
+    sys.exit(f"{tgscc}: SHA-256 is not {TGSCC_SHA256}")
+table = []
+for number, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+    code, ch = line.split("\t")[:2]
+    if len(ch) != 1 or code != f"U+{ord(ch):04X}":
+        sys.exit(f"{tgscc}:{number}: bad line {line!r}")
+    table.append(ord(ch))
+assert len(table) == 8105 and len(set(table)) == 8105, len(table)
+# Levels 1, 2 and 3 are serials 1-3500, 3501-6500 and 6501-8105, each in
+# stroke order, so the stroke count drops where a level starts.
+assert (chr(table[3499]), chr(table[3500])) == ("矗", "乂")
+assert (chr(table[6499]), chr(table[6500])) == ("齉", "亍")
+n_before = len(chars)
+chars |= set(table)
+n_tgscc_new = len(chars) - n_before
+
 full = TTFont(src, fontNumber=face, lazy=True)
 cmap = full.getBestCmap()
 missing = sorted(c for c in chars if c not in cmap)
 if missing:
     sys.exit("source lacks: " + " ".join(f"U+{c:04X}" for c in missing))
-print(f"== {len(chars)} code points ({n_gb} from GB 2312)", file=sys.stderr)
+print(
+    f"== {len(chars)} code points ({n_gb} from GB 2312, "
+    f"{n_tgscc_new} more from the 8105 of the general standard table)",
+    file=sys.stderr,
+)
 
 # 3. Subset.
 opts = subset.Options()

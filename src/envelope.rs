@@ -67,6 +67,7 @@ mod key {
     pub const PHOTO_SHA256: i64 = 10;
     pub const STATUS: i64 = 11;
     pub const CO_ISSUERS: i64 = 12;
+    pub const TYPE_NAME: i64 = 13;
 }
 
 /// Why bytes are not a well-formed licence envelope.
@@ -563,7 +564,7 @@ fn decode_protected(bytes: &[u8]) -> Result<KeyId, EnvelopeError> {
 
 /// Writes the claims with their keys in deterministic order, which the
 /// order of the statements below is: 1, 4, 5, 6, -65537; inside the licence
-/// map, 0 to 12.
+/// map, 0 to 13.
 fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
     let exp = expiry(licence.valid_until);
     let mut e = Encoder::with_capacity(256);
@@ -582,6 +583,7 @@ fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
         licence.photo_sha256.is_some(),
         licence.status.is_some(),
         !licence.co_issuers.is_empty(),
+        licence.type_name.is_some(),
     ];
     e.int(claim::LICENCE)
         .map_header(8 + optional.iter().filter(|&&present| present).count());
@@ -622,6 +624,9 @@ fn encode_claims(licence: &Licence, issued_at: UnixTime) -> Vec<u8> {
         for co in &licence.co_issuers {
             e.array(2).text(co.name()).text(co.code().as_str());
         }
+    }
+    if let Some(name) = &licence.type_name {
+        e.int(key::TYPE_NAME).text(name);
     }
     let bytes = e.into_bytes();
     debug_assert!(
@@ -755,6 +760,11 @@ fn decode_claims(payload: &[u8]) -> Result<(Licence, UnixTime), EnvelopeError> {
         }
         Some(_) => return Err(bad("licence.co_issuers", "a non-empty array")),
     };
+    let type_name = match l.optional(key::TYPE_NAME) {
+        None => None,
+        Some(Value::Text(name)) => Some(name),
+        Some(_) => return Err(bad("licence.type_name", "text")),
+    };
     l.finish()?;
 
     let issuer_code: Uscc = iss.parse().map_err(|source| LicenceError::Ident {
@@ -792,6 +802,9 @@ fn decode_claims(payload: &[u8]) -> Result<(Licence, UnixTime), EnvelopeError> {
     }
     if let Some(reference) = status {
         builder = builder.status(reference);
+    }
+    if let Some(name) = type_name {
+        builder = builder.type_name(name);
     }
     Ok((builder.build()?, iat))
 }

@@ -25,6 +25,8 @@ pub const MAX_FACE_FIELDS: usize = 64;
 pub const MAX_LABEL_CHARS: usize = 32;
 /// Most characters in a face-field value.
 pub const MAX_VALUE_CHARS: usize = 512;
+/// Most characters in a licence type's name (e.g. `食品经营许可证`).
+pub const MAX_TYPE_NAME_CHARS: usize = 32;
 /// Most co-issuing authorities (联合发证机关) on one licence.
 pub const MAX_CO_ISSUERS: usize = 8;
 
@@ -34,6 +36,8 @@ pub const MAX_CO_ISSUERS: usize = 8;
 pub enum Field {
     /// The licence type code.
     TypeCode,
+    /// The licence type's name, as the face's title shows it.
+    TypeName,
     /// The licence number.
     Number,
     /// The serial or version of the GB/T 36904 identifier.
@@ -68,6 +72,7 @@ impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Field::TypeCode => f.write_str("type code"),
+            Field::TypeName => f.write_str("type name"),
             Field::Number => f.write_str("licence number"),
             Field::Identifier => f.write_str("licence identifier"),
             Field::HolderName => f.write_str("holder name"),
@@ -452,6 +457,7 @@ pub struct FaceField {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Licence {
     pub(crate) type_code: LicenceTypeCode,
+    pub(crate) type_name: Option<String>,
     pub(crate) number: String,
     pub(crate) identifier: Option<LicenceIdentifier>,
     pub(crate) holder: Holder,
@@ -484,6 +490,7 @@ impl Licence {
     pub fn builder(type_code: LicenceTypeCode, number: &str) -> LicenceBuilder {
         LicenceBuilder {
             type_code,
+            type_name: None,
             number: number.to_owned(),
             identifier: None,
             holder: None,
@@ -502,9 +509,25 @@ impl Licence {
     pub fn type_code(&self) -> &LicenceTypeCode {
         &self.type_code
     }
+    /// The licence type's name (e.g. `食品经营许可证`), signed with the
+    /// licence so a face that shows it as its title shows what was issued.
+    pub fn type_name(&self) -> Option<&str> {
+        self.type_name.as_deref()
+    }
     /// The licence number printed on it.
     pub fn number(&self) -> &str {
         &self.number
+    }
+    /// The licence number with a natural person's identity number hidden
+    /// where it appears in it (a driving licence's number is its holder's
+    /// ID number), for titles, file names and screens that need not show
+    /// it whole.
+    pub fn masked_number(&self) -> String {
+        let document = self.holder.document();
+        match document {
+            IdentityDocument::Organisation(_) => self.number.clone(),
+            _ => self.number.replace(document.number(), &document.masked()),
+        }
     }
     /// The GB/T 36904 identifier, if the licence has a serial and version.
     pub fn identifier(&self) -> Option<&LicenceIdentifier> {
@@ -602,6 +625,7 @@ impl Licence {
 #[must_use]
 pub struct LicenceBuilder {
     type_code: LicenceTypeCode,
+    type_name: Option<String>,
     number: String,
     identifier: Option<(String, String)>,
     holder: Option<Holder>,
@@ -616,6 +640,13 @@ pub struct LicenceBuilder {
 }
 
 impl LicenceBuilder {
+    /// Names the licence type (e.g. `食品经营许可证`): at most
+    /// [`MAX_TYPE_NAME_CHARS`] characters. A face without a title of its
+    /// own shows this name.
+    pub fn type_name(mut self, name: &str) -> Self {
+        self.type_name = Some(name.to_owned());
+        self
+    }
     /// Gives the licence a GB/T 36904 identifier with this serial and
     /// three-digit version; the type and issuer codes come from the licence.
     pub fn identifier(mut self, serial: &str, version: &str) -> Self {
@@ -681,6 +712,9 @@ impl LicenceBuilder {
 
     /// Checks everything and returns the licence.
     pub fn build(self) -> Result<Licence, LicenceError> {
+        if let Some(name) = &self.type_name {
+            check_text(Field::TypeName, name, MAX_TYPE_NAME_CHARS)?;
+        }
         check_text(Field::Number, &self.number, MAX_NUMBER_CHARS)?;
         let holder = self.holder.ok_or(LicenceError::Missing {
             field: Field::HolderName,
@@ -739,6 +773,7 @@ impl LicenceBuilder {
         };
         Ok(Licence {
             type_code: self.type_code,
+            type_name: self.type_name,
             number: self.number,
             identifier,
             holder,
@@ -822,6 +857,8 @@ pub(crate) fn check_text(field: Field, text: &str, max_chars: usize) -> Result<(
 #[serde(deny_unknown_fields)]
 struct LicenceJson {
     type_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    type_name: Option<String>,
     number: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     identifier: Option<IdentifierJson>,
@@ -902,6 +939,9 @@ impl LicenceJson {
             .map(|(i, co)| Issuer::co_issuer(i, &co.name, &co.code))
             .collect::<Result<_, _>>()?;
         builder = builder.co_issuers(co_issuers).face_fields(self.face);
+        if let Some(name) = &self.type_name {
+            builder = builder.type_name(name);
+        }
         if let Some(id) = self.identifier {
             builder = builder.identifier(&id.serial, &id.version);
         }
@@ -934,6 +974,7 @@ impl From<&Licence> for LicenceJson {
     fn from(l: &Licence) -> Self {
         LicenceJson {
             type_code: l.type_code.to_string(),
+            type_name: l.type_name.clone(),
             number: l.number.clone(),
             identifier: l.identifier.as_ref().map(|id| IdentifierJson {
                 serial: id.serial().to_string(),

@@ -56,37 +56,75 @@ pub enum QrError {
         /// The limit.
         max: usize,
     },
-    /// A base URL that could not be told apart from the digits after it, or is not printable ASCII.
+    /// A base URL that is not an https URL, could not be told apart from
+    /// the digits after it, or is not printable ASCII.
     #[error("base URL {base:?}: {reason}")]
     BadBase {
         /// The base given (cut to 64 characters).
         base: String,
         /// What is wrong with it.
-        reason: &'static str,
+        reason: BadBaseReason,
     },
 }
 
-/// A base URL for QR text: printable ASCII with no spaces, not ending in a digit.
+/// What is wrong with a base URL given to [`QrBase::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BadBaseReason {
+    /// Longer than [`MAX_BASE_LEN`] bytes.
+    #[error("longer than {MAX_BASE_LEN} bytes")]
+    TooLong,
+    /// A byte that is not printable ASCII, or a space.
+    #[error("must be printable ASCII without spaces")]
+    NotPrintableAscii,
+    /// Not `https://`: a phone would open a plain-http page that anyone on
+    /// the path can rewrite, and other schemes open no page at all.
+    #[error("must start with https://")]
+    NotHttps,
+    /// Nothing between `https://` and the path.
+    #[error("has no host after https://")]
+    NoHost,
+    /// `user@` before the host: it lets a base show one host and open another.
+    #[error("must not carry user information (an @ before the host)")]
+    UserInfo,
+    /// Ends in a digit, which would run on into the envelope's digits.
+    #[error("must not end in a digit, or the digits after it would run on")]
+    EndsInDigit,
+}
+
+/// A base URL for QR text: `https://` and a host, printable ASCII with no
+/// spaces, not ending in a digit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrBase(String);
 
 impl QrBase {
-    /// Checks a base URL such as `https://verify.example.gov.cn/c/`.
+    /// Checks a base URL such as `https://verify.example.gov.cn/c/`. The
+    /// library, the C ABI, the server and the command line all take bases
+    /// through here, so they accept the same ones.
     pub fn new(base: &str) -> Result<Self, QrError> {
         let bad = |reason| QrError::BadBase {
             base: base.chars().take(64).collect(),
             reason,
         };
         if base.len() > MAX_BASE_LEN {
-            return Err(bad("longer than 256 bytes"));
+            return Err(bad(BadBaseReason::TooLong));
         }
         if !base.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(bad("must be printable ASCII without spaces"));
+            return Err(bad(BadBaseReason::NotPrintableAscii));
+        }
+        // The scheme is case-insensitive (RFC 3986 section 3.1).
+        let Some(authority) = authority(base) else {
+            return Err(bad(BadBaseReason::NotHttps));
+        };
+        if authority.contains('@') {
+            return Err(bad(BadBaseReason::UserInfo));
+        }
+        let host = host(authority);
+        if host.is_empty() || host == "[]" {
+            return Err(bad(BadBaseReason::NoHost));
         }
         if base.ends_with(|c: char| c.is_ascii_digit()) {
-            return Err(bad(
-                "must not end in a digit, or the digits after it would run on",
-            ));
+            return Err(bad(BadBaseReason::EndsInDigit));
         }
         Ok(QrBase(base.to_owned()))
     }
@@ -95,6 +133,43 @@ impl QrBase {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether this is the built-in example base, [`DEFAULT_BASE`]: fine
+    /// for demos and tests, but a phone scanning a real licence issued
+    /// under it would open a page nobody serves.
+    ///
+    /// Any base on the example's host counts, whatever its path: only the
+    /// host decides which server a phone asks.
+    pub fn is_example(&self) -> bool {
+        let example = authority(DEFAULT_BASE).map(host);
+        authority(&self.0)
+            .map(host)
+            .is_some_and(|h| example.is_some_and(|e| h.eq_ignore_ascii_case(e)))
+    }
+}
+
+/// The one scheme a base URL may have.
+const HTTPS: &str = "https://";
+
+/// What follows `https://` up to the path, query or fragment; `None`
+/// without that scheme (compared case-insensitively, RFC 3986 section 3.1).
+fn authority(base: &str) -> Option<&str> {
+    let (scheme, rest) = base.split_at_checked(HTTPS.len())?;
+    if !scheme.eq_ignore_ascii_case(HTTPS) {
+        return None;
+    }
+    rest.split(['/', '?', '#']).next()
+}
+
+/// The host in an authority: without the port, an IPv6 literal with its brackets.
+fn host(authority: &str) -> &str {
+    let host = if authority.starts_with('[') {
+        // An IPv6 literal holds colons of its own.
+        authority.split_inclusive(']').next()
+    } else {
+        authority.split(':').next()
+    };
+    host.unwrap_or_default()
 }
 
 impl Default for QrBase {

@@ -51,7 +51,9 @@ use crate::qr::{QrBase, to_qr_text};
 use crate::render::stamp::{StampError, StampSpec, load_stamp_png};
 
 pub use crate::pdf::{ENVELOPE_FILE_NAME, PdfError, envelope_from_pdf};
-pub use font::{Font, FontError, FontSet, FontSource, MissingGlyph};
+pub use font::{
+    FallbackReport, Font, FontError, FontSet, FontSource, MissingGlyph, MissingGlyphs, SkippedFont,
+};
 pub use options::{RenderOptions, RenderOptionsError};
 pub use qr_image::{EcLevel, QrImage, QrImageError};
 pub use template::{Template, TemplateError, TemplateSet};
@@ -68,14 +70,34 @@ const MAX_PHOTO_SIDE: u32 = 4096;
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum RenderError {
-    /// A character that no font in the set has.
+    /// Characters that no font in the set has: all of them, each with its
+    /// field (rendering checks all of the licence's text before layout).
     #[error(transparent)]
-    MissingGlyph(#[from] MissingGlyph),
+    MissingGlyphs(#[from] MissingGlyphs),
     /// A value that does not fit its box even at the smallest size allowed.
-    #[error("{field} does not fit in the space the template gives it")]
+    #[error(
+        "{field} does not fit: at the smallest size it needs {lines_needed} lines of {width_mm:.1} mm, the template gives it {lines_allowed}"
+    )]
     Overflow {
         /// The field, e.g. `face:经营范围`.
         field: String,
+        /// Lines the value takes at the smallest size allowed.
+        lines_needed: usize,
+        /// Lines the template gives it.
+        lines_allowed: usize,
+        /// The width of a line, mm.
+        width_mm: f32,
+    },
+    /// Two things on the page would be drawn over each other, e.g. a long
+    /// label over its value, or a value over the QR code.
+    #[error("{first} would be drawn over {second} on template {template:?}")]
+    Overlap {
+        /// What was placed first (a field's source, `qr`, `photo`, `seal`, `texts[i]`).
+        first: String,
+        /// What it overlaps.
+        second: String,
+        /// The template's name.
+        template: String,
     },
     /// The template shows a value that this licence does not have.
     #[error("the template shows {field}, which this licence does not have")]
@@ -250,8 +272,12 @@ impl Renderer {
         &self.templates.for_type(licence.licence().type_code()).seal
     }
 
-    /// The phone image: the licence face at the configured width with a large
-    /// QR code and the validity below it.
+    /// The phone image (电子亮证), laid out for a phone rather than shrunk
+    /// from the printed page: the holder, number, validity and issuer first
+    /// with the seal over the issuer and date, then one QR code of a whole
+    /// number of pixels a module (at least 3), then the other face fields.
+    /// At the default 1080 px the smallest text is 29.6 px. A person's
+    /// identity number in the licence number is masked.
     ///
     /// `photo` is the holder's photo as a PNG; its SHA-256 must be the
     /// licence's `photo_sha256`.
@@ -263,7 +289,7 @@ impl Renderer {
         licence: &SignedLicence,
         photo: Option<&[u8]>,
     ) -> Result<Vec<u8>, RenderError> {
-        let page = self.prepare(licence, photo, self.screen_level)?;
+        let page = self.prepare(licence, photo, Layout::Phone(self.png_width))?;
         raster::render_png(&page, self.png_width)
     }
 
@@ -279,18 +305,33 @@ impl Renderer {
         licence: &SignedLicence,
         photo: Option<&[u8]>,
     ) -> Result<Vec<u8>, RenderError> {
-        let page = self.prepare(licence, photo, self.print_level)?;
+        let page = self.prepare(licence, photo, Layout::Template)?;
         pdf::render_pdf(&page, licence)
+    }
+
+    /// Checks, before a licence is signed, that its template can draw it:
+    /// every character has a font, every value fits its place (the error
+    /// says which field and by how much) and nothing is drawn over anything
+    /// else. The photo a licence signs need not be at hand.
+    ///
+    /// # Errors
+    /// The [`RenderError`] rendering this licence would fail with.
+    pub fn check_layout(&self, licence: &crate::Licence) -> Result<(), RenderError> {
+        let template = self.templates.for_type(licence.type_code());
+        font::check_licence(&self.fonts, licence, template, self.seal_png.is_none())?;
+        scene::lay_out_with(licence, template, &self.fonts, None, false)?;
+        Ok(())
     }
 
     fn prepare<'a>(
         &'a self,
         signed: &'a SignedLicence,
         photo: Option<&[u8]>,
-        level: EcLevel,
+        layout: Layout,
     ) -> Result<Page<'a>, RenderError> {
         let licence = signed.licence();
         let template = self.templates.for_type(licence.type_code());
+        font::check_licence(&self.fonts, licence, template, self.seal_png.is_none())?;
         if let Some(bytes) = photo
             && bytes.len() > MAX_PHOTO_LEN
         {
@@ -299,15 +340,26 @@ impl Renderer {
                 reason: format!("{} bytes, more than {MAX_PHOTO_LEN}", bytes.len()),
             });
         }
-        let scene = scene::lay_out(licence, template, &self.fonts, photo)?;
+        let qr_text = to_qr_text(signed, &self.base);
+        let (scene, qr) = match layout {
+            Layout::Template => (
+                scene::lay_out(licence, template, &self.fonts, photo)?,
+                QrImage::new(&qr_text, self.print_level)?,
+            ),
+            Layout::Phone(width) => {
+                let qr = QrImage::new(&qr_text, self.screen_level)?;
+                let side = u32::try_from(qr.side_with_quiet_zone()).unwrap_or(u32::MAX);
+                let scene =
+                    scene::lay_out_phone(licence, template, &self.fonts, photo, side, width)?;
+                (scene, qr)
+            }
+        };
         let photo = photo.map(|bytes| decode_png("photo", bytes)).transpose()?;
         let background = template
             .background_png
             .as_deref()
             .map(|bytes| decode_png("background image", bytes))
             .transpose()?;
-        let qr_text = to_qr_text(signed, &self.base);
-        let qr = QrImage::new(&qr_text, level)?;
         let mut stamp = StampSpec::new(licence.issuer().name(), template.seal.purpose.as_deref());
         stamp.diameter_mm = template.seal.diameter;
         Ok(Page {
@@ -320,9 +372,17 @@ impl Renderer {
             stamp,
             seal_png: self.seal_png.as_ref(),
             stamp_in_pdf: self.stamp_in_pdf,
-            signed,
         })
     }
+}
+
+/// Which layout a back end draws.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// The template's page, for print.
+    Template,
+    /// The phone image this many pixels wide.
+    Phone(u32),
 }
 
 /// Everything a back end needs for one licence.
@@ -336,7 +396,6 @@ pub(crate) struct Page<'a> {
     pub stamp: StampSpec,
     pub seal_png: Option<&'a tiny_skia::Pixmap>,
     pub stamp_in_pdf: bool,
-    pub signed: &'a SignedLicence,
 }
 
 fn decode_png(what: &'static str, bytes: &[u8]) -> Result<tiny_skia::Pixmap, RenderError> {

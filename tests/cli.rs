@@ -521,9 +521,10 @@ fn demo_writes_files_and_verifies() {
     for name in EXAMPLES {
         assert!(printed.contains(&format!("{name}: valid")), "{printed}");
         let cose = out_dir.join(format!("{name}.cose"));
-        let qr = fs::read_to_string(out_dir.join(format!("{name}.qr.txt"))).unwrap();
+        let qr_path = out_dir.join(format!("{name}.qr.txt"));
+        let qr = fs::read_to_string(&qr_path).unwrap();
         assert!(qr.ends_with('\n'));
-        assert!(printed.contains(qr.trim_end()));
+        assert!(printed.contains(&format!("QR text:  {}", qr_path.display())));
         // Some examples name a status list, which the bare-key demo does not publish.
         assert!(printed.contains(&format!(
             "elicence verify --pub {} --status-policy warn --cose {}",
@@ -588,7 +589,14 @@ fn demo_trust_output(out_dir: &Path, printed: &str) {
             &elicence::PublicKey::from_pem(&public).unwrap(),
             "{dir}"
         );
+        // Only under a name that says what it is.
         assert!(!pki.join(dir).join("issuer.key.pem").exists(), "{dir}");
+        let demo_key = fs::read_to_string(pki.join(dir).join("DEMO-ONLY-issuer.key.pem")).unwrap();
+        assert_eq!(
+            elicence::Signer::public_key(&elicence::SigningKey::from_pkcs8_pem(&demo_key).unwrap()),
+            elicence::PublicKey::from_pem(&public).unwrap(),
+            "{dir}"
+        );
     }
 
     let cases = [
@@ -1375,7 +1383,18 @@ fn render_errors_are_reported() {
     let dir = TempDir::new();
     let (key, _) = keygen(&dir, "issuer");
     let cose = dir.path("permit.cose");
-    let licence = example("health-permit");
+    // The driving licence with the example photo's digest, as a type without
+    // a template of its own (the generic layout has a photo place).
+    let json = fs::read_to_string(example("driving-licence"))
+        .unwrap()
+        .replace("111000000000222224001", "111000000000222224009")
+        .replacen(
+            "\"face\"",
+            "\"photo_sha256\": \"43f520108e5fc2ae6cbf5e681b34c963720f732db82b2c5ae9823e03486409d1\",\n  \"face\"",
+            1,
+        );
+    let licence = dir.path("with-photo.json");
+    fs::write(&licence, json).unwrap();
     let out = run(&[
         "issue",
         "--key",
@@ -1394,7 +1413,7 @@ fn render_errors_are_reported() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("photo_sha256"), "{}", stderr(&out));
     assert!(!png.exists());
-    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/photos/health-permit.png");
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/photos/driving-licence.png");
     let out = run(&[
         "render",
         "--cose",
@@ -1712,6 +1731,28 @@ fn seal_make_inspect_apply_and_verify_a_sealed_pdf() {
         &sealed,
         &twice,
     );
+    // Placed by the template, a seal of an authority the licence does not
+    // name is refused; placed by hand it goes on, for the verifier to judge.
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("neither the licence's issuer nor a co-issuer"));
+    let out = run(&[
+        "seal",
+        "apply",
+        "--seal",
+        s(&health_seal),
+        "--key",
+        s(&health.join("issuer.key.pem")),
+        "--cert",
+        s(&health.join("signer.cert.pem")),
+        "--at",
+        SEAL_APPLIED_AT,
+        "--x-mm",
+        "100",
+        "--y-mm",
+        "100",
+        s(&sealed),
+        s(&twice),
+    ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     // Both seals hold, but the licence does not name the health authority
     // as a co-issuer: its seal does not belong on this licence.
@@ -2239,4 +2280,606 @@ fn status_and_trust_lists_from_the_command_line() {
     let out = verify(&cose, &["--trust-list", s(&tl2), "--status", s(&fresh)]);
     assert_eq!(code(&out), 1);
     assert_eq!(reason_codes(&json(&out)), ["signer_revoked"]);
+}
+
+/// Issues the driving licence into `dir`: its `.cose` file and a file of
+/// its QR text, as a user would keep them.
+fn issued_files(dir: &TempDir, key: &Path) -> (PathBuf, PathBuf, String) {
+    let cose = dir.path("dl.cose");
+    let text = issue_driving(key, &["--out", s(&cose)]);
+    let qr = dir.path("dl.qr.txt");
+    fs::write(&qr, format!("{text}\n")).unwrap();
+    (cose, qr, text)
+}
+
+#[test]
+fn a_positional_file_is_read_as_its_content_says() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let (cose, qr, text) = issued_files(&dir, &key);
+    for file in [&cose, &qr] {
+        let out = verify_text(&public, s(file), VALID_AT);
+        assert_eq!(code(&out), 0, "{}: {}", file.display(), stderr(&out));
+        assert_eq!(field(&json(&out), "/licence/holder/name"), "王小明");
+    }
+    // A COSE envelope on stdin, as QR text is.
+    let out = Command::new(BIN)
+        .args(["verify", "--pub", s(&public), "--at", VALID_AT, "-"])
+        .stdin(fs::File::open(&cose).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The file's name does not matter, its content does.
+    let odd = dir.path("licence.bin");
+    fs::copy(&qr, &odd).unwrap();
+    assert_eq!(code(&verify_text(&public, s(&odd), VALID_AT)), 0);
+    for file in [&cose, &qr] {
+        let out = run(&["inspect", s(file)]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_eq!(field(&json(&out), "/licence/number"), "110108199003071238");
+    }
+    // Text that names no file is still QR text.
+    assert_eq!(code(&verify_text(&public, &text, VALID_AT)), 0);
+
+    // A path that does not exist is an I/O error naming it, not a verdict.
+    for missing in [
+        "nope.cose",
+        "dir/nope",
+        "codes.qr.txt",
+        "scan.png",
+        "licence.pdf",
+    ] {
+        let path = dir.path(missing);
+        for out in [
+            verify_text(&public, s(&path), VALID_AT),
+            run(&["inspect", s(&path)]),
+        ] {
+            assert_eq!(code(&out), 2, "{missing}: {}", stdout(&out));
+            assert!(stdout(&out).is_empty(), "{missing}");
+            let err = stderr(&out);
+            assert!(err.contains(s(&path)), "{missing}: {err}");
+            assert!(!err.contains("malformed"), "{missing}: {err}");
+        }
+    }
+    // Relative paths too, as the issue's user typed them.
+    let out = Command::new(BIN)
+        .current_dir(&*dir)
+        .args(["verify", "--pub", s(&public), "dl.cosee"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("cannot read dl.cosee"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A file that is no licence at all is an input error saying what it is.
+    let key_file = verify_text(&public, s(&public), VALID_AT);
+    assert_eq!(code(&key_file), 2);
+    assert!(stderr(&key_file).contains("is a PEM public key, not a licence"));
+    let several = dir.path("codes.txt");
+    fs::write(&several, format!("{text}\n{text}\n")).unwrap();
+    let out = verify_text(&public, s(&several), VALID_AT);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--batch"), "{}", stderr(&out));
+    let out = verify_text(&public, s(&dir), VALID_AT);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn files_given_in_the_wrong_place_are_named_for_what_they_are() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let (cose, qr, _) = issued_files(&dir, &key);
+
+    // A licence where the public key belongs.
+    let out = run(&["verify", "--pub", s(&cose), s(&cose)]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("{} is a COSE envelope", cose.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("--pub expects an SPKI PEM public key"),
+        "{err}"
+    );
+    assert!(!err.contains("UTF-8"), "{err}");
+    // The private key where the public key belongs.
+    let out = run(&["verify", "--pub", s(&key), s(&cose)]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("is a PEM private key"),
+        "{}",
+        stderr(&out)
+    );
+
+    // QR text where COSE bytes belong.
+    let out = run(&["verify", "--pub", s(&public), "--cose", s(&qr)]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("{} is QR text", qr.display())),
+        "{err}"
+    );
+    assert!(err.contains("without --cose"), "{err}");
+    assert!(!err.contains("trailing bytes"), "{err}");
+    let out = run(&["inspect", "--cose", s(&qr)]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("is QR text"), "{}", stderr(&out));
+
+    // A picture where a PDF belongs: an input error, not an invalid licence.
+    let png = dir.path("dl.png");
+    fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    for args in [vec!["--pdf", s(&png)], vec![s(&png)]] {
+        let out = run(&[&["verify", "--pub", s(&public)][..], &args].concat());
+        assert_eq!(code(&out), 2, "{args:?}: {}", stdout(&out));
+        assert!(stdout(&out).is_empty());
+        assert!(stderr(&out).contains("a PNG image"), "{}", stderr(&out));
+    }
+    let out = run(&["verify", "--pub", s(&public), "--pdf", s(&png)]);
+    assert!(stderr(&out).contains("is not a PDF"), "{}", stderr(&out));
+
+    // --details would be ignored without --batch: refused.
+    let out = run(&["verify", "--pub", s(&public), "--details", s(&cose)]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--details applies to --batch only"));
+    // So would --lang without --format text, and text with --batch.
+    for lang in ["en", "zh"] {
+        let out = run(&["verify", "--pub", s(&public), "--lang", lang, s(&cose)]);
+        assert_eq!(code(&out), 2, "{lang}");
+        assert!(stderr(&out).contains("--lang applies to --format text only"));
+    }
+    let out = run(&[
+        "verify",
+        "--pub",
+        s(&public),
+        "--format",
+        "text",
+        "--batch",
+        s(&qr),
+    ]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn write_errors_name_the_users_path_not_a_temporary_file() {
+    let dir = TempDir::new();
+    let (key, _) = keygen(&dir, "keys");
+    let out_path = dir.path("no-such-dir").join("dl.cose");
+    let licence = example("driving-licence");
+    let out = run(&[
+        "issue",
+        "--key",
+        s(&key),
+        "--licence",
+        s(&licence),
+        "--out",
+        s(&out_path),
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("cannot write {}", out_path.display())),
+        "{err}"
+    );
+    assert!(!err.contains(".tmp"), "{err}");
+    let out = run(&[
+        "keygen",
+        "--out",
+        s(&dir.path("keys").join("issuer.pub.pem")),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(!stderr(&out).contains(".tmp"), "{}", stderr(&out));
+}
+
+#[test]
+fn qr_base_must_be_https_and_the_example_base_is_warned_about() {
+    let dir = TempDir::new();
+    let (key, _) = keygen(&dir, "keys");
+    let licence = example("driving-licence");
+    let issue = |base: Option<&str>| {
+        let mut args = vec!["issue", "--key", s(&key), "--licence", s(&licence)];
+        if let Some(base) = base {
+            args.extend(["--qr-base", base]);
+        }
+        run(&args)
+    };
+    for (bad, why) in [
+        ("http://scan.test/v/", "must start with https://"),
+        ("scan.test/v/", "must start with https://"),
+        ("https:///v/", "has no host"),
+        ("https://scan.test/v1", "must not end in a digit"),
+    ] {
+        let out = issue(Some(bad));
+        assert_eq!(code(&out), 2, "{bad}");
+        assert!(stderr(&out).contains(why), "{bad}: {}", stderr(&out));
+    }
+    let warning = "example base";
+    let out = issue(None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--qr-base"), "{}", stderr(&out));
+    let out = issue(Some("https://verify.example.gov.cn/c/"));
+    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
+    let out = issue(Some("https://scan.test/v/"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains(warning), "{}", stderr(&out));
+    // render takes the same rule.
+    let cose = dir.path("dl.cose");
+    issue_driving(&key, &["--out", s(&cose)]);
+    let out = run(&[
+        "render",
+        "--cose",
+        s(&cose),
+        "--png",
+        s(&dir.path("x.png")),
+        "--qr-base",
+        "http://x/c/",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("must start with https://"));
+}
+
+#[test]
+fn times_outside_the_accepted_span_are_refused() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let licence = example("driving-licence");
+    for at in [
+        "9999-12-31T00:00:00Z",
+        "2126-01-01T00:00:00Z",
+        "1999-12-31T23:59:59Z",
+        "1970-01-01T00:00:00Z",
+    ] {
+        let out = run(&[
+            "issue",
+            "--key",
+            s(&key),
+            "--licence",
+            s(&licence),
+            "--at",
+            at,
+        ]);
+        assert_eq!(code(&out), 2, "{at}");
+        assert!(stdout(&out).is_empty(), "{at}");
+        let err = stderr(&out);
+        assert!(err.contains("outside the times accepted"), "{at}: {err}");
+        assert!(err.contains("2000-01-01T00:00:00Z") && err.contains("2126-01-01T00:00:00Z"));
+        let out = run(&["verify", "--pub", s(&public), "--at", at, "1234"]);
+        assert_eq!(code(&out), 2, "{at}");
+        let out = run(&["ca", "init", "--out", s(&dir.path("ca")), "--at", at]);
+        assert_eq!(code(&out), 2, "{at}");
+    }
+    // The bounds themselves: the first second accepted, the last one.
+    for at in ["2000-01-01T00:00:00Z", "2125-12-31T23:59:59Z"] {
+        let out = run(&[
+            "issue",
+            "--key",
+            s(&key),
+            "--licence",
+            s(&licence),
+            "--at",
+            at,
+        ]);
+        assert_eq!(code(&out), 0, "{at}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn verify_prints_plain_words_with_format_text() {
+    let dir = TempDir::new();
+    let (key, public) = keygen(&dir, "keys");
+    let (cose, _, text) = issued_files(&dir, &key);
+    let verify = |extra: &[&str], at: &str| {
+        run(&[
+            &["verify", "--pub", s(&public), "--at", at][..],
+            extra,
+            &[s(&cose)],
+        ]
+        .concat())
+    };
+    let out = verify(&["--format", "text"], VALID_AT);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert_eq!(
+        stdout(&verify(&["--format", "text", "--lang", "zh"], VALID_AT)),
+        printed
+    );
+    assert!(printed.starts_with("核验结果: 有效 (valid)\n"), "{printed}");
+    assert!(printed.contains("持证人: 王小明"), "{printed}");
+    assert!(
+        printed.contains("有效期: 2024-05-06 至 2030-05-06"),
+        "{printed}"
+    );
+    assert!(!printed.contains('{'), "{printed}");
+
+    let out = verify(
+        &["--format", "text", "--lang", "en"],
+        "2031-01-01T00:00:00Z",
+    );
+    assert_eq!(code(&out), 1);
+    let printed = stdout(&out);
+    assert!(
+        printed.starts_with("Result: Expired (expired)\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("The licence's validity has ended."),
+        "{printed}"
+    );
+    assert!(printed.contains("Holder: 王小明"), "{printed}");
+
+    // A forgery shows nothing of what it claims.
+    let (_, other) = keygen(&dir, "other");
+    let out = run(&[
+        "verify",
+        "--pub",
+        s(&other),
+        "--at",
+        VALID_AT,
+        "--format",
+        "text",
+        &text,
+    ]);
+    assert_eq!(code(&out), 1);
+    let printed = stdout(&out);
+    assert!(
+        printed.starts_with("核验结果: 无效 (invalid)\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("签发方不在本系统信任的签发机关之列。"),
+        "{printed}"
+    );
+    assert!(!printed.contains("王小明"), "{printed}");
+
+    // JSON stays the default, and the same with --format json.
+    let default = verify(&[], VALID_AT);
+    let explicit = verify(&["--format", "json"], VALID_AT);
+    assert_eq!(stdout(&default), stdout(&explicit));
+    assert_eq!(field(&json(&default), "/valid"), true);
+}
+
+/// The demo into a fresh directory at `DEMO_AT`; its directory and output.
+fn run_demo(dir: &TempDir) -> (PathBuf, String) {
+    let out_dir = dir.path("demo");
+    let out = run(&["demo", "--out", s(&out_dir), "--at", DEMO_AT]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    (out_dir, stdout(&out))
+}
+
+#[test]
+fn demo_material_repeats_the_readme_commands_by_hand() {
+    let dir = TempDir::new();
+    let (out_dir, printed) = run_demo(&dir);
+    // Paths, not the QR texts themselves.
+    for name in EXAMPLES {
+        let qr = out_dir.join(format!("{name}.qr.txt"));
+        let text = fs::read_to_string(&qr).unwrap();
+        assert!(!printed.contains(text.trim()), "{name}");
+        assert!(
+            printed.contains(&format!("QR text:  {}", qr.display())),
+            "{printed}"
+        );
+    }
+    // No QR text of any licence either: no long run of digits.
+    let longest_digits = printed
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max();
+    assert!(longest_digits < Some(100), "{printed}");
+    assert!(printed.contains("DEMO-ONLY-"), "{printed}");
+    assert!(printed.contains("DEMO ONLY"), "{printed}");
+
+    let pki = out_dir.join("pki");
+    let keys = [
+        out_dir.join("DEMO-ONLY-issuer.key.pem"),
+        pki.join("DEMO-ONLY-root.key.pem"),
+        pki.join("DEMO-ONLY-intermediate.key.pem"),
+        pki.join("market-regulator")
+            .join("DEMO-ONLY-issuer.key.pem"),
+    ];
+    for key in &keys {
+        assert!(
+            fs::read_to_string(key).unwrap().contains("PRIVATE KEY"),
+            "{}",
+            key.display()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(key).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", key.display());
+        }
+    }
+
+    // verify, positionally, with the demo's files.
+    let public = out_dir.join("issuer.pub.pem");
+    let qr = out_dir.join("business-licence.qr.txt");
+    let warn = ["--status-policy", "warn"];
+    assert!(printed.contains(&format!(
+        "elicence verify --pub {} --status-policy warn {}",
+        public.display(),
+        qr.display()
+    )));
+    let out = run(&[
+        &["verify", "--pub", s(&public), "--at", DEMO_AT][..],
+        &warn,
+        &[s(&qr)],
+    ]
+    .concat());
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+
+    // issue with the demo key.
+    let again = dir.path("again.cose");
+    let out = run(&[
+        "issue",
+        "--key",
+        s(&keys[0]),
+        "--licence",
+        s(&example("business-licence")),
+        "--at",
+        SIGNED_AT,
+        "--out",
+        s(&again),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&[
+        &["verify", "--pub", s(&public), "--at", VALID_AT][..],
+        &warn,
+        &[s(&again)],
+    ]
+    .concat());
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+
+    // render without a stamp, seal with the market regulator's demo key
+    // and its registered seal, and verify the sealed PDF.
+    let market = pki.join("market-regulator");
+    let unsealed = dir.path("business-licence.unsealed.pdf");
+    let sealed = dir.path("business-licence.sealed.pdf");
+    let cose = out_dir.join("trust").join("business-licence.cose");
+    let out = run(&[
+        "render",
+        "--cose",
+        s(&cose),
+        "--pdf",
+        s(&unsealed),
+        "--no-stamp",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let seal = out_dir.join("seals").join("market-regulator.seal");
+    assert!(printed.contains("elicence seal apply --seal"), "{printed}");
+    let out = run(&[
+        "seal",
+        "apply",
+        "--seal",
+        s(&seal),
+        "--key",
+        s(&market.join("DEMO-ONLY-issuer.key.pem")),
+        "--cert",
+        s(&market.join("signer.cert.pem")),
+        "--at",
+        DEMO_AT,
+        s(&unsealed),
+        s(&sealed),
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let roots = pki.join("root.cert.pem");
+    let signers = pki.join("signers.pem");
+    let verify_sealed = |extra: &[&str]| {
+        run(&[
+            &[
+                "verify",
+                "--roots",
+                s(&roots),
+                "--signers",
+                s(&signers),
+                "--at",
+                DEMO_AT,
+            ][..],
+            &warn,
+            extra,
+            &[s(&sealed)],
+        ]
+        .concat())
+    };
+    let out = verify_sealed(&[]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(field(&json(&out), "/valid"), true);
+    let out = verify_sealed(&["--format", "text", "--lang", "en"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let printed = stdout(&out);
+    assert!(printed.starts_with("Result: Valid (valid)\n"), "{printed}");
+    assert!(printed.contains("Seal: "), "{printed}");
+
+    // A licence PDF given to inspect is decoded from its envelope.
+    let out = run(&["inspect", s(&sealed)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(field(&json(&out), "/verified"), false);
+    assert_eq!(field(&json(&out), "/licence/valid_until"), "long-term");
+    // Long-term validity in plain words.
+    let out = verify_sealed(&["--format", "text"]);
+    assert!(stdout(&out).contains(" 至 长期"), "{}", stdout(&out));
+
+    // The unsealed one, in plain words: the PDF's own reason.
+    let out = run(&[
+        &[
+            "verify",
+            "--roots",
+            s(&roots),
+            "--signers",
+            s(&signers),
+            "--at",
+            DEMO_AT,
+        ][..],
+        &warn,
+        &["--format", "text", s(&unsealed)],
+    ]
+    .concat());
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains("文件未加盖电子印章。"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn issue_refuses_a_licence_its_template_cannot_draw_saying_which_field_and_by_how_much() {
+    let dir = TempDir::new();
+    let (key, _) = keygen(&dir, "issuer");
+    let json = fs::read_to_string(example("driving-licence"))
+        .unwrap()
+        .replace("\"C1\"", &format!("\"{}\"", "C1、".repeat(40)));
+    let licence = dir.path("long.json");
+    fs::write(&licence, json).unwrap();
+    let cose = dir.path("long.cose");
+    let args = [
+        "issue",
+        "--key",
+        s(&key),
+        "--licence",
+        s(&licence),
+        "--at",
+        SIGNED_AT,
+        "--out",
+        s(&cose),
+    ];
+    let out = run(&args);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let message = stderr(&out);
+    for part in [
+        "not signed",
+        "driving-licence",
+        "face:准驾车型",
+        "lines of",
+        "gives it 1",
+    ] {
+        assert!(message.contains(part), "{part:?} not in {message}");
+    }
+    assert!(!cose.exists(), "nothing is written for a refused licence");
+    // A template with room for it is what a clerk would give instead…
+    let roomy = dir.path("roomy.json");
+    fs::write(
+        &roomy,
+        fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/templates/generic.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut with_template = args.to_vec();
+    with_template.extend(["--template", s(&roomy)]);
+    let out = run(&with_template);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // …or, knowingly, --no-check-render.
+    fs::remove_file(&cose).unwrap();
+    let mut anyway = args.to_vec();
+    anyway.push("--no-check-render");
+    let out = run(&anyway);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(cose.exists());
 }

@@ -427,9 +427,20 @@ fn single_issue_through_the_registry() {
     let first = issue(&["--out", s(&cose)]);
     assert_eq!(code(&first), 0, "{}", stderr(&first));
     let text = stdout(&first).trim().to_owned();
+    // Issuing into a registry under the example base is warned about.
+    assert!(
+        stderr(&first).contains("warning: the QR text starts with the example base"),
+        "{}",
+        stderr(&first)
+    );
     // The same licence again is answered with the licence it made.
     let again = issue(&[]);
     assert_eq!(stdout(&again).trim(), text);
+    // Under the deployment's own base, no warning, and the same licence.
+    let own = issue(&["--qr-base", "https://scan.test/v/"]);
+    assert_eq!(code(&own), 0, "{}", stderr(&own));
+    assert!(!stderr(&own).contains("example base"), "{}", stderr(&own));
+    assert!(stdout(&own).starts_with("https://scan.test/v/"));
     assert_eq!(setup.identifiers().len(), 1);
     let out = run(&[
         "verify",

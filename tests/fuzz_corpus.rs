@@ -407,7 +407,7 @@ fn broken_templates() -> Vec<(&'static str, String, &'static str)> {
         ("bad-colour", variant("#3A4A5A", "#3A4A5"), "Colour"),
         (
             "off-page-field",
-            variant("\"x\": 14, \"y\": 34", "\"x\": 140, \"y\": 34"),
+            variant("\"x\": 22, \"y\": 52", "\"x\": 190, \"y\": 52"),
             "OffPage",
         ),
         (
@@ -855,11 +855,7 @@ fn sealed_pdf_seeds() -> Vec<(&'static str, Vec<u8>)> {
         UnixTime::parse_rfc3339(SEED_SEAL_VALIDITY.0).unwrap(),
         UnixTime::parse_rfc3339(SEED_SEAL_VALIDITY.1).unwrap(),
     );
-    let place = Placement {
-        page: 1,
-        cx: 150.0,
-        cy: 230.0,
-    };
+    let place = Placement::at(1, 150.0, 230.0);
     let mut pdf = blank_pdf();
     let mut sealed = Vec::new();
     for ((seed, name, code, serial), at) in SEED_SEALERS.into_iter().zip(SEED_SEALED_AT) {

@@ -24,7 +24,7 @@ fn version(text: &str, level: EcLevel) -> i16 {
 const README_TABLE: [(&str, usize, usize, i16, i16); 3] = [
     ("driving-licence", 301, 763, 14, 17),
     ("business-licence", 592, 1470, 20, 24),
-    ("health-permit", 543, 1351, 19, 23),
+    ("health-permit", 510, 1271, 18, 22),
 ];
 
 #[test]

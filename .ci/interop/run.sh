@@ -328,21 +328,51 @@ for n in "${names[@]}"; do
         || fail "$n.pdf: the attached licence.cose differs from $n.cose"
 done
 
+echo "-- a licence type with no built-in template: the food business licence, issued with the demo key, drawn with its own template and with the generic one"
+food=examples/licences/food-business-licence.json
+"$bin" issue --key "$demo/DEMO-ONLY-issuer.key.pem" --licence "$food" \
+    --template examples/templates/food-business-licence.json \
+    --at 2025-09-01T10:00:00+08:00 --out "$demo/food-business-licence.cose" \
+    > "$demo/food-business-licence.qr.txt" 2>/dev/null
+"$bin" render --cose "$demo/food-business-licence.cose" \
+    --template examples/templates/food-business-licence.json \
+    --pdf "$demo/food-business-licence.pdf" --png "$demo/food-business-licence.png" >/dev/null
+"$bin" render --cose "$demo/food-business-licence.cose" \
+    --pdf "$demo/food-business-licence-generic.pdf" >/dev/null
+cp "$demo/food-business-licence.qr.txt" "$demo/food-business-licence-generic.qr.txt"
+pdftotext -enc UTF-8 "$demo/food-business-licence-generic.pdf" - | LC_ALL=C tr -d ' \t\n\r\f\v' \
+    | grep -qF 食品经营许可证 || fail "the generic layout does not show the licence's type name"
+pdftotext -enc UTF-8 "$demo/driving-licence.pdf" - | grep -qF 机动车驾驶证 \
+    || fail "the letter-spaced title 机动车驾驶证 does not extract as one word"
+pdfinfo -enc UTF-8 "$demo/driving-licence.pdf" | grep -q 19900307 \
+    && fail "the driving licence PDF's metadata carries the holder's full ID number"
+
+# Every PDF rasterised, every QR code decoded; the images are kept.
+artefacts=target/ci-artefacts/licences
+rm -rf "$artefacts" && mkdir -p "$artefacts"
+pdfs=("${names[@]}" food-business-licence food-business-licence-generic)
+pngs=("${names[@]}" food-business-licence)
 printf '%s' "-- PDF → pdftoppm 300 dpi → zxing-cpp: each QR code is the demo's and the CLI verifies it"
 mkdir -p "$work/raster"
 found=0
-for n in "${names[@]}"; do
+for n in "${pdfs[@]}"; do
     pdftoppm -r 300 -png -singlefile "$demo/$n.pdf" "$work/raster/$n"
     decode_and_verify "$work/raster/$n.png" "$n"
+    cp "$work/raster/$n.png" "$artefacts/$n.300dpi.png"
 done
-echo " ($found in ${#names[@]} PDFs)"
+for n in "${pdfs[@]}" sealed/driving-licence sealed/health-permit; do
+    [ -f "$demo/$n.pdf" ] || continue
+    pdftoppm -r 100 -png -singlefile "$demo/$n.pdf" "$artefacts/${n//\//-}.100dpi"
+done
+echo " ($found in ${#pdfs[@]} PDFs)"
 
 printf '%s' "-- zxing-cpp reads every QR code in the demo PNGs: each is the demo's and the CLI verifies it"
 found=0
-for n in "${names[@]}"; do
+for n in "${pngs[@]}"; do
     decode_and_verify "$demo/$n.png" "$n"
+    cp "$demo/$n.png" "$artefacts/$n.phone.png"
 done
-echo " ($found in ${#names[@]} PNGs)"
+echo " ($found in ${#pngs[@]} PNGs; images in $artefacts)"
 
 echo "-- negative: a decoded text with a signature digit changed fails verify; a blank image has no QR code"
 for n in "${names[@]}"; do

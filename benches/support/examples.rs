@@ -18,4 +18,4 @@ pub const EXAMPLES: [(&str, &str); 3] = [
 ];
 
 /// The health permit's photo (its `photo_sha256` is this file's).
-pub const PHOTO: &[u8] = include_bytes!("../../examples/photos/health-permit.png");
+pub const PHOTO: &[u8] = include_bytes!("../../examples/photos/driving-licence.png");

@@ -359,9 +359,17 @@ fn co(name: &str, code: &str) -> Issuer {
     Issuer::new(name, code.parse().unwrap()).unwrap()
 }
 
+/// The health permit without its type name, so that its licence map ends
+/// at key 12 or before.
+fn health_untyped() -> Licence {
+    let json = HEALTH.replace("  \"type_name\": \"公共场所卫生许可证\",\n", "");
+    assert_ne!(json, HEALTH);
+    Licence::from_json(&json).unwrap()
+}
+
 /// The health permit issued jointly with these co-issuers.
 fn joint(co_issuers: Vec<Issuer>) -> Licence {
-    let l = Licence::from_json(HEALTH).unwrap();
+    let l = health_untyped();
     let mut builder = Licence::builder(l.type_code().clone(), l.number())
         .holder(l.holder().clone())
         .issuer(l.issuer().clone())
@@ -369,7 +377,6 @@ fn joint(co_issuers: Vec<Issuer>) -> Licence {
         .issue_date(l.issue_date())
         .validity(l.valid_from(), l.valid_until())
         .face_fields(l.face_fields().to_vec())
-        .photo_sha256(*l.photo_sha256().unwrap())
         .status(l.status().unwrap());
     if let Some(id) = l.identifier() {
         builder = builder.identifier(id.serial().as_str(), &id.version().to_string());
@@ -385,7 +392,7 @@ fn authority(i: u8) -> Issuer {
 /// The health permit's claims with `entry` (already encoded) appended to the
 /// licence map under key 12: the licence map is the payload's last item.
 fn health_with_key_12(entry: &[u8]) -> Vec<u8> {
-    let mut claims = encode_claims(&Licence::from_json(HEALTH).unwrap(), at());
+    let mut claims = encode_claims(&health_untyped(), at());
     let licence_key = [0x3a, 0x00, 0x01, 0x00, 0x00];
     let pos = claims.windows(5).position(|w| w == licence_key).unwrap();
     claims[pos + 5] += 1;
@@ -427,7 +434,7 @@ fn co_issuers_are_signed_in_order_and_decode() {
     assert_ne!(swapped, licence);
     assert_ne!(encode_claims(&swapped, at()), encode_claims(&licence, at()));
     // Without co-issuers there is no key 12.
-    let plain = Licence::from_json(HEALTH).unwrap();
+    let plain = health_untyped();
     assert_eq!(joint(Vec::new()), plain);
     assert_eq!(
         SignedLicence::from_slice(&with_payload(&encode_claims(&plain, at())))
@@ -548,4 +555,29 @@ fn co_issuer_rules_hold_inside_a_signed_payload() {
     let mut long_head = co_issuers_cbor(&[(MARKET_NAME, MARKET_CODE)]);
     long_head.splice(0..1, [0x98, 0x01]);
     assert!(matches!(decode(&long_head), Err(EnvelopeError::Cbor(_))));
+}
+
+#[test]
+fn the_type_name_is_signed_under_key_13_and_must_be_text() {
+    let named = Licence::from_json(HEALTH).unwrap();
+    let claims = encode_claims(&named, at());
+    // The last entry of the licence map: 13 => "公共场所卫生许可证".
+    let mut tail = vec![0x0d, 0x78, 27];
+    tail.extend_from_slice("公共场所卫生许可证".as_bytes());
+    assert!(claims.ends_with(&tail));
+    let (back, _) = decode_claims(&claims).unwrap();
+    assert_eq!(back, named);
+    // The same key holding a number is refused, not read as no name.
+    let mut wrong = encode_claims(&health_untyped(), at());
+    let licence_key = [0x3a, 0x00, 0x01, 0x00, 0x00];
+    let pos = wrong.windows(5).position(|w| w == licence_key).unwrap();
+    wrong[pos + 5] += 1;
+    wrong.extend_from_slice(&[0x0d, 0x05]);
+    assert_eq!(
+        decode_claims(&wrong).unwrap_err(),
+        EnvelopeError::BadClaim {
+            claim: "licence.type_name",
+            expected: "text"
+        }
+    );
 }

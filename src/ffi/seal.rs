@@ -70,7 +70,8 @@ pub unsafe extern "C" fn elicence_seal_pdf(
         let signing_key = key.signing_key();
         let sealer = PdfSealer::from_bundle(seal, cert_pem, &signing_key.public_key(), at)
             .map_err(seal_failed)?;
-        let place = Placement::for_licence_pdf(pdf, &templates).map_err(seal_failed)?;
+        let place = Placement::for_licence_pdf(pdf, &templates, sealer.seal().info())
+            .map_err(seal_failed)?;
         let sealed = sealer
             .apply(pdf, signing_key, place, at)
             .map_err(seal_failed)?;
@@ -106,7 +107,10 @@ fn seal_failed(error: SealPdfError) -> Failure {
         } => elicence_result::ELICENCE_CERTIFICATE_REFUSED,
         SealPdfError::SignerNotAllowed { .. }
         | SealPdfError::NotValidAt { .. }
-        | SealPdfError::Picture(_) => elicence_result::ELICENCE_SEAL_REFUSED,
+        | SealPdfError::Picture(_)
+        | SealPdfError::SealSize { .. }
+        | SealPdfError::NotAnIssuer { .. }
+        | SealPdfError::NoSealPlace { .. } => elicence_result::ELICENCE_SEAL_REFUSED,
         _ => elicence_result::ELICENCE_SIGNING_FAILED,
     };
     Failure::new(result, error.to_string())

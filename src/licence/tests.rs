@@ -172,7 +172,11 @@ fn json_errors_are_typed_and_located() {
             ..
         })
     ));
-    let bad_digest = EXAMPLES[2].replace("43f52010", "43f5201g");
+    let bad_digest = EXAMPLES[2].replacen(
+        "\"status\"",
+        "\"photo_sha256\": \"43f5201g8e5fc2ae6cbf5e681b34c963720f732db82b2c5ae9823e03486409d1\",\n  \"status\"",
+        1,
+    );
     assert_eq!(
         Licence::from_json(&bad_digest),
         Err(LicenceError::PhotoDigest)
@@ -359,4 +363,44 @@ fn co_issuer_json_errors_name_the_co_issuer() {
         Err(LicenceError::Json { .. })
     ));
     assert_eq!(Field::CoIssuerCode(2).to_string(), "code of co-issuer 2");
+}
+
+#[test]
+fn a_type_name_is_checked_and_kept() {
+    let named = Licence::from_json(EXAMPLES[2]).unwrap();
+    assert_eq!(named.type_name(), Some("公共场所卫生许可证"));
+    assert_eq!(Licence::from_json(&named.to_json()).unwrap(), named);
+    assert_eq!(Licence::from_json(EXAMPLES[0]).unwrap().type_name(), None);
+    let long = EXAMPLES[2].replace("公共场所卫生许可证", &"证".repeat(MAX_TYPE_NAME_CHARS + 1));
+    assert_eq!(
+        Licence::from_json(&long),
+        Err(LicenceError::TooLong {
+            field: Field::TypeName,
+            max: MAX_TYPE_NAME_CHARS,
+            found: MAX_TYPE_NAME_CHARS + 1
+        })
+    );
+    let padded = EXAMPLES[2].replace("公共场所卫生许可证", " 卫生许可证");
+    assert!(matches!(
+        Licence::from_json(&padded),
+        Err(LicenceError::BadCharacter {
+            field: Field::TypeName,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn the_masked_number_hides_a_persons_id_number_inside_the_licence_number() {
+    // The driving licence's number is its holder's ID number.
+    let driving = Licence::from_json(EXAMPLES[0]).unwrap();
+    assert_eq!(driving.number(), "110108199003071238");
+    assert_eq!(
+        driving.masked_number(),
+        driving.holder().document().masked()
+    );
+    assert!(!driving.masked_number().contains("19900307"));
+    // An organisation's code is public: shown whole.
+    let business = Licence::from_json(EXAMPLES[1]).unwrap();
+    assert_eq!(business.masked_number(), business.number());
 }

@@ -80,3 +80,64 @@ fn base_urls_are_checked() {
     ));
     assert_eq!(QrBase::default().as_str(), DEFAULT_BASE);
 }
+
+#[test]
+fn base_urls_must_be_https_with_a_host() {
+    let reason = |base: &str| match QrBase::new(base) {
+        Err(QrError::BadBase { reason, .. }) => Some(reason),
+        Ok(_) => None,
+        Err(e) => panic!("{base}: {e}"),
+    };
+    for good in [
+        "https://scan.test/v/",
+        "https://verify.example.gov.cn",
+        "https://verify.example.gov.cn:8443/c/",
+        "https://[2001:db8::1]/c/",
+        "https://v.example.cn/c?code=",
+        "https://v.example.cn/c#",
+    ] {
+        assert_eq!(reason(good), None, "{good}");
+    }
+    for (bad, why) in [
+        ("http://verify.example.gov.cn/c/", BadBaseReason::NotHttps),
+        ("ftp://verify.example.gov.cn/c/", BadBaseReason::NotHttps),
+        ("verify.example.gov.cn/c/", BadBaseReason::NotHttps),
+        ("", BadBaseReason::NotHttps),
+        ("https:/x/", BadBaseReason::NotHttps),
+        ("https://", BadBaseReason::NoHost),
+        ("https:///c/", BadBaseReason::NoHost),
+        ("https://:443/c/", BadBaseReason::NoHost),
+        ("https://[]/c/", BadBaseReason::NoHost),
+        ("https://user@evil.example/c/", BadBaseReason::UserInfo),
+        ("https://x/c1", BadBaseReason::EndsInDigit),
+        ("https://x/ c/", BadBaseReason::NotPrintableAscii),
+        ("https://例子/", BadBaseReason::NotPrintableAscii),
+    ] {
+        assert_eq!(reason(bad), Some(why), "{bad}");
+    }
+    let long = format!("https://x/{}/", "a".repeat(MAX_BASE_LEN));
+    assert_eq!(reason(&long), Some(BadBaseReason::TooLong));
+    // The reason is in the message a caller shows.
+    let e = QrBase::new("http://x/c/").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "base URL \"http://x/c/\": must start with https://"
+    );
+}
+
+#[test]
+fn the_example_base_is_told_apart() {
+    assert!(QrBase::default().is_example());
+    assert!(QrBase::new(DEFAULT_BASE).unwrap().is_example());
+    assert!(
+        QrBase::new("HTTPS://Verify.Example.Gov.CN:443/other/")
+            .unwrap()
+            .is_example()
+    );
+    assert!(!QrBase::new("https://scan.test/v/").unwrap().is_example());
+    assert!(
+        !QrBase::new("https://verify.example.gov.cn.evil.test/c/")
+            .unwrap()
+            .is_example()
+    );
+}

@@ -4,19 +4,35 @@
 //! [`FontSet`] splits every string into runs, each drawn with the first face
 //! that has all of its characters. A character that no face has is an error
 //! naming the character and the field: a licence must never show a blank box
-//! where a rare name character (生僻字) should be.
+//! where a rare name character (生僻字) should be. Rendering checks all of a
+//! licence's text first, so one error lists every such character
+//! ([`MissingGlyphs`]).
+//!
+//! Fallback faces come from a font database (fontdb): the system's fonts
+//! ([`FontSet::push_system_fonts`]) or given directories
+//! ([`FontSet::push_fonts_in_dirs`]). A face is added only if it has a
+//! character that the faces before it lack, so the embedded face draws
+//! everything it has and a fallback face only the rest.
+
+mod coverage;
+mod system;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use thiserror::Error;
 
-/// The embedded default face: Noto Serif CJK SC cut to GB 2312 plus Latin
-/// (SIL Open Font License 1.1; see `fonts/README.md` for how it was made).
+pub(crate) use coverage::check_licence;
+pub use system::{FallbackReport, SkippedFont};
+
+/// The embedded default face: Noto Serif CJK SC cut to GB 2312, the 8,105
+/// characters of the Table of General Standard Chinese Characters (通用规范
+/// 汉字表, 2013) and Latin (SIL Open Font License 1.1; see `fonts/README.md`
+/// for how it was made).
 #[cfg(feature = "embedded-font")]
 static EMBEDDED: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/fonts/NotoSerifSC-Regular-GB2312.otf"
+    "/fonts/NotoSerifSC-Regular-Subset.otf"
 ));
 
 /// Largest font file accepted, so a stray path cannot make us read gigabytes.
@@ -135,19 +151,7 @@ impl Font {
     }
 
     fn read(path: &Path, index: u32, source: FontSource) -> Result<Font, FontError> {
-        let read_error = |e: std::io::Error| FontError::Read {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        };
-        let len = std::fs::metadata(path).map_err(read_error)?.len();
-        if len > MAX_FONT_FILE {
-            return Err(FontError::TooLarge {
-                path: path.to_path_buf(),
-                len,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(read_error)?;
-        Font::parse(FontBytes::Shared(bytes.into()), index, source)
+        Font::parse(FontBytes::Shared(read_font_file(path)?), index, source)
     }
 
     fn parse(bytes: FontBytes, index: u32, source: FontSource) -> Result<Font, FontError> {
@@ -204,6 +208,35 @@ impl Font {
             })
             .as_ref()
     }
+}
+
+/// The bytes of a font file, refused before reading if larger than
+/// [`MAX_FONT_FILE`]. The read itself is capped too, in case the file grows
+/// between the size check and the read.
+fn read_font_file(path: &Path) -> Result<Arc<[u8]>, FontError> {
+    use std::io::Read;
+    let read_error = |e: std::io::Error| FontError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let too_large = |len: u64| FontError::TooLarge {
+        path: path.to_path_buf(),
+        len,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let len = file.metadata().map_err(read_error)?.len();
+    if len > MAX_FONT_FILE {
+        return Err(too_large(len));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(MAX_FONT_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > MAX_FONT_FILE {
+        return Err(too_large(read));
+    }
+    Ok(bytes.into())
 }
 
 /// Turns font units (y up) into pixels (y down).
@@ -270,7 +303,8 @@ impl FontSet {
     }
 
     /// The usual faces: `first` (a user's own font), then the embedded
-    /// face (with feature `embedded-font`), then the system's CJK faces.
+    /// face (with feature `embedded-font`), then the system faces that have
+    /// characters those lack ([`FontSet::push_system_fonts`]).
     ///
     /// # Errors
     /// [`FontError`] only if the embedded file were damaged.
@@ -291,17 +325,31 @@ impl FontSet {
         self
     }
 
-    /// Adds the CJK faces found among the system's fonts, after the ones
-    /// already in the set, and returns how many were added. Unreadable files
-    /// are skipped: a fallback must not turn a working setup into an error.
-    pub fn push_system_fonts(&mut self) -> usize {
-        let before = self.fonts.len();
-        for path in system_cjk_font_files() {
-            if let Ok(font) = Font::read(&path, 0, FontSource::System(path.clone())) {
-                self.fonts.push(font);
-            }
+    /// Adds the system's fonts that have characters the faces already in the
+    /// set lack, each tried after the ones before it, and says what it added
+    /// and skipped. The fonts are those in the directories fontconfig's
+    /// configuration names (on Linux and the BSDs; the usual directories
+    /// where there is none, and on Windows and macOS). Regular upright faces
+    /// only; serif (Song) faces and Simplified Chinese faces are tried first.
+    ///
+    /// Files that cannot be used (unreadable, larger than [`MAX_FONT_FILE`],
+    /// not a font) are skipped and listed in the report: a fallback must not
+    /// turn a working setup into an error.
+    pub fn push_system_fonts(&mut self) -> FallbackReport {
+        let mut db = fontdb::Database::new();
+        db.load_system_fonts();
+        system::push_covering(self, &db, FontSource::System)
+    }
+
+    /// As [`FontSet::push_system_fonts`], but with the fonts in `dirs`
+    /// (searched recursively for `.ttf`, `.otf`, `.ttc` and `.otc` files)
+    /// instead of the system's: for deployments that ship their own fonts.
+    pub fn push_fonts_in_dirs<P: AsRef<Path>>(&mut self, dirs: &[P]) -> FallbackReport {
+        let mut db = fontdb::Database::new();
+        for dir in dirs {
+            db.load_fonts_dir(dir);
         }
-        self.fonts.len() - before
+        system::push_covering(self, &db, FontSource::File)
     }
 
     /// The faces, in the order they are tried.
@@ -413,73 +461,106 @@ pub struct MissingGlyph {
     pub field: String,
 }
 
-/// Directories searched for system fonts, most specific first.
-fn system_font_dirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(home) = std::env::var_os("HOME") {
-        let home = PathBuf::from(home);
-        dirs.push(home.join(".local/share/fonts"));
-        dirs.push(home.join(".fonts"));
-        dirs.push(home.join("Library/Fonts"));
-    }
-    for dir in [
-        "/usr/local/share/fonts",
-        "/usr/share/fonts",
-        "/Library/Fonts",
-        "/System/Library/Fonts",
-        "C:\\Windows\\Fonts",
-    ] {
-        dirs.push(PathBuf::from(dir));
-    }
-    dirs
+/// Every character of a licence that no face in the set can draw, each with
+/// its field, in the order they appear; a character appears once per field.
+///
+/// The message groups them by field, e.g. `no font has 𠮷 (U+20BB7) in
+/// holder.name; 𡘙 (U+21619) in face:地址`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub struct MissingGlyphs {
+    /// The characters, never empty.
+    pub missing: Vec<MissingGlyph>,
 }
 
-/// Known CJK font files, in order of preference: Song/serif faces first
-/// because licences and seals are set in Song.
-const SYSTEM_CJK_FILES: [&str; 12] = [
-    "NotoSerifCJK-Regular.ttc",
-    "NotoSerifCJKsc-Regular.otf",
-    "NotoSerifSC-Regular.otf",
-    "simsun.ttc",
-    "Songti.ttc",
-    "NotoSansCJK-Regular.ttc",
-    "NotoSansCJKsc-Regular.otf",
-    "NotoSansSC-Regular.otf",
-    "SourceHanSerifSC-Regular.otf",
-    "wqy-microhei.ttc",
-    "wqy-zenhei.ttc",
-    "msyh.ttc",
-];
-
-/// Searches the system font directories (three levels deep) for known CJK
-/// font files (Noto Serif/Sans CJK, SimSun, Songti, Source Han Serif,
-/// WenQuanYi, Microsoft YaHei), returned Song faces first.
-pub fn system_cjk_font_files() -> Vec<PathBuf> {
-    let mut found: Vec<(usize, PathBuf)> = Vec::new();
-    for dir in system_font_dirs() {
-        collect_known_files(&dir, 3, &mut found);
-    }
-    found.sort_by_key(|(rank, _)| *rank);
-    found.dedup_by(|a, b| a.1 == b.1);
-    found.into_iter().map(|(_, path)| path).collect()
-}
-
-fn collect_known_files(dir: &Path, depth: u32, found: &mut Vec<(usize, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            if depth > 0 {
-                collect_known_files(&path, depth - 1, found);
+impl MissingGlyphs {
+    /// The fields that have a missing character, each once, in order.
+    pub fn fields(&self) -> Vec<&str> {
+        let mut fields: Vec<&str> = Vec::new();
+        for glyph in &self.missing {
+            if !fields.contains(&glyph.field.as_str()) {
+                fields.push(&glyph.field);
             }
-        } else if let Some(name) = path.file_name().and_then(|n| n.to_str())
-            && let Some(rank) = SYSTEM_CJK_FILES
-                .iter()
-                .position(|known| known.eq_ignore_ascii_case(name))
-        {
-            found.push((rank, path));
+        }
+        fields
+    }
+
+    /// The missing characters of `field`, in order.
+    pub fn chars_in(&self, field: &str) -> Vec<char> {
+        self.missing
+            .iter()
+            .filter(|glyph| glyph.field == field)
+            .map(|glyph| glyph.ch)
+            .collect()
+    }
+}
+
+impl core::fmt::Display for MissingGlyphs {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("no font has ")?;
+        for (i, field) in self.fields().into_iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            for (j, ch) in self.chars_in(field).into_iter().enumerate() {
+                if j > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{ch} (U+{:04X})", u32::from(ch))?;
+            }
+            write!(f, " in {field}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<MissingGlyph> for MissingGlyphs {
+    fn from(glyph: MissingGlyph) -> MissingGlyphs {
+        MissingGlyphs {
+            missing: vec![glyph],
+        }
+    }
+}
+
+// Layout splits text into runs one field at a time and stops at the first
+// character no face has; that error (a backstop: `Renderer` checks all the
+// text first) becomes a one-character list.
+impl From<MissingGlyph> for super::RenderError {
+    fn from(glyph: MissingGlyph) -> super::RenderError {
+        super::RenderError::MissingGlyphs(glyph.into())
+    }
+}
+
+impl FontSet {
+    /// Every character of `texts` (field name, text) that no face has, each
+    /// once per field, in order.
+    ///
+    /// # Errors
+    /// [`MissingGlyphs`] listing them, if there are any.
+    pub fn check_coverage<'t, I>(&self, texts: I) -> Result<(), MissingGlyphs>
+    where
+        I: IntoIterator<Item = (&'t str, &'t str)>,
+    {
+        let faces = self.faces();
+        let mut missing: Vec<MissingGlyph> = Vec::new();
+        for (field, text) in texts {
+            for ch in text.chars() {
+                // Whitespace is drawn as an advance, never as a glyph.
+                if !ch.is_whitespace()
+                    && faces.font_for(ch).is_none()
+                    && !missing.iter().any(|m| m.ch == ch && m.field == field)
+                {
+                    missing.push(MissingGlyph {
+                        ch,
+                        field: field.to_owned(),
+                    });
+                }
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(MissingGlyphs { missing })
         }
     }
 }

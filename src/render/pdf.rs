@@ -146,6 +146,13 @@ fn text_ops(
     height_pt: f32,
     ops: &mut Vec<Op>,
 ) -> Result<(), RenderError> {
+    // Letter-spaced text (titles) would extract as "卫 生 许 可 证": the
+    // span gives readers and copy-paste the text as written.
+    let spaced = line.letter_spacing > 0.0;
+    if spaced {
+        let text: String = line.runs.iter().map(|r| r.text.as_str()).collect();
+        ops.push(actual_text_begin(&text));
+    }
     ops.push(Op::StartTextSection);
     ops.push(fill_colour(line.colour));
     ops.push(Op::SetCharacterSpacing {
@@ -191,7 +198,28 @@ fn text_ops(
         });
     }
     ops.push(Op::EndTextSection);
+    if spaced {
+        ops.push(Op::EndMarkedContent);
+    }
     Ok(())
+}
+
+/// `/Span << /ActualText (UTF-16BE text) >> BDC`.
+fn actual_text_begin(text: &str) -> Op {
+    let mut data = vec![0xFE, 0xFF];
+    data.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    let mut map = std::collections::BTreeMap::new();
+    map.insert(
+        "ActualText".to_owned(),
+        printpdf::DictItem::String {
+            data,
+            literal: false,
+        },
+    );
+    Op::BeginMarkedContentWithProperties {
+        tag: "Span".to_owned(),
+        properties: printpdf::DictItem::Dict { map },
+    }
 }
 
 /// Six upper-case letters, as PDF wants for a subset font's tag: `ELAAAA`,
@@ -287,15 +315,20 @@ fn seal_ops(shapes: &[StampShape], colour: [u8; 3], x: f32, y: f32, height_pt: f
     };
     for shape in shapes {
         let rings = path_rings(&shape.path, &to_page);
-        let (mode, winding_order) = match (shape.stroke, shape.rule) {
-            (Some(width), _) => {
+        let winding_order = match shape.rule {
+            tiny_skia::FillRule::EvenOdd => WindingOrder::EvenOdd,
+            tiny_skia::FillRule::Winding => WindingOrder::NonZero,
+        };
+        // A glyph is filled by its rule and outlined for an inked weight,
+        // as the PNG draws it: stroked alone it would print hollow.
+        let mode = match shape.stroke {
+            Some(width) => {
                 ops.push(Op::SetOutlineThickness {
                     pt: Pt(width * PT_PER_MM),
                 });
-                (PaintMode::Stroke, WindingOrder::NonZero)
+                PaintMode::FillStroke
             }
-            (None, tiny_skia::FillRule::EvenOdd) => (PaintMode::Fill, WindingOrder::EvenOdd),
-            (None, tiny_skia::FillRule::Winding) => (PaintMode::Fill, WindingOrder::NonZero),
+            None => PaintMode::Fill,
         };
         ops.push(Op::DrawPolygon {
             polygon: Polygon {
@@ -490,13 +523,25 @@ fn finish(pdf: &mut lopdf::Document, signed: &SignedLicence, holder: &str) {
     );
     let issued = pdf_date(signed.issued_at());
     let info = Dictionary::from_iter(vec![
-        ("Title", text(&format!("{} {}", holder, licence.number()))),
+        // The metadata travels with the file wherever it is shared: a
+        // person's identity number is masked in it.
+        (
+            "Title",
+            text(&format!(
+                "{} {} {}",
+                licence
+                    .type_name()
+                    .unwrap_or(crate::render::scene::GENERIC_TITLE),
+                holder,
+                licence.masked_number()
+            )),
+        ),
         ("Author", text(licence.issuer().name())),
         (
             "Subject",
             text(&format!("电子证照 {}", licence.type_code())),
         ),
-        ("Keywords", text(licence.number())),
+        ("Keywords", text(&licence.masked_number())),
         ("Creator", text("elicence")),
         (
             "Producer",

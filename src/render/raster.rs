@@ -1,6 +1,5 @@
-//! The PNG back end: the laid-out page drawn with tiny-skia at the requested
-//! width, and a panel below it with a large QR code and the validity, sized
-//! for a phone held up to a scanner.
+//! The PNG back end: the phone layout drawn with tiny-skia at the requested
+//! width.
 
 use tiny_skia::{
     BlendMode, FillRule, FilterQuality, Paint, Pixmap, PixmapPaint, Stroke, Transform,
@@ -8,106 +7,23 @@ use tiny_skia::{
 
 use super::font::Faces;
 use super::scene::{Item, Line, Scene};
-use super::template::{Align, Colour, MM_PER_PT, Rect};
+use super::template::{Colour, MM_PER_PT, Rect};
 use super::{Page, RenderError};
-use crate::licence::ValidUntil;
 use crate::render::stamp::render_stamp;
-
-/// The panel's QR code takes at most this fraction of the width.
-const PANEL_QR_FRACTION: f32 = 0.62;
-const PANEL_BACKGROUND: Colour = Colour {
-    r: 0xF3,
-    g: 0xF5,
-    b: 0xF8,
-};
-const VALIDITY_COLOUR: Colour = Colour {
-    r: 0xA0,
-    g: 0x14,
-    b: 0x1E,
-};
-const CAPTION_COLOUR: Colour = Colour {
-    r: 0x55,
-    g: 0x5F,
-    b: 0x6B,
-};
 
 pub(crate) fn render_png(page: &Page<'_>, width: u32) -> Result<Vec<u8>, RenderError> {
     let scene = &page.scene;
     let w = width as f32;
     let scale = w / scene.width;
-    let page_height = (scene.height * scale).round().max(1.0) as u32;
-
-    let qr_ppm = page
-        .qr
-        .pixels_per_module_for((w * PANEL_QR_FRACTION) as u32)
-        .unwrap_or(1);
-    let qr_px = page.qr.side_with_quiet_zone() as u32 * qr_ppm;
-    let big = w * 0.042;
-    let small = w * 0.028;
-    let margin = w * 0.05;
-    let panel_height = (margin + qr_px as f32 + big * 2.2 + small * 1.8 + margin).round() as u32;
-
-    let mut canvas =
-        Pixmap::new(width, page_height + panel_height).ok_or(RenderError::Setting {
-            what: "PNG height",
-            value: page_height + panel_height,
-            min: 1,
-            max: u32::MAX,
-        })?;
-    canvas.fill(colour(PANEL_BACKGROUND));
-    fill_rect(
-        &mut canvas,
-        0.0,
-        0.0,
-        w,
-        page_height as f32,
-        scene.background,
-    );
-    if let Some(background) = &page.background {
-        draw_fitted(
-            &mut canvas,
-            background,
-            0.0,
-            0.0,
-            w,
-            page_height as f32,
-            false,
-        );
-    }
+    let height = (scene.height * scale).round().max(1.0) as u32;
+    let mut canvas = Pixmap::new(width, height).ok_or(RenderError::Setting {
+        what: "PNG height",
+        value: height,
+        min: 1,
+        max: u32::MAX,
+    })?;
+    canvas.fill(colour(scene.background));
     draw_scene(&mut canvas, page, scene, scale)?;
-
-    // The panel: QR centred, then the validity and a caption, centred.
-    let top = page_height as f32 + margin;
-    let qr_x = ((w - qr_px as f32) / 2.0).round() as i32;
-    let qr = page.qr.to_pixmap(qr_ppm)?;
-    blit(&mut canvas, &qr, qr_x.max(0) as usize, top as usize);
-    let licence = page.signed.licence();
-    let validity = match licence.valid_until() {
-        ValidUntil::Date(d) => format!("有效期至 {}年{:02}月{:02}日", d.year(), d.month(), d.day()),
-        ValidUntil::LongTerm => "长期有效".to_owned(),
-    };
-    let baseline = top + qr_px as f32 + big * 1.5;
-    draw_centred(
-        &mut canvas,
-        page,
-        &validity,
-        "validity",
-        w,
-        baseline,
-        big,
-        VALIDITY_COLOUR,
-    )?;
-    let caption = format!("扫码核验 · {}", licence.number());
-    draw_centred(
-        &mut canvas,
-        page,
-        &caption,
-        "number",
-        w,
-        baseline + big * 0.7 + small * 1.3,
-        small,
-        CAPTION_COLOUR,
-    )?;
     encode(&canvas)
 }
 
@@ -193,82 +109,29 @@ fn draw_scene(
     Ok(())
 }
 
-/// The QR code at a whole number of pixels per module, centred in its box;
-/// when the box is too small for two pixels a module the panel's code is the
-/// one to scan, and the box says so.
+/// The QR code at a whole number of pixels per module, centred in its box
+/// (the phone layout sizes the box to a whole number).
 fn draw_qr(
     canvas: &mut Pixmap,
     page: &Page<'_>,
     rect: &Rect,
     scale: f32,
 ) -> Result<(), RenderError> {
-    let side = (rect.width * scale) as u32;
-    match page.qr.pixels_per_module_for(side) {
-        Some(ppm) if ppm >= 2 => {
-            let qr = page.qr.to_pixmap(ppm)?;
-            let offset = (side - qr.width()) as f32 / 2.0;
-            let x = (rect.x * scale + offset).round() as usize;
-            let y = (rect.y * scale + offset).round() as usize;
-            blit(canvas, &qr, x, y);
-        }
-        _ => {
-            let size = rect.width * scale * 0.12;
-            let runs = page.faces.runs("二维码见下方", "qr")?;
-            let line = super::scene::place_line(
-                &page.faces,
-                runs,
-                rect.x,
-                rect.width,
-                rect.y + rect.height / 2.0,
-                size / scale / MM_PER_PT,
-                CAPTION_COLOUR,
-                0.0,
-                Align::Centre,
-            );
-            draw_line(canvas, page, &line, scale);
-        }
-    }
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn draw_centred(
-    canvas: &mut Pixmap,
-    page: &Page<'_>,
-    text: &str,
-    field: &str,
-    width_px: f32,
-    baseline_px: f32,
-    size_px: f32,
-    colour: Colour,
-) -> Result<(), RenderError> {
-    let faces = &page.faces;
-    let runs = faces.runs(text, field)?;
-    let advance: f32 = runs
-        .iter()
-        .map(|r| {
-            r.text
-                .chars()
-                .map(|c| faces.advance(r.font, c))
-                .sum::<f32>()
-                * size_px
-        })
-        .sum();
-    let mut pen = (width_px - advance) / 2.0;
-    let paint = paint(colour);
-    for run in runs {
-        pen = draw_run(
-            canvas,
-            faces,
-            &run.text,
-            run.font,
-            pen,
-            baseline_px,
-            size_px,
-            0.0,
-            &paint,
-        );
-    }
+    let side = (rect.width * scale).round() as u32;
+    let ppm = page
+        .qr
+        .pixels_per_module_for(side)
+        .ok_or(RenderError::Setting {
+            what: "QR code side in pixels",
+            value: side,
+            min: u32::try_from(page.qr.side_with_quiet_zone()).unwrap_or(u32::MAX),
+            max: u32::MAX,
+        })?;
+    let qr = page.qr.to_pixmap(ppm)?;
+    let offset = side.saturating_sub(qr.width()) as f32 / 2.0;
+    let x = (rect.x * scale + offset).round() as usize;
+    let y = (rect.y * scale + offset).round() as usize;
+    blit(canvas, &qr, x, y);
     Ok(())
 }
 

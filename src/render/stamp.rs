@@ -8,9 +8,19 @@
 //! below the star. There is no inner ring and no ink texture: the same input
 //! always gives the same pixels.
 //!
-//! The image is exactly the seal: its side is `round(diameter_mm ×
-//! px_per_mm)` pixels with no margin, the rim touching the edges, and every
-//! pixel outside the ink is transparent so the stamp can be laid over text.
+//! [`render_stamp`]'s image is exactly the seal: its side is
+//! `round(diameter_mm × px_per_mm)` pixels, the rim touching the edges, for
+//! a renderer that draws it at the seal's place at that very size.
+//! [`stamp_png`], the seal picture a seal record carries, adds a clear
+//! margin of at least [`PICTURE_MARGIN_MM`] all round (its side is
+//! [`picture_side_mm`]), so that no edge of the bitmap cuts the rim when the
+//! picture is scaled onto a page. Every pixel outside the ink is
+//! transparent so the stamp can be laid over text.
+//!
+//! The name's glyphs keep a gap of at least [`NAME_MIN_GAP`] of their size
+//! between neighbours on the arc: a long name is squeezed, then set
+//! smaller down to [`NAME_MIN_SIZE`] of the diameter, and refused
+//! ([`StampError::NameDoesNotFit`]) beyond.
 
 use thiserror::Error;
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
@@ -46,6 +56,20 @@ pub const MAX_PURPOSE_CHARS: usize = 12;
 /// Largest side of a drawn or loaded stamp, in pixels.
 pub const MAX_SIDE_PX: u32 = 4096;
 
+/// Least clear margin round the rim of a seal picture ([`stamp_png`]), in
+/// millimetres: five pixels at 10 px/mm, past the rim's anti-aliasing and
+/// any resampling filter's reach.
+pub const PICTURE_MARGIN_MM: f32 = 0.5;
+
+/// Least gap between neighbouring glyphs of the name on the arc, as a
+/// fraction of the glyph size (em), measured between their ink boxes
+/// (emboldening included) where the arc is tightest, at their feet.
+pub const NAME_MIN_GAP: f32 = 0.08;
+
+/// Smallest the name's glyphs are set, as a fraction of the diameter (the
+/// usual size is 1/6.5): 4.7 mm on a 40 mm seal, still legible in print.
+pub const NAME_MIN_SIZE: f32 = 1.0 / 8.5;
+
 /// Rim thickness as a fraction of the diameter: 1.2 mm on a 40 mm seal.
 const RIM: f32 = 0.03;
 /// Star circumradius as a fraction of the diameter: 14 mm tip circle on 42 mm.
@@ -73,9 +97,8 @@ const EM_MIDDLE: f32 = 0.38;
 const EMBOLDEN: f32 = 0.028;
 /// Narrowest horizontal scale for crowded characters.
 const MIN_X_SCALE: f32 = 0.4;
-/// Share of a character's slot that the glyph may fill, leaving the rest as
-/// space between neighbours.
-const SLOT_FILL: f32 = 0.94;
+/// How much smaller each try sets a name that does not fit.
+const NAME_SHRINK_STEP: f32 = 0.98;
 
 /// What to draw: the name, the purpose, the size and the colour.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,6 +175,15 @@ pub enum StampError {
         /// The most accepted, [`MAX_NAME_CHARS`].
         max: usize,
     },
+    /// The name's glyphs cannot keep [`NAME_MIN_GAP`] between neighbours
+    /// on the arc even squeezed and set at [`NAME_MIN_SIZE`].
+    #[error("seal name has {chars} characters; {fit} fit on the arc in this face")]
+    NameDoesNotFit {
+        /// Characters in the name.
+        chars: usize,
+        /// The most of its first characters that fit.
+        fit: usize,
+    },
     /// The purpose has more characters than fit on its line.
     #[error("seal purpose has {chars} characters, more than the {max} that fit")]
     PurposeTooLong {
@@ -204,8 +236,9 @@ pub enum StampError {
 /// # Errors
 /// [`StampError::Diameter`], [`StampError::Scale`], [`StampError::Size`],
 /// [`StampError::EmptyName`], [`StampError::NameTooLong`],
-/// [`StampError::PurposeTooLong`], or [`StampError::MissingGlyph`] for the
-/// first character no face in `fonts` has.
+/// [`StampError::PurposeTooLong`], [`StampError::MissingGlyph`] for the
+/// first character no face in `fonts` has, or
+/// [`StampError::NameDoesNotFit`].
 pub fn render_stamp(
     spec: &StampSpec,
     fonts: &FontSet,
@@ -235,9 +268,54 @@ pub fn render_stamp(
     })?;
     // Measure in the pixmap's own units so the rim meets its edges exactly,
     // whatever the rounding of the side.
-    let paint = ink(spec.colour);
-    let shapes = Seal::new(side_f).shapes(fonts, &name_glyphs, &purpose_glyphs);
-    for shape in &shapes {
+    let shapes = Seal::new(side_f).shapes(fonts, &name_glyphs, &purpose_glyphs)?;
+    paint_shapes(&mut pixmap, &shapes, spec.colour);
+    Ok(pixmap)
+}
+
+/// Side of the seal picture [`stamp_png`] draws for a seal `diameter_mm`
+/// across, in whole millimetres (as a seal record sizes its picture): the
+/// diameter and at least [`PICTURE_MARGIN_MM`] each side, rounded up.
+pub fn picture_side_mm(diameter_mm: f32) -> f32 {
+    (diameter_mm + 2.0 * PICTURE_MARGIN_MM).ceil()
+}
+
+/// The seal centred on a transparent square [`picture_side_mm`] across.
+pub(crate) fn render_picture(
+    spec: &StampSpec,
+    fonts: &FontSet,
+    px_per_mm: f32,
+) -> Result<Pixmap, StampError> {
+    let diameter = spec.diameter_mm;
+    if !(MIN_DIAMETER_MM..=MAX_DIAMETER_MM).contains(&diameter) {
+        return Err(StampError::Diameter { mm: diameter });
+    }
+    if !(px_per_mm.is_finite() && px_per_mm > 0.0) {
+        return Err(StampError::Scale { px_per_mm });
+    }
+    let side_f = (picture_side_mm(diameter) * px_per_mm).round();
+    let too_large = StampError::Size {
+        px: side_f,
+        max: MAX_SIDE_PX,
+    };
+    let side = side_px(side_f).ok_or(too_large.clone())?;
+    let (name, purpose) = checked_texts(spec)?;
+    let fonts = &fonts.faces();
+    let name_glyphs = faced_chars(fonts, name, "seal.name")?;
+    let purpose_glyphs = faced_chars(fonts, purpose, "seal.purpose")?;
+    let mut pixmap = Pixmap::new(side, side).ok_or(too_large)?;
+    let seal = Seal {
+        centre: side_f / 2.0,
+        d: diameter * px_per_mm,
+    };
+    let shapes = seal.shapes(fonts, &name_glyphs, &purpose_glyphs)?;
+    paint_shapes(&mut pixmap, &shapes, spec.colour);
+    Ok(pixmap)
+}
+
+fn paint_shapes(pixmap: &mut Pixmap, shapes: &[StampShape], colour: [u8; 3]) {
+    let paint = ink(colour);
+    for shape in shapes {
         pixmap.fill_path(&shape.path, &paint, shape.rule, Transform::identity(), None);
         if let Some(width) = shape.stroke {
             let stroke = Stroke {
@@ -248,7 +326,6 @@ pub fn render_stamp(
             pixmap.stroke_path(&shape.path, &paint, &stroke, Transform::identity(), None);
         }
     }
-    Ok(pixmap)
 }
 
 /// One piece of ink: a path filled by `rule`, and also stroked `stroke` wide
@@ -280,7 +357,7 @@ pub(crate) fn stamp_shapes(
     let fonts = &fonts.faces();
     let name_glyphs = faced_chars(fonts, name, "seal.name")?;
     let purpose_glyphs = faced_chars(fonts, purpose, "seal.purpose")?;
-    Ok(Seal::new(diameter).shapes(fonts, &name_glyphs, &purpose_glyphs))
+    Seal::new(diameter).shapes(fonts, &name_glyphs, &purpose_glyphs)
 }
 
 /// The name and purpose, trimmed and within their length limits.
@@ -307,17 +384,20 @@ fn checked_texts(spec: &StampSpec) -> Result<(&str, &str), StampError> {
     Ok((name, purpose))
 }
 
-/// [`render_stamp`] encoded as PNG.
+/// The seal picture: the seal centred on a transparent square
+/// [`picture_side_mm`]`(diameter_mm)` across, `round(side × px_per_mm)`
+/// pixels, encoded as PNG.
 ///
 /// A seal is one ink at varying coverage, so it is written as an indexed PNG
 /// whose 256 palette entries are the ink at each opacity: under 60 % of the
 /// size of the RGBA file, which matters because the picture travels in
-/// every seal record and every sealed PDF.
+/// every seal record and every sealed PDF (whose sealer passes these rows
+/// through as the appearance's soft mask).
 ///
 /// # Errors
 /// As [`render_stamp`], and [`StampError::Encode`].
 pub fn stamp_png(spec: &StampSpec, fonts: &FontSet, px_per_mm: f32) -> Result<Vec<u8>, StampError> {
-    let pixmap = render_stamp(spec, fonts, px_per_mm)?;
+    let pixmap = render_picture(spec, fonts, px_per_mm)?;
     let indices: Vec<u8> = pixmap.pixels().iter().map(|p| p.alpha()).collect();
     let palette: Vec<u8> = std::iter::repeat_n(spec.colour, 256).flatten().collect();
     let opacities: Vec<u8> = (0..=255).collect();
@@ -331,6 +411,10 @@ pub fn stamp_png(spec: &StampSpec, fonts: &FontSet, px_per_mm: f32) -> Result<Ve
     encoder.set_palette(palette);
     encoder.set_trns(opacities);
     encoder.set_compression(png::Compression::High);
+    // Unfiltered rows deflate smaller for a seal's coverage plane (13.4
+    // against 19.5 KiB for a 43 mm seal at 10 px/mm), and a sealed PDF
+    // carries these very rows as its appearance's soft mask.
+    encoder.set_filter(png::Filter::NoFilter);
     let mut writer = encoder.write_header().map_err(encode_error)?;
     writer.write_image_data(&indices).map_err(encode_error)?;
     writer.finish().map_err(encode_error)?;
@@ -413,13 +497,14 @@ impl Seal {
         fonts: &Faces<'_>,
         name: &[(usize, char)],
         purpose: &[(usize, char)],
-    ) -> Vec<StampShape> {
+    ) -> Result<Vec<StampShape>, StampError> {
+        let layout = self.name_layout(fonts, name)?;
         let mut shapes = Vec::new();
         self.rim(&mut shapes);
         self.star(&mut shapes);
-        self.name(&mut shapes, fonts, name);
+        self.name(&mut shapes, fonts, name, &layout);
         self.purpose(&mut shapes, fonts, purpose);
-        shapes
+        Ok(shapes)
     }
 
     fn rim(&self, shapes: &mut Vec<StampShape>) {
@@ -467,26 +552,120 @@ impl Seal {
         }
     }
 
-    /// The name along the upper arc, clockwise from lower left to lower right.
-    fn name(&self, shapes: &mut Vec<StampShape>, fonts: &Faces<'_>, chars: &[(usize, char)]) {
-        let size = self.d * NAME_SIZE;
-        // The em box's middle sits on this circle, its top just inside the rim.
-        let radius = self.d / 2.0 - self.d * RIM - self.d * NAME_GAP - size / 2.0;
-        let count = u16::try_from(chars.len()).unwrap_or(u16::MAX);
+    /// Where the name's glyphs go on the upper arc, clockwise from lower
+    /// left to lower right: the largest size up to `NAME_SIZE` and the
+    /// widest squeeze up to none that keep [`NAME_MIN_GAP`] between
+    /// neighbours.
+    ///
+    /// Two neighbours `step` apart are mirror images across the radius
+    /// between them, so they keep a gap `g` if each keeps `g / 2` from that
+    /// radius. A glyph's ink box corner nearest it is a foot corner: at
+    /// `x` from the glyph's centre line and `y` below its em middle on the
+    /// circle of radius `r`, it is `(r − y) sin(step/2) − x cos(step/2)`
+    /// from the radius, which bounds the squeeze.
+    fn name_layout(
+        &self,
+        fonts: &Faces<'_>,
+        chars: &[(usize, char)],
+    ) -> Result<NameLayout, StampError> {
+        // Ink boxes at one em, the em middle on the origin, y down.
+        let boxes: Vec<Option<[f32; 4]>> = chars
+            .iter()
+            .map(|&(font, ch)| {
+                let path = fonts.glyph_path(font, ch, 1.0)?;
+                let b = path.bounds();
+                let half = fonts.advance(font, ch) / 2.0;
+                Some([
+                    b.left() - half,
+                    b.top() + EM_MIDDLE,
+                    b.right() - half,
+                    b.bottom() + EM_MIDDLE,
+                ])
+            })
+            .collect();
+        self.arc_layout(boxes)
+    }
+
+    /// [`Seal::name_layout`] for glyphs with these ink boxes.
+    fn arc_layout(&self, boxes: Vec<Option<[f32; 4]>>) -> Result<NameLayout, StampError> {
+        if let Some(layout) = self.try_arc_layout(&boxes) {
+            return Ok(layout);
+        }
+        let fit = (1..boxes.len())
+            .rev()
+            .find(|&k| {
+                self.try_arc_layout(boxes.get(..k).unwrap_or_default())
+                    .is_some()
+            })
+            .unwrap_or(0);
+        Err(StampError::NameDoesNotFit {
+            chars: boxes.len(),
+            fit,
+        })
+    }
+
+    fn try_arc_layout(&self, boxes: &[Option<[f32; 4]>]) -> Option<NameLayout> {
+        let count = u16::try_from(boxes.len()).unwrap_or(u16::MAX);
         let (span, step) = arc_span(count);
-        // Slots are measured on the glyph's lower half, where the arc is
-        // tightest, so neighbours do not touch at their feet.
-        let slot = step * (radius - size * 0.15);
-        let x_scale = (slot * SLOT_FILL / size).clamp(MIN_X_SCALE, 1.0);
-        let mut angle = -span / 2.0;
+        let (sin, cos) = (step / 2.0).sin_cos();
+        let mut size = self.d * NAME_SIZE;
+        while size >= self.d * NAME_MIN_SIZE {
+            let radius = self.name_radius(size);
+            let x_scale = if boxes.len() < 2 {
+                1.0
+            } else {
+                boxes
+                    .iter()
+                    .flatten()
+                    .map(|&[left, _, right, bottom]| {
+                        // Half the emboldening stroke at its widest,
+                        // unsqueezed: it only narrows as the glyph does.
+                        let e = embolden_width(size, 1.0) / 2.0;
+                        let room = ((radius - bottom * size - e) * sin - NAME_MIN_GAP * size / 2.0)
+                            / cos
+                            - e;
+                        room / (right.max(-left) * size).max(f32::MIN_POSITIVE)
+                    })
+                    .fold(1.0f32, f32::min)
+            };
+            if x_scale >= MIN_X_SCALE {
+                return Some(NameLayout {
+                    size,
+                    radius,
+                    x_scale,
+                    first: -span / 2.0,
+                    step,
+                    boxes: boxes.to_vec(),
+                });
+            }
+            size *= NAME_SHRINK_STEP;
+        }
+        None
+    }
+
+    /// The circle the name's em middles sit on: the em box's top just
+    /// inside the rim.
+    fn name_radius(&self, size: f32) -> f32 {
+        self.d / 2.0 - self.d * RIM - self.d * NAME_GAP - size / 2.0
+    }
+
+    /// The name along the upper arc, as `layout` sets it.
+    fn name(
+        &self,
+        shapes: &mut Vec<StampShape>,
+        fonts: &Faces<'_>,
+        chars: &[(usize, char)],
+        layout: &NameLayout,
+    ) {
+        let mut angle = layout.first;
         for &(font, ch) in chars {
             let at = Transform::from_translate(
-                self.centre + radius * angle.sin(),
-                self.centre - radius * angle.cos(),
+                self.centre + layout.radius * angle.sin(),
+                self.centre - layout.radius * angle.cos(),
             )
             .pre_rotate(angle.to_degrees());
-            self.glyph(shapes, fonts, font, ch, size, x_scale, at);
-            angle += step;
+            self.glyph(shapes, fonts, font, ch, layout.size, layout.x_scale, at);
+            angle += layout.step;
         }
     }
 
@@ -537,15 +716,61 @@ impl Seal {
         let Some(path) = path.transform(at.pre_concat(centre_on_origin)) else {
             return;
         };
-        // Squeezed glyphs have their strokes closer together: a full-weight
-        // outline would fill the counters of 管 or 督.
-        let width = size * EMBOLDEN * x_scale.max(0.6);
+        let width = embolden_width(size, x_scale);
         shapes.push(StampShape {
             path,
             rule: FillRule::Winding,
             stroke: Some(width),
         });
     }
+}
+
+/// How the name is set on the arc.
+#[derive(Debug, Clone)]
+pub(crate) struct NameLayout {
+    /// Glyph size (em), in the seal's units.
+    pub size: f32,
+    /// Radius of the circle the em middles sit on.
+    pub radius: f32,
+    /// Horizontal squeeze of every glyph.
+    pub x_scale: f32,
+    /// The first glyph's angle from 12 o'clock, clockwise, in radians.
+    pub first: f32,
+    /// Angle between neighbours, in radians.
+    pub step: f32,
+    /// Each glyph's ink box at one em before squeezing and emboldening:
+    /// left, top, right, bottom from its em middle, y down (towards the
+    /// seal's centre); `None` for a glyph with no outline.
+    // Read by the tests, which check the gaps from the geometry.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub boxes: Vec<Option<[f32; 4]>>,
+}
+
+/// The name's layout on a seal of `spec`'s diameter in millimetres, for
+/// checking its geometry.
+#[cfg(test)]
+pub(crate) fn name_layout(spec: &StampSpec, fonts: &FontSet) -> Result<NameLayout, StampError> {
+    let (name, _) = checked_texts(spec)?;
+    let fonts = &fonts.faces();
+    let chars = faced_chars(fonts, name, "seal.name")?;
+    Seal::new(spec.diameter_mm).name_layout(fonts, &chars)
+}
+
+/// The name's layout on a seal `diameter_mm` across for glyphs with these
+/// ink boxes (see [`NameLayout::boxes`]), as a face with such glyphs gets.
+#[cfg(test)]
+pub(crate) fn arc_layout(
+    diameter_mm: f32,
+    boxes: Vec<Option<[f32; 4]>>,
+) -> Result<NameLayout, StampError> {
+    Seal::new(diameter_mm).arc_layout(boxes)
+}
+
+/// The emboldening stroke's width for a glyph of `size` squeezed to
+/// `x_scale`: squeezed glyphs have their strokes closer together, and a
+/// full-weight outline would fill the counters of 管 or 督.
+pub(crate) fn embolden_width(size: f32, x_scale: f32) -> f32 {
+    size * EMBOLDEN * x_scale.max(0.6)
 }
 
 /// The angle from the first character's centre to the last's, and between

@@ -205,6 +205,9 @@ pub enum Source {
     HolderName,
     /// The number of the holder's identity document.
     HolderDocument,
+    /// The same, with a natural person's middle digits hidden
+    /// (`110105********002X`); organisation codes in full.
+    HolderDocumentMasked,
     /// The licence number.
     Number,
     /// The GB/T 36904 licence identifier (empty when the licence has none).
@@ -223,6 +226,11 @@ pub enum Source {
     Validity,
     /// The face field with this label.
     Face(String),
+    /// The licence type's name (电子证照 when the licence names none).
+    TypeName,
+    /// The name of the co-issuing authority at this position (from 0);
+    /// empty when the licence has fewer co-issuers.
+    CoIssuerName(usize),
 }
 
 impl Source {
@@ -230,6 +238,7 @@ impl Source {
         Ok(match value {
             "holder.name" => Source::HolderName,
             "holder.document" => Source::HolderDocument,
+            "holder.document_masked" => Source::HolderDocumentMasked,
             "number" => Source::Number,
             "identifier" => Source::Identifier,
             "issuer.name" => Source::IssuerName,
@@ -238,6 +247,17 @@ impl Source {
             "valid_from" => Source::ValidFrom,
             "valid_until" => Source::ValidUntil,
             "validity" => Source::Validity,
+            "type_name" => Source::TypeName,
+            _ if value.starts_with("co_issuers[") => value
+                .strip_prefix("co_issuers[")
+                .and_then(|rest| rest.strip_suffix("].name"))
+                .and_then(|index| index.parse::<usize>().ok())
+                .filter(|&i| i < crate::licence::MAX_CO_ISSUERS)
+                .map(Source::CoIssuerName)
+                .ok_or_else(|| TemplateError::Source {
+                    element: element.to_owned(),
+                    value: value.to_owned(),
+                })?,
             _ => match value.strip_prefix("face:") {
                 Some(label) if check_text(label) => Source::Face(label.to_owned()),
                 _ => {
@@ -255,6 +275,7 @@ impl Source {
         match self {
             Source::HolderName => "holder.name".into(),
             Source::HolderDocument => "holder.document".into(),
+            Source::HolderDocumentMasked => "holder.document_masked".into(),
             Source::Number => "number".into(),
             Source::Identifier => "identifier".into(),
             Source::IssuerName => "issuer.name".into(),
@@ -264,6 +285,8 @@ impl Source {
             Source::ValidUntil => "valid_until".into(),
             Source::Validity => "validity".into(),
             Source::Face(label) => format!("face:{label}"),
+            Source::TypeName => "type_name".into(),
+            Source::CoIssuerName(i) => format!("co_issuers[{i}].name"),
         }
     }
 }
@@ -387,6 +410,10 @@ pub struct Template {
     pub name: String,
     /// The licence types this template is for; empty for the generic layout.
     pub applies_to: Vec<LicenceTypeCode>,
+    /// The type's name as its faces show it (e.g. 机动车驾驶证), for the
+    /// phone image's heading; without it the licence's own type name is
+    /// shown, or 电子证照.
+    pub title: Option<String>,
     /// Page width in millimetres.
     pub width: f32,
     /// Page height in millimetres.
@@ -409,8 +436,11 @@ pub struct Template {
     pub photo: Option<Rect>,
     /// The QR code (a square of side `width`).
     pub qr: Rect,
-    /// The seal.
+    /// The issuing authority's seal, over its name and the issue date.
     pub seal: SealPlace,
+    /// The seals of the co-issuing authorities, in the licence's order of
+    /// co-issuers: each over that authority's name on the face.
+    pub co_issuer_seals: Vec<SealPlace>,
 }
 
 // ---- JSON shape -----------------------------------------------------------
@@ -428,6 +458,7 @@ struct TemplateJson {
     name: String,
     #[serde(default)]
     applies_to: Vec<String>,
+    title: Option<String>,
     page: PageJson,
     #[serde(default)]
     date_style: DateStyle,
@@ -441,6 +472,8 @@ struct TemplateJson {
     photo: Option<RectJson>,
     qr: QrJson,
     seal: SealJson,
+    #[serde(default)]
+    co_issuer_seals: Vec<SealJson>,
 }
 
 #[derive(Deserialize)]
@@ -715,6 +748,7 @@ impl Template {
         Template {
             name: "minimal".into(),
             applies_to: Vec::new(),
+            title: None,
             width: 148.0,
             height: 105.0,
             background: Colour::WHITE,
@@ -737,6 +771,7 @@ impl Template {
                 diameter: 40.0,
                 purpose: None,
             },
+            co_issuer_seals: Vec::new(),
         }
     }
 
@@ -936,27 +971,24 @@ impl Template {
             .transpose()?;
         c.range("qr", "size", raw.qr.size, 10.0, 200.0)?;
         let qr = c.rect("qr", raw.qr.x, raw.qr.y, raw.qr.size, raw.qr.size)?;
-        let diameter = c.range("seal", "diameter_mm", raw.seal.diameter_mm, 20.0, 60.0)?;
-        // A seal may overhang the page edge a little on a card, but its
-        // centre must be on the page.
-        c.range("seal", "cx", raw.seal.cx, 0.0, width)?;
-        c.range("seal", "cy", raw.seal.cy, 0.0, height)?;
-        let seal = SealPlace {
-            cx: raw.seal.cx,
-            cy: raw.seal.cy,
-            diameter,
-            purpose: raw
-                .seal
-                .purpose
-                .as_deref()
-                .map(|p| c.text("seal.purpose", p))
-                .transpose()?,
-        };
+        let seal = seal_place(&c, "seal", &raw.seal)?;
+        count("co_issuer_seals", raw.co_issuer_seals.len())?;
+        let co_issuer_seals = raw
+            .co_issuer_seals
+            .iter()
+            .enumerate()
+            .map(|(i, s)| seal_place(&c, &format!("co_issuer_seals[{i}]"), s))
+            .collect::<Result<Vec<_>, TemplateError>>()?;
 
         Ok((
             Template {
                 name,
                 applies_to,
+                title: raw
+                    .title
+                    .as_deref()
+                    .map(|t| c.text("title", t))
+                    .transpose()?,
                 width,
                 height,
                 background,
@@ -969,10 +1001,31 @@ impl Template {
                 photo,
                 qr,
                 seal,
+                co_issuer_seals,
             },
             raw.page.background_image,
         ))
     }
+}
+
+fn seal_place(c: &Checker, element: &str, raw: &SealJson) -> Result<SealPlace, TemplateError> {
+    // The range a drawn stamp can be cut to (see `render::stamp`): 20 mm on
+    // a card up to 60 mm.
+    let diameter = c.range(element, "diameter_mm", raw.diameter_mm, 20.0, 60.0)?;
+    // A seal may overhang the page edge a little on a card, but its
+    // centre must be on the page.
+    c.range(element, "cx", raw.cx, 0.0, c.width)?;
+    c.range(element, "cy", raw.cy, 0.0, c.height)?;
+    Ok(SealPlace {
+        cx: raw.cx,
+        cy: raw.cy,
+        diameter,
+        purpose: raw
+            .purpose
+            .as_deref()
+            .map(|p| c.text(&format!("{element}.purpose"), p))
+            .transpose()?,
+    })
 }
 
 /// Baseline-to-baseline distance as a multiple of the font size.

@@ -13,7 +13,7 @@ use crate::{Licence, SignedLicence, SigningKey, UnixTime};
 const DRIVING: &str = include_str!("../../examples/licences/driving-licence.json");
 const BUSINESS: &str = include_str!("../../examples/licences/business-licence.json");
 const HEALTH: &str = include_str!("../../examples/licences/health-permit.json");
-const PHOTO: &[u8] = include_bytes!("../../examples/photos/health-permit.png");
+const PHOTO: &[u8] = include_bytes!("../../examples/photos/driving-licence.png");
 
 fn key() -> SigningKey {
     SigningKey::from_seed(&[9; 32])
@@ -28,8 +28,31 @@ fn verify_at() -> UnixTime {
     UnixTime::parse_rfc3339("2026-01-01T00:00:00Z").unwrap()
 }
 
+/// The example photo, for a licence that signs a photo digest.
+fn photo_for_signed(signed: &SignedLicence) -> Option<&'static [u8]> {
+    signed.licence().photo_sha256().is_some().then_some(PHOTO)
+}
+
+/// The driving licence with the example photo's digest signed in it, as a
+/// type without a template (the card has no photo place; the generic
+/// layout has one).
+fn driving_with_photo() -> String {
+    use sha2::{Digest, Sha256};
+    let digest: String = Sha256::digest(PHOTO)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    DRIVING
+        .replace("111000000000222224001", "111000000000222224009")
+        .replacen(
+            "\"face\"",
+            &format!("\"photo_sha256\": \"{digest}\",\n  \"face\""),
+            1,
+        )
+}
+
 fn photo_for(json: &str) -> Option<&'static [u8]> {
-    (json == HEALTH).then_some(PHOTO)
+    json.contains("photo_sha256").then_some(PHOTO)
 }
 
 #[test]
@@ -60,7 +83,7 @@ fn png_width_is_bounded() {
 fn an_empty_font_set_is_a_missing_glyph_error_not_blank_text() {
     let renderer = Renderer::new(FontSet::new());
     let err = renderer.render_png(&sign(DRIVING), None).unwrap_err();
-    assert!(matches!(err, RenderError::MissingGlyph(_)), "{err}");
+    assert!(matches!(err, RenderError::MissingGlyphs(_)), "{err}");
 }
 
 #[cfg(feature = "embedded-font")]
@@ -159,7 +182,7 @@ mod with_font {
 
     #[test]
     fn rendering_is_deterministic() {
-        let signed = sign(HEALTH);
+        let signed = sign(&driving_with_photo());
         let first = renderer();
         let second = renderer();
         assert_eq!(
@@ -178,41 +201,42 @@ mod with_font {
         let json = DRIVING.replace("王小明", "王𠀀明");
         let signed = sign(&json);
         for result in [
-            renderer().render_png(&signed, None),
-            renderer().render_pdf(&signed, None),
+            renderer().render_png(&signed, photo_for_signed(&signed)),
+            renderer().render_pdf(&signed, photo_for_signed(&signed)),
         ] {
             assert_eq!(
                 result.unwrap_err(),
-                RenderError::MissingGlyph(MissingGlyph {
-                    ch: '𠀀',
-                    field: "holder.name".into()
+                RenderError::MissingGlyphs(MissingGlyphs {
+                    missing: vec![MissingGlyph {
+                        ch: '𠀀',
+                        field: "holder.name".into()
+                    }]
                 })
             );
         }
         let json = DRIVING.replace("\"C1\"", "\"C1𠀀\"");
         let err = renderer().render_png(&sign(&json), None).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "no font has a glyph for '𠀀' (U+20000) in face:准驾车型"
-        );
+        assert_eq!(err.to_string(), "no font has 𠀀 (U+20000) in face:准驾车型");
     }
 
     #[test]
     fn photos_must_match_the_signed_digest() {
         let r = renderer();
+        let with_photo = sign(&driving_with_photo());
         assert_eq!(
-            r.render_png(&sign(HEALTH), None).unwrap_err(),
+            r.render_png(&with_photo, None).unwrap_err(),
             RenderError::PhotoMissing
         );
         let mut other = PHOTO.to_vec();
         let last = other.len() - 1;
         other[last] ^= 1;
         assert_eq!(
-            r.render_pdf(&sign(HEALTH), Some(&other)).unwrap_err(),
+            r.render_pdf(&with_photo, Some(&other)).unwrap_err(),
             RenderError::PhotoMismatch
         );
+        r.render_pdf(&with_photo, Some(PHOTO)).unwrap();
         assert_eq!(
-            r.render_png(&sign(DRIVING), Some(PHOTO)).unwrap_err(),
+            r.render_png(&sign(HEALTH), Some(PHOTO)).unwrap_err(),
             RenderError::PhotoNotInLicence
         );
     }
@@ -225,9 +249,9 @@ mod with_font {
         let r = renderer();
         let template = r.templates().for_type(signed.licence().type_code());
         assert_eq!(template.name, "generic");
-        let pdf = r.render_pdf(&signed, None).unwrap();
+        let pdf = r.render_pdf(&signed, photo_for_signed(&signed)).unwrap();
         assert_eq!(envelope_from_pdf(&pdf).unwrap(), signed.as_bytes());
-        r.render_png(&signed, None).unwrap();
+        r.render_png(&signed, photo_for_signed(&signed)).unwrap();
     }
 
     #[test]
@@ -240,9 +264,9 @@ mod with_font {
         .unwrap();
         r.set_templates(TemplateSet::single(template));
         assert_eq!(
-            r.render_png(&sign(DRIVING), None).unwrap_err(),
+            r.render_pdf(&sign(BUSINESS), None).unwrap_err(),
             RenderError::UnplacedFaceField {
-                label: "准驾车型".into(),
+                label: "类型".into(),
                 template: "bare".into()
             }
         );
@@ -259,12 +283,21 @@ mod with_font {
         )
         .unwrap();
         r.set_templates(TemplateSet::single(template));
-        assert_eq!(
-            r.render_pdf(&sign(DRIVING), None).unwrap_err(),
+        // 13 characters at 6 pt (60 % of 10 pt) in 12 mm: about 6 a line.
+        match r.render_pdf(&sign(HEALTH), None).unwrap_err() {
             RenderError::Overflow {
-                field: "issuer.name".into()
+                field,
+                lines_needed,
+                lines_allowed,
+                width_mm,
+            } => {
+                assert_eq!(field, "issuer.name");
+                assert_eq!(lines_allowed, 1);
+                assert!(lines_needed >= 2, "{lines_needed}");
+                assert_eq!(width_mm, 12.0);
             }
-        );
+            other => panic!("{other}"),
+        }
     }
 
     #[test]
@@ -288,9 +321,9 @@ mod with_font {
         let mut r = renderer();
         r.set_qr_levels(EcLevel::L, EcLevel::H);
         let signed = sign(DRIVING);
-        let png = r.render_png(&signed, None).unwrap();
+        let png = r.render_png(&signed, photo_for_signed(&signed)).unwrap();
         assert!(!qr_texts(&png).is_empty());
-        r.render_pdf(&signed, None).unwrap();
+        r.render_pdf(&signed, photo_for_signed(&signed)).unwrap();
     }
 }
 
@@ -367,7 +400,10 @@ mod extremes {
             for template in &templates {
                 let mut r = Renderer::new(FontSet::embedded().unwrap());
                 r.set_templates(TemplateSet::single(template.clone()));
-                for result in [r.render_png(&signed, None), r.render_pdf(&signed, None)] {
+                for result in [
+                    r.render_png(&signed, photo_for_signed(&signed)),
+                    r.render_pdf(&signed, photo_for_signed(&signed)),
+                ] {
                     match result {
                         Ok(bytes) => {
                             assert!(!bytes.is_empty());
@@ -377,6 +413,7 @@ mod extremes {
                             RenderError::Overflow { .. }
                             | RenderError::UnplacedFaceField { .. }
                             | RenderError::MissingValue { .. }
+                            | RenderError::NoPhotoPlace { .. }
                             | RenderError::Stamp(_),
                         ) => {}
                         Err(other) => panic!("{}: {other}", template.name),
@@ -403,7 +440,10 @@ fn render_options_are_read_strictly_and_drive_the_renderer() {
         r#"{"png_width": 640, "qr_base": "https://verify.example.gov.cn/c/"}"#,
     )
     .unwrap();
-    let png = narrow.renderer.render_png(&signed, None).unwrap();
+    let png = narrow
+        .renderer
+        .render_png(&signed, photo_for_signed(&signed))
+        .unwrap();
     assert_eq!(png_size(&png).map(|(w, _)| w), Some(640));
     for (text, refused) in [
         (r#"{"png_widht": 640}"#, "json"),
@@ -422,4 +462,286 @@ fn render_options_are_read_strictly_and_drive_the_renderer() {
         };
         assert_eq!(kind, refused, "{text}: {error}");
     }
+}
+
+/// A fresh directory under the system's temporary directory, for one test.
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("elicence-render-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `json` without a photo digest, so it renders with no photo whatever the
+/// example files sign.
+fn unphotographed(json: &str) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+    value.as_object_mut().unwrap().remove("photo_sha256");
+    value.to_string()
+}
+
+/// DejaVu Sans and Serif come with fontconfig on Debian (fonts-dejavu-core),
+/// so every machine that builds this crate has them; they have Armenian,
+/// which the embedded face does not.
+const DEJAVU_DIR: &str = "/usr/share/fonts/truetype/dejavu";
+const ARMENIAN: char = 'Ա';
+
+#[cfg(feature = "embedded-font")]
+#[test]
+fn the_embedded_face_has_every_character_of_the_general_standard_table() {
+    const TABLE: &str = include_str!("../../fonts/tongyong-guifan-hanzi-2013.txt");
+    let set = FontSet::embedded().unwrap();
+    let chars: Vec<char> = TABLE
+        .lines()
+        .map(|line| line.split('\t').nth(1).unwrap().parse::<char>().unwrap())
+        .collect();
+    assert_eq!(chars.len(), 8105);
+    let missing: Vec<char> = chars
+        .iter()
+        .copied()
+        .filter(|&ch| set.font_for(ch).is_none())
+        .collect();
+    assert!(missing.is_empty(), "{missing:?}");
+    // 𬭚 (U+2CB5A, Extension E) is one of the table's characters outside the
+    // Basic Multilingual Plane: the face needs its format 12 character map.
+    assert!(chars.contains(&'𬭚'));
+    let faces = set.faces();
+    for ch in ['喆', '𬭚', '王'] {
+        let path = faces.glyph_path(0, ch, 48.0).unwrap();
+        assert!(path.bounds().width() > 10.0, "{ch}");
+    }
+    // Still not 𠀀 (U+20000): not in the table, not in GB 2312.
+    assert_eq!(set.font_for('𠀀'), None);
+}
+
+#[cfg(feature = "embedded-font")]
+#[test]
+fn a_name_with_喆_renders_with_the_embedded_face_alone() {
+    // 喆 (U+5586) is a common name character outside GB 2312.
+    let json = unphotographed(DRIVING).replace("王小明", "王喆");
+    assert!(json.contains("王喆"));
+    let signed = sign(&json);
+    let renderer = Renderer::new(FontSet::embedded().unwrap());
+    assert_eq!(renderer.fonts().fonts().len(), 1);
+    let png = renderer
+        .render_png(&signed, photo_for_signed(&signed))
+        .unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    let pdf = renderer
+        .render_pdf(&signed, photo_for_signed(&signed))
+        .unwrap();
+    assert_eq!(envelope_from_pdf(&pdf).unwrap(), signed.as_bytes());
+    // The holder's name is in the PDF's text: its ToUnicode map has 喆.
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let mut to_unicode = String::new();
+    for object in doc.objects.values() {
+        if let Ok(stream) = object.as_stream()
+            && let Ok(content) = stream.decompressed_content()
+        {
+            to_unicode.push_str(&String::from_utf8_lossy(&content));
+        }
+    }
+    assert!(to_unicode.contains("<5586>"), "no ToUnicode entry for 喆");
+
+    // A table character outside the BMP (𬭚, U+2CB5A) renders too, and the
+    // PDF maps it back to its UTF-16 surrogate pair.
+    let json = unphotographed(DRIVING).replace("王小明", "王𬭚");
+    let signed = sign(&json);
+    assert!(renderer.render_png(&signed, None).is_ok());
+    let pdf = renderer.render_pdf(&signed, None).unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let found = doc.objects.values().any(|object| {
+        object
+            .as_stream()
+            .ok()
+            .and_then(|stream| stream.decompressed_content().ok())
+            .is_some_and(|content| String::from_utf8_lossy(&content).contains("<D872DF5A>"))
+    });
+    assert!(found, "no ToUnicode entry for 𬭚");
+}
+
+#[cfg(feature = "embedded-font")]
+#[test]
+fn one_error_lists_every_missing_character_with_its_field() {
+    // Not in the embedded face: 𠮷 (U+20BB7), 𡘙 (U+21619), 𠀀 (U+20000).
+    let json = unphotographed(HEALTH)
+        .replace("北京示例酒店", "𠮷𠀀𠮷北京示例酒店")
+        .replace("北京市朝阳区建国路88号", "北京市𡘙区𠀀路88号");
+    assert!(json.contains("𠮷𠀀𠮷") && json.contains("𡘙"));
+    let signed = sign(&json);
+    let renderer = Renderer::new(FontSet::embedded().unwrap());
+    for result in [
+        renderer.render_png(&signed, None),
+        renderer.render_pdf(&signed, None),
+    ] {
+        let RenderError::MissingGlyphs(missing) = result.unwrap_err() else {
+            panic!("not MissingGlyphs");
+        };
+        assert_eq!(missing.fields(), ["holder.name", "face:地址"]);
+        // Each character once per field, in order; 𠀀 under both fields.
+        assert_eq!(missing.chars_in("holder.name"), ['𠮷', '𠀀']);
+        assert_eq!(missing.chars_in("face:地址"), ['𡘙', '𠀀']);
+        assert_eq!(
+            missing.to_string(),
+            "no font has 𠮷 (U+20BB7), 𠀀 (U+20000) in holder.name; \
+             𡘙 (U+21619), 𠀀 (U+20000) in face:地址"
+        );
+    }
+}
+
+#[cfg(feature = "embedded-font")]
+#[test]
+fn the_coverage_check_covers_labels_template_texts_and_the_seal() {
+    let mut template = Template::generic();
+    template.texts.push(template::Text {
+        text: "𠀀".into(),
+        ..template.texts[0].clone()
+    });
+    let json = unphotographed(DRIVING).replace("北京市公安局公安交通管理局", "北京市𠀁局");
+    assert!(json.contains("北京市𠀁局"));
+    let mut renderer = Renderer::new(FontSet::embedded().unwrap());
+    renderer.set_templates(TemplateSet::single(template));
+    let RenderError::MissingGlyphs(missing) = renderer.render_png(&sign(&json), None).unwrap_err()
+    else {
+        panic!("not MissingGlyphs");
+    };
+    let fields = missing.fields();
+    let last_text = format!("texts[{}]", Template::generic().texts.len());
+    assert!(fields.contains(&last_text.as_str()), "{missing}");
+    assert!(fields.contains(&"seal.name"), "{missing}");
+    // With a supplied seal picture no seal text is drawn, so none is checked.
+    let seal = tiny_skia::Pixmap::new(64, 64)
+        .unwrap()
+        .encode_png()
+        .unwrap();
+    renderer.set_seal_png(&seal).unwrap();
+    let RenderError::MissingGlyphs(missing) = renderer.render_png(&sign(&json), None).unwrap_err()
+    else {
+        panic!("not MissingGlyphs");
+    };
+    assert!(!missing.fields().contains(&"seal.name"), "{missing}");
+}
+
+#[cfg(feature = "embedded-font")]
+#[test]
+fn fallback_faces_from_a_directory_add_only_what_the_embedded_face_lacks() {
+    assert!(
+        std::path::Path::new(DEJAVU_DIR)
+            .join("DejaVuSans.ttf")
+            .is_file(),
+        "{DEJAVU_DIR} missing: install fonts-dejavu-core"
+    );
+    let mut set = FontSet::embedded().unwrap();
+    assert_eq!(set.font_for(ARMENIAN), None);
+    let report = set.push_fonts_in_dirs(&[DEJAVU_DIR]);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert!(!report.added.is_empty());
+    assert_eq!(report.added.len() + 1, set.fonts().len());
+    // Serif (Song-like) faces are tried first: DejaVu Serif before Sans.
+    let first = report.added[0].0.file_name().unwrap().to_str().unwrap();
+    assert_eq!(first, "DejaVuSerif.ttf", "{:?}", report.added);
+    // Bold, oblique, condensed and monospaced faces are never fallbacks.
+    for (path, _) in &report.added {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert!(
+            !["Bold", "Oblique", "Italic", "Condensed", "Mono", "Light"]
+                .iter()
+                .any(|style| name.contains(style)),
+            "{name}"
+        );
+    }
+    assert!(matches!(set.fonts()[1].source(), FontSource::File(_)));
+
+    // The embedded face draws everything it has; the fallback only the rest.
+    assert_eq!(set.font_for('王'), Some(0));
+    assert_eq!(set.font_for('A'), Some(0));
+    assert_eq!(set.font_for(ARMENIAN), Some(1));
+    let runs = set.faces().runs("王Ա A", "holder.name").unwrap();
+    let fonts: Vec<usize> = runs.iter().map(|run| run.font).collect();
+    assert_eq!(fonts, [0, 1, 0]);
+
+    // Loading the same directory again adds nothing: no face has a
+    // character the set lacks now.
+    let again = set.push_fonts_in_dirs(&[DEJAVU_DIR]);
+    assert!(again.added.is_empty(), "{:?}", again.added);
+
+    // And a licence with that character renders, PNG and PDF.
+    let json = unphotographed(DRIVING).replace("王小明", "王Ա明");
+    assert!(json.contains("王Ա明"));
+    let signed = sign(&json);
+    let renderer = Renderer::new(set);
+    assert!(
+        renderer
+            .render_png(&signed, photo_for_signed(&signed))
+            .is_ok()
+    );
+    assert!(
+        renderer
+            .render_pdf(&signed, photo_for_signed(&signed))
+            .is_ok()
+    );
+}
+
+#[cfg(feature = "embedded-font")]
+#[test]
+fn system_fonts_are_found_through_the_font_database() {
+    // fontconfig's configuration on Debian names /usr/share/fonts, where
+    // DejaVu is.
+    let mut set = FontSet::embedded().unwrap();
+    let report = set.push_system_fonts();
+    assert!(!report.added.is_empty(), "{report:?}");
+    assert!(set.font_for(ARMENIAN).is_some_and(|i| i > 0));
+    assert_eq!(set.font_for('王'), Some(0));
+    assert!(
+        set.fonts()[1..]
+            .iter()
+            .all(|font| matches!(font.source(), FontSource::System(_)))
+    );
+}
+
+#[test]
+fn broken_and_oversized_font_files_are_typed_errors_not_panics() {
+    let source = std::path::Path::new(DEJAVU_DIR).join("DejaVuSans.ttf");
+    let bytes = std::fs::read(&source).unwrap();
+    let dir = scratch_dir("fonts");
+
+    // A font cut short: the database cannot list it, and read directly it
+    // is a parse error.
+    let broken = dir.join("broken.ttf");
+    std::fs::write(&broken, &bytes[..bytes.len().min(2000)]).unwrap();
+    assert!(matches!(
+        Font::from_path(&broken, 0),
+        Err(FontError::Parse { .. })
+    ));
+    // Garbage with a font's name.
+    std::fs::write(dir.join("garbage.otf"), b"OTTO but not a font").unwrap();
+
+    // A real font padded past the size limit (sparse: no disk used). The
+    // database lists it, since its tables are intact; it is skipped, unread.
+    let big = dir.join("big.ttf");
+    std::fs::write(&big, &bytes).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(font::MAX_FONT_FILE + 1)
+        .unwrap();
+    assert!(matches!(
+        Font::from_path(&big, 0),
+        Err(FontError::TooLarge { len, .. }) if len == font::MAX_FONT_FILE + 1
+    ));
+
+    let mut set = FontSet::new();
+    let report = set.push_fonts_in_dirs(&[&dir]);
+    assert!(report.added.is_empty(), "{:?}", report.added);
+    assert!(set.fonts().is_empty());
+    assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+    let skipped = &report.skipped[0];
+    assert_eq!(skipped.path.file_name(), big.file_name());
+    assert!(matches!(skipped.error, FontError::TooLarge { .. }));
+
+    // A directory that does not exist is no error either: nothing to add.
+    let report = set.push_fonts_in_dirs(&[dir.join("none")]);
+    assert_eq!(report, FallbackReport::default());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -49,6 +49,18 @@ pub const MAX_SEALS: usize = 16;
 /// Gap between seals placed side by side, in millimetres: GB/T 9704 keeps
 /// joint issuers' seals in one row, neither overlapping nor touching.
 const SEAL_GAP_MM: f32 = 3.0;
+/// Smallest diameter a seal is set to on a page, in millimetres: below it
+/// the authority's name on the rim stops being legible in print.
+pub const MIN_PLACED_DIAMETER_MM: f32 = 15.0;
+/// Largest diameter a seal is set to on a page, in millimetres, as the
+/// largest seal the stamp renderer draws.
+pub const MAX_PLACED_DIAMETER_MM: f32 = 60.0;
+/// Smallest scale of the registered picture: a seal shrunk further is no
+/// longer the seal that was registered, only a likeness of it.
+pub const MIN_PICTURE_SCALE: f32 = 0.4;
+/// Largest scale of the registered picture: beyond it the picture's pixels
+/// show (a 10 px/mm picture is 6.7 px/mm at 1.5×, about 170 dpi).
+pub const MAX_PICTURE_SCALE: f32 = 1.5;
 const PT_PER_MM: f32 = 72.0 / 25.4;
 /// The signature dictionary key that holds the seal record.
 const SEAL_KEY: &[u8] = b"ElicenceSeal";
@@ -98,6 +110,44 @@ pub enum SealPdfError {
         page: usize,
         /// How many there are.
         pages: usize,
+    },
+    /// The seal's diameter on the page is outside
+    /// [`MIN_PLACED_DIAMETER_MM`]`..=`[`MAX_PLACED_DIAMETER_MM`], or scales
+    /// the registered picture outside
+    /// [`MIN_PICTURE_SCALE`]`..=`[`MAX_PICTURE_SCALE`].
+    #[error(
+        "a seal {diameter_mm} mm across is outside {MIN_PLACED_DIAMETER_MM}..={MAX_PLACED_DIAMETER_MM} mm \
+         or scales its {registered_mm} mm picture outside {MIN_PICTURE_SCALE}..={MAX_PICTURE_SCALE}×"
+    )]
+    SealSize {
+        /// The diameter asked for.
+        diameter_mm: f32,
+        /// The registered picture's width.
+        registered_mm: f32,
+    },
+    /// The seal's owner is neither the licence's issuer nor one of its
+    /// co-issuers: a licence PDF carries only the seals of the authorities
+    /// it names.
+    #[error("the seal's owner {owner} is neither the licence's issuer nor a co-issuer")]
+    NotAnIssuer {
+        /// The seal's owner.
+        owner: String,
+    },
+    /// The seal's owner is a co-issuer of the licence but the template has
+    /// no seal place for it.
+    #[error(
+        "the seal's owner {owner} is co-issuer {index} of the licence, \
+         but the template {template} has seal places for {places} co-issuers"
+    )]
+    NoSealPlace {
+        /// The seal's owner.
+        owner: String,
+        /// Its place among the licence's co-issuers, from 0.
+        index: usize,
+        /// The template's name.
+        template: String,
+        /// How many co-issuer seal places the template has.
+        places: usize,
     },
     /// The seal's centre is not on the page.
     #[error("the seal's centre ({cx} mm, {cy} mm) is not on the page")]
@@ -164,9 +214,11 @@ impl SealPdfError {
     }
 }
 
-/// Where a seal goes: a page (from 1) and the seal's centre in millimetres
-/// from the page's top-left corner, as templates give it.
+/// Where a seal goes: a page (from 1), the seal's centre in millimetres
+/// from the page's top-left corner, as templates give it, and the diameter
+/// it is set to.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Placement {
     /// Page number, from 1.
     pub page: usize,
@@ -174,38 +226,128 @@ pub struct Placement {
     pub cx: f32,
     /// Centre from the top edge, mm.
     pub cy: f32,
+    /// The width the seal's picture is scaled to, its aspect kept, in mm:
+    /// the template's seal diameter. `None` sets the picture at its
+    /// registered size.
+    pub diameter_mm: Option<f32>,
 }
 
 impl Placement {
-    /// Where a licence PDF is sealed: the seal place of the template that
-    /// draws the licence inside it, on page 1.
+    /// A seal centred at (`cx`, `cy`) mm on `page` (from 1), at its
+    /// picture's registered size.
+    pub const fn at(page: usize, cx: f32, cy: f32) -> Placement {
+        Placement {
+            page,
+            cx,
+            cy,
+            diameter_mm: None,
+        }
+    }
+
+    /// The same place with the seal's picture scaled to `diameter_mm`
+    /// (checked when the seal is applied, see [`SealPdfError::SealSize`]).
+    #[must_use]
+    pub const fn with_diameter_mm(mut self, diameter_mm: f32) -> Placement {
+        self.diameter_mm = Some(diameter_mm);
+        self
+    }
+
+    /// Where `seal` goes on a licence PDF, on page 1: the template that
+    /// draws the licence inside it gives the place by the seal's owner,
+    /// [`Template::seal`](crate::render::Template::seal) for the licence's
+    /// issuer and [`Template::co_issuer_seals`](crate::render::Template::co_issuer_seals)`[i]`
+    /// for its co-issuer `i`.
     ///
     /// # Errors
     /// [`SealPdfError::Parse`] if the PDF carries no licence envelope that
-    /// reads.
+    /// reads, [`SealPdfError::NotAnIssuer`] if the licence does not name
+    /// the seal's owner, [`SealPdfError::NoSealPlace`] if the template has
+    /// no place for that co-issuer.
     #[cfg(feature = "render")]
     pub fn for_licence_pdf(
         pdf: &[u8],
         templates: &crate::render::TemplateSet,
+        seal: &super::record::SealInfo,
     ) -> Result<Placement, SealPdfError> {
         let envelope = crate::render::envelope_from_pdf(pdf)
             .map_err(|e| SealPdfError::Parse(format!("no licence in the PDF: {e}")))?;
         let licence = crate::SignedLicence::from_slice(&envelope)
             .map_err(|e| SealPdfError::Parse(format!("the licence in the PDF: {e}")))?;
-        Ok(Placement::from_template(
-            &templates.for_type(licence.licence().type_code()).seal,
-        ))
+        let licence = licence.licence();
+        let template = templates.for_type(licence.type_code());
+        let owner = seal.owner();
+        if licence.issuer().code() == owner {
+            return Ok(Placement::from_template(&template.seal));
+        }
+        let index = licence
+            .co_issuers()
+            .iter()
+            .position(|c| c.code() == owner)
+            .ok_or_else(|| SealPdfError::NotAnIssuer {
+                owner: owner.to_string(),
+            })?;
+        let place =
+            template
+                .co_issuer_seals
+                .get(index)
+                .ok_or_else(|| SealPdfError::NoSealPlace {
+                    owner: owner.to_string(),
+                    index,
+                    template: template.name.clone(),
+                    places: template.co_issuer_seals.len(),
+                })?;
+        Ok(Placement::from_template(place))
     }
 
-    /// The template's seal place.
+    /// The template's seal place, on page 1, at its diameter.
     #[cfg(feature = "render")]
     pub fn from_template(place: &crate::render::template::SealPlace) -> Placement {
-        Placement {
-            page: 1,
-            cx: place.cx,
-            cy: place.cy,
-        }
+        Placement::at(1, place.cx, place.cy).with_diameter_mm(place.diameter)
     }
+}
+
+/// The seal's width and height on the page, in millimetres: the picture's
+/// registered size, or scaled to `diameter_mm` with its aspect kept.
+///
+/// # Errors
+/// [`SealPdfError::SealSize`] for a diameter out of range.
+pub(crate) fn placed_size(
+    picture: &super::record::SealPicture,
+    diameter_mm: Option<f32>,
+) -> Result<(f32, f32), SealPdfError> {
+    let (w, h) = (
+        f32::from(picture.width_mm()),
+        f32::from(picture.height_mm()),
+    );
+    let Some(d) = diameter_mm else {
+        return Ok((w, h));
+    };
+    if !size_allowed(w, d, 0.0) {
+        return Err(SealPdfError::SealSize {
+            diameter_mm: d,
+            registered_mm: w,
+        });
+    }
+    Ok((d, h * d / w))
+}
+
+/// Whether a picture registered `registered` mm wide may be set `width` mm
+/// wide, allowing `slack` mm for rounding: at its own size, or within the
+/// diameter and scale limits.
+pub(crate) fn size_allowed(registered: f32, width: f32, slack: f32) -> bool {
+    if (width - registered).abs() <= slack {
+        return true;
+    }
+    let scale = width / registered;
+    let within = |v: f32, lo: f32, hi: f32, slack: f32| v >= lo - slack && v <= hi + slack;
+    width.is_finite()
+        && within(width, MIN_PLACED_DIAMETER_MM, MAX_PLACED_DIAMETER_MM, slack)
+        && within(
+            scale,
+            MIN_PICTURE_SCALE,
+            MAX_PICTURE_SCALE,
+            slack / registered,
+        )
 }
 
 /// A seal ready to be applied: the record, the signer's certificate chain and
@@ -356,19 +498,27 @@ impl PdfSealer {
                 count: existing + 1,
             });
         }
-        let picture = self.seal.info().picture();
-        let (w, h) = (
-            f32::from(picture.width_mm()),
-            f32::from(picture.height_mm()),
-        );
-        let cx = row_position(place.cx, w, existing, media_box.width_mm());
+        let (w, h) = placed_size(self.seal.info().picture(), place.diameter_mm)?;
         let (x0, y1) = (media_box.x0 as f32, media_box.y1 as f32);
-        let rect = write::round_rect([
-            x0 + (cx - w / 2.0) * PT_PER_MM,
-            y1 - (place.cy + h / 2.0) * PT_PER_MM,
-            x0 + (cx + w / 2.0) * PT_PER_MM,
-            y1 - (place.cy - h / 2.0) * PT_PER_MM,
-        ]);
+        // Joint issuers' seals each have their own place; only a seal put
+        // where another already is moves along the row.
+        let taken = seal_rects(&doc, view, page_id)?;
+        let rect_at = |cx: f32| {
+            write::round_rect([
+                x0 + (cx - w / 2.0) * PT_PER_MM,
+                y1 - (place.cy + h / 2.0) * PT_PER_MM,
+                x0 + (cx + w / 2.0) * PT_PER_MM,
+                y1 - (place.cy - h / 2.0) * PT_PER_MM,
+            ])
+        };
+        let cx = (0..=taken.len())
+            .map(|n| row_position(place.cx, w, n, media_box.width_mm()))
+            .find(|&cx| {
+                let rect = rect_at(cx);
+                !taken.iter().any(|t| overlaps(&rect, t))
+            })
+            .unwrap_or(place.cx);
+        let rect = rect_at(cx);
         let field_name = format!("Seal{}", existing + 1);
         let info = self.seal.info();
         let reason = match info.purpose() {
@@ -443,6 +593,45 @@ impl PdfSealer {
         self.sign_hole(&mut pdf, hole, key)?;
         Ok(pdf)
     }
+}
+
+/// The rectangles (points: left, bottom, right, top) of the signature
+/// widgets already on the page.
+fn seal_rects(
+    doc: &Document<'_>,
+    view: usize,
+    page: crate::pdf::ObjRef,
+) -> Result<Vec<[f64; 4]>, SealPdfError> {
+    let read = |e: PdfReadError| SealPdfError::Parse(e.to_string());
+    let Some(page) = doc.get(view, page).map_err(read)? else {
+        return Ok(Vec::new());
+    };
+    let Some(annots) = page.as_dict().and_then(|d| d.get(b"Annots")) else {
+        return Ok(Vec::new());
+    };
+    let annots = doc.resolve(view, annots).map_err(read)?;
+    let mut rects = Vec::new();
+    for annot in annots.as_array().unwrap_or_default() {
+        let annot = doc.resolve(view, annot).map_err(read)?;
+        let Some(dict) = annot.as_dict().filter(|d| d.name(b"FT") == Some(b"Sig")) else {
+            continue;
+        };
+        let values: Option<Vec<f64>> = dict
+            .get(b"Rect")
+            .and_then(Object::as_array)
+            .and_then(|a| a.iter().map(Object::as_f64).collect());
+        if let Some(&[a, b, c, d]) = values.as_deref() {
+            rects.push([a.min(c), b.min(d), a.max(c), b.max(d)]);
+        }
+    }
+    Ok(rects)
+}
+
+/// Whether two rectangles (left, bottom, right, top) share more than an
+/// edge.
+fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    let ([al, ab, ar, at], [bl, bb, br, bt]) = (*a, *b);
+    al < br && bl < ar && ab < bt && bb < at
 }
 
 /// Where the `n`th seal (from 0) goes along the row through `cx`: to the

@@ -21,7 +21,7 @@ use elicence::{
     Licence, QrBase, SignedLicence, Signer, SigningKey, TrustedKey, UnixTime, Verifier, qr,
 };
 
-use crate::files::{create_dir, write_atomic};
+use crate::files::{create_dir, write_atomic, write_private_key};
 use crate::keygen::PUBLIC_KEY_FILE;
 use crate::{CliError, CliResult, DemoArgs, now};
 
@@ -60,9 +60,19 @@ const CO_ISSUED: [(&str, &[usize]); 1] = [("health-permit", &[trust::MARKET_REGU
 /// Holder photos for the examples that sign a photo digest: a neutral
 /// placeholder silhouette, not a person.
 const PHOTOS: [(&str, &[u8]); 1] = [(
-    "health-permit",
-    include_bytes!("../../../examples/photos/health-permit.png"),
+    "driving-licence",
+    include_bytes!("../../../examples/photos/driving-licence.png"),
 )];
+
+/// The holder photo to draw an example with: only for a licence that signs
+/// a photo digest, since the renderer refuses a photo it cannot check.
+fn photo_for(name: &str, signed: &SignedLicence) -> Option<&'static [u8]> {
+    signed.licence().photo_sha256()?;
+    PHOTOS
+        .iter()
+        .find(|(photo_for, _)| *photo_for == name)
+        .map(|(_, bytes)| *bytes)
+}
 
 /// One demo step; it reports failure of the whole demo through its error.
 type Step = fn(&mut Demo) -> Result<(), CliError>;
@@ -199,6 +209,7 @@ fn write_files(demo: &mut Demo) -> Result<(), CliError> {
         &demo.out.join(PUBLIC_KEY_FILE),
         demo.key.public_key().to_pem().as_bytes(),
     )?;
+    write_demo_key(&demo.out, "issuer", &demo.key)?;
     for issued in &demo.issued {
         write_atomic(&cose_path(&demo.out, issued.name), issued.signed.as_bytes())?;
         write_atomic(
@@ -218,10 +229,7 @@ fn render_examples(demo: &mut Demo) -> Result<(), CliError> {
         .map_err(|e| CliError::new(format!("embedded font: {e}")))?;
     let renderer = Renderer::new(fonts);
     for issued in &mut demo.issued {
-        let photo = PHOTOS
-            .iter()
-            .find(|(name, _)| *name == issued.name)
-            .map(|(_, bytes)| *bytes);
+        let photo = photo_for(issued.name, &issued.signed);
         let fail = |e: elicence::render::RenderError| {
             CliError::new(format!("rendering {}: {e}", issued.name))
         };
@@ -249,8 +257,11 @@ fn report(demo: &mut Demo) -> Result<(), CliError> {
         let pdf_ok = pdf_verdict.is_valid() && from_pdf == issued.signed.as_bytes();
         demo.all_valid &= pdf_ok;
         outln!("== {}", issued.name)?;
-        outln!("QR text:  {}", issued.qr_text)?;
-        outln!("length:   {} characters", issued.qr_text.len())?;
+        outln!(
+            "QR text:  {} ({} characters)",
+            qr_path(&demo.out, issued.name).display(),
+            issued.qr_text.len()
+        )?;
         outln!("envelope: {} bytes", issued.signed.as_bytes().len())?;
         outln!(
             "{}: {}",
@@ -279,16 +290,48 @@ fn report(demo: &mut Demo) -> Result<(), CliError> {
 
 fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
     let public = shell_quote(&demo.out.join(PUBLIC_KEY_FILE));
+    outln!(
+        "The demo's private keys are written as {DEMO_KEY_PREFIX}*.key.pem, so that these \
+         commands can be repeated by hand. They come from public seeds: DEMO ONLY, never \
+         for anything real."
+    )?;
     outln!("To repeat the verification by hand:")?;
     for issued in &demo.issued {
         let cose = shell_quote(&cose_path(&demo.out, issued.name));
         let qr = shell_quote(&qr_path(&demo.out, issued.name));
         outln!("  elicence verify --pub {public} --status-policy warn --cose {cose}")?;
-        outln!("  elicence verify --pub {public} --status-policy warn - < {qr}")?;
+        outln!("  elicence verify --pub {public} --status-policy warn {qr}")?;
         let pdf = shell_quote(&file_path(&demo.out, issued.name, "pdf"));
         outln!("  elicence verify --pub {public} {pdf}")?;
     }
+    if let Some(first) = demo.issued.first() {
+        let key = shell_quote(&demo_key_path(&demo.out, "issuer"));
+        let cose = shell_quote(&demo.out.join(format!("{}.again.cose", first.name)));
+        outln!("and to issue with the demo key (the example base gives a warning):")?;
+        outln!(
+            "  elicence issue --key {key} --licence examples/licences/{}.json --out {cose}",
+            first.name
+        )?;
+    }
     Ok(())
+}
+
+/// What starts the name of every private key the demo writes.
+pub(crate) const DEMO_KEY_PREFIX: &str = "DEMO-ONLY-";
+
+/// `DIR/DEMO-ONLY-{name}.key.pem`.
+fn demo_key_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{DEMO_KEY_PREFIX}{name}.key.pem"))
+}
+
+/// Writes a demo private key (owner-only, as every private key) under a
+/// name that says what it is: the seeds are public, so anyone can sign
+/// with these keys, and a file called `issuer.key.pem` could be mistaken
+/// for a real one.
+fn write_demo_key(dir: &Path, name: &str, key: &SigningKey) -> Result<PathBuf, CliError> {
+    let path = demo_key_path(dir, name);
+    write_private_key(&path, key)?;
+    Ok(path)
 }
 
 fn file_path(dir: &Path, name: &str, extension: &str) -> PathBuf {

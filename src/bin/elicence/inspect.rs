@@ -2,10 +2,11 @@
 
 use std::process::ExitCode;
 
+use elicence::pdf::envelope_from_pdf;
 use elicence::{SignedLicence, UnixTime, qr};
 use serde_json::json;
 
-use crate::files::{qr_text_argument, read_bytes};
+use crate::files::{LicenceInput, licence_argument, read_envelope_file};
 use crate::verify::pretty;
 use crate::{CliError, CliResult, InspectArgs};
 
@@ -14,12 +15,18 @@ const MALFORMED: u8 = 1;
 
 pub fn run(args: &InspectArgs) -> CliResult {
     let bytes = if let Some(cose) = &args.cose {
-        read_bytes(cose)?
+        read_envelope_file(cose)?
     } else if let Some(text) = &args.text {
-        qr::envelope_bytes(&qr_text_argument(text)?)
-            .map_err(|e| CliError::with_code(format!("malformed QR text: {e}"), MALFORMED))?
+        match licence_argument(text)? {
+            LicenceInput::Envelope(bytes) => bytes,
+            LicenceInput::QrText(text) => qr::envelope_bytes(&text)
+                .map_err(|e| CliError::with_code(format!("malformed QR text: {e}"), MALFORMED))?,
+            LicenceInput::Pdf(pdf) => envelope_from_pdf(&pdf).map_err(|e| {
+                CliError::with_code(format!("{text}: no licence envelope: {e}"), MALFORMED)
+            })?,
+        }
     } else {
-        return Err(CliError::new("give QR text, `-` or --cose FILE"));
+        return Err(CliError::new("give QR text, `-`, a file or --cose FILE"));
     };
     let signed = SignedLicence::from_slice(&bytes)
         .map_err(|e| CliError::with_code(format!("malformed envelope: {e}"), MALFORMED))?;

@@ -1,5 +1,6 @@
 //! `elicence issue`: sign licences and print or write their QR text.
 
+use std::io::{self, Write};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,6 +34,19 @@ struct SignWith {
 pub fn run(args: &IssueArgs) -> CliResult {
     let key = read_signing_key(&args.key)?;
     let base = args.qr_base.clone().unwrap_or_default();
+    if base.is_example() {
+        // A warning, not a refusal: the example base is right for trying the
+        // tool out, and codes under it still verify offline.
+        let _ = writeln!(
+            io::stderr(),
+            "elicence: warning: the QR text starts with the example base {base}, which no \
+             one serves: a phone scanning it opens nothing. Give --qr-base with your scan \
+             endpoint for licences that will be handed out."
+        );
+    }
+    if let (Some(path), false) = (&args.licence, args.no_check_render) {
+        check_render(path, args.template.as_deref(), &base)?;
+    }
     let issued_at = args.at.unwrap_or_else(now);
     let cert = args
         .cert
@@ -83,6 +97,33 @@ pub fn run(args: &IssueArgs) -> CliResult {
             "give either --licence, or --batch with --out",
         )),
     }
+}
+
+/// Refuses, before anything is signed, a licence its template cannot draw:
+/// a licence that is issued but cannot be printed helps no one.
+fn check_render(
+    licence_path: &Path,
+    template: Option<&Path>,
+    base: &QrBase,
+) -> Result<(), CliError> {
+    let json = read_text(licence_path)?;
+    let licence = Licence::from_json(&json)
+        .map_err(|e| CliError::new(format!("{}: {e}", licence_path.display())))?;
+    let mut renderer = crate::render::default_renderer(base)?;
+    if let Some(path) = template {
+        let template = elicence::render::Template::from_path(path)
+            .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
+        renderer.set_templates(elicence::render::TemplateSet::single(template));
+    }
+    renderer.check_layout(&licence).map_err(|e| {
+        let template = &renderer.templates().for_type(licence.type_code()).name;
+        CliError::new(format!(
+            "{}: not signed, template {template:?} cannot draw it: {e} \
+             (shorten the value, give --template with a layout that has room, \
+             or --no-check-render to sign anyway)",
+            licence_path.display()
+        ))
+    })
 }
 
 /// The key with its certificate from the file at `path`, checked by the

@@ -245,6 +245,13 @@ struct SealMakeArgs {
     /// The seal's picture (PNG with transparency); drawn from the name and purpose if absent.
     #[arg(long, value_name = "PNG")]
     picture: Option<PathBuf>,
+    /// Draw the seal with this font first (TrueType/OpenType, e.g. for a name
+    /// character the embedded face lacks); the embedded face and system fonts fill in.
+    #[arg(long, value_name = "FONT", conflicts_with = "picture")]
+    font: Option<PathBuf>,
+    /// The face's number in a collection (.ttc) given with --font.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "font")]
+    font_index: u32,
     /// The picture's width in millimetres. A drawn seal: 40 with a purpose, 42 without. A
     /// supplied picture: 40, its height keeping the picture's aspect ratio.
     #[arg(long, value_name = "MM", value_parser = clap::value_parser!(u16).range(10..=100))]
@@ -469,6 +476,15 @@ struct IssueArgs {
     /// The licence's entry in that status list (with --status-list).
     #[arg(long, value_name = "N", requires = "status_list")]
     status_index: Option<u32>,
+    /// Before signing, check the licence against this template instead of the
+    /// built-in one for its type.
+    #[arg(long, value_name = "TEMPLATE.json", conflicts_with = "no_check_render")]
+    template: Option<PathBuf>,
+    /// Sign even if the licence's template cannot draw it (by default a
+    /// licence whose values do not fit, or that needs a character no font has,
+    /// is refused, saying which field and by how much).
+    #[arg(long)]
+    no_check_render: bool,
 }
 
 #[derive(Debug, Args)]
@@ -516,9 +532,35 @@ struct VerifyArgs {
     /// With --batch: print a JSON line {"line":n,"reasons":[...]} on stdout for each invalid code, before the summary.
     #[arg(long, requires = "batch")]
     details: bool,
-    /// QR text to verify, `-` to read it from stdin, or the path of a licence PDF.
-    #[arg(value_name = "QRTEXT|FILE.pdf")]
+    /// How to print the verdict: json (every detail, for programs) or text (the
+    /// verdict and its reasons in plain words, for people).
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = FormatArg::Json)]
+    format: FormatArg,
+    /// The language of --format text: zh (Simplified Chinese, the default) or en.
+    #[arg(long, value_name = "LANG", value_enum)]
+    lang: Option<LangArg>,
+    /// The licence: QR text, `-` to read stdin, or a file (a `.cose` envelope, a
+    /// licence PDF or a file of QR text), read as its content says.
+    #[arg(value_name = "QRTEXT|FILE")]
     text: Option<String>,
+}
+
+/// `verify --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// The verdict as JSON.
+    Json,
+    /// The verdict in plain words.
+    Text,
+}
+
+/// `verify --lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LangArg {
+    /// Simplified Chinese.
+    Zh,
+    /// English.
+    En,
 }
 
 /// `verify --status-policy`.
@@ -536,8 +578,9 @@ struct InspectArgs {
     /// Read a raw COSE_Sign1 envelope from this file.
     #[arg(long, value_name = "FILE")]
     cose: Option<PathBuf>,
-    /// QR text to decode, or `-` to read it from stdin.
-    #[arg(value_name = "QRTEXT")]
+    /// The licence: QR text, `-` to read stdin, or a file (a `.cose` envelope, a
+    /// licence PDF or a file of QR text), read as its content says.
+    #[arg(value_name = "QRTEXT|FILE")]
     text: Option<String>,
 }
 
@@ -655,8 +698,29 @@ pub fn write_line(line: fmt::Arguments<'_>) -> Result<(), CliError> {
     }
 }
 
+/// Every `--at`: RFC 3339, from [`EARLIEST_AT`] to [`LATEST_AT`].
 fn parse_time(s: &str) -> Result<UnixTime, String> {
-    UnixTime::parse_rfc3339(s).map_err(|e| e.to_string())
+    let at = UnixTime::parse_rfc3339(s).map_err(|e| e.to_string())?;
+    check_time(at)
+}
+
+/// The span of times the tool accepts for `--at`. Outside it a time is a
+/// typo (a year 9999 signs a licence that can never verify, a year 1970
+/// one that is expired); fixed, so that the tool reads the clock only when
+/// `--at` is not given.
+const EARLIEST_AT: &str = "2000-01-01T00:00:00Z";
+/// See [`EARLIEST_AT`]: about a hundred years from when this was written.
+const LATEST_AT: &str = "2126-01-01T00:00:00Z";
+
+fn check_time(at: UnixTime) -> Result<UnixTime, String> {
+    let bound = |text| UnixTime::parse_rfc3339(text).map_err(|e| e.to_string());
+    let (earliest, latest) = (bound(EARLIEST_AT)?, bound(LATEST_AT)?);
+    if at < earliest || at >= latest {
+        return Err(format!(
+            "{at} is outside the times accepted ({EARLIEST_AT} to before {LATEST_AT})"
+        ));
+    }
+    Ok(at)
 }
 
 fn parse_uscc(s: &str) -> Result<Uscc, String> {

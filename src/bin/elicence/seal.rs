@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use elicence::render::stamp::{StampSpec, stamp_png};
-use elicence::render::{FontSet, Template, TemplateSet};
-use elicence::seal::pdf::{PdfSealer, Placement};
+use elicence::render::stamp::{StampSpec, picture_side_mm, stamp_png};
+use elicence::render::{Font, FontSet, Template, TemplateSet};
+use elicence::seal::pdf::{PdfSealer, Placement, SealPdfError};
 use elicence::seal::record::{SealInfo, SealPicture, SignedSeal};
 use elicence::{Certificate, Signer, SigningKey, UnixTime};
 use serde_json::{Value, json};
@@ -56,10 +56,19 @@ pub fn make(args: &SealMakeArgs) -> CliResult {
             if let Some(size) = args.size_mm {
                 spec = spec.with_diameter_mm(f32::from(size));
             }
-            let fonts = FontSet::embedded().map_err(|e| CliError::new(e.to_string()))?;
+            let first = args
+                .font
+                .as_deref()
+                .map(|path| {
+                    Font::from_path(path, args.font_index)
+                        .map_err(|e| CliError::new(format!("{}: {e}", path.display())))
+                })
+                .transpose()?;
+            let fonts = FontSet::usual(first).map_err(|e| CliError::new(e.to_string()))?;
             let png = stamp_png(&spec, &fonts, PICTURE_PX_PER_MM)
                 .map_err(|e| CliError::new(format!("cannot draw the seal: {e}")))?;
-            let size = spec.diameter_mm.round().clamp(10.0, 100.0) as u16;
+            // The picture is the seal and its clear margin round the rim.
+            let size = picture_side_mm(spec.diameter_mm).clamp(10.0, 100.0) as u16;
             SealPicture::from_png(png, size, size)
         }
     }
@@ -126,11 +135,8 @@ pub fn apply(args: &SealApplyArgs) -> CliResult {
     let chain = chain_for_key(&read_certificates(&args.cert)?, &key, &args.cert, at)?;
     let pdf = read_bytes(&args.input)?;
     let place = match (args.x_mm, args.y_mm) {
-        (Some(cx), Some(cy)) => Placement {
-            page: args.page,
-            cx,
-            cy,
-        },
+        // Placed by hand: the picture at its registered size.
+        (Some(cx), Some(cy)) => Placement::at(args.page, cx, cy),
         _ => {
             let templates = match &args.template {
                 Some(path) => TemplateSet::single(
@@ -139,12 +145,17 @@ pub fn apply(args: &SealApplyArgs) -> CliResult {
                 ),
                 None => TemplateSet::default(),
             };
-            let mut place = Placement::for_licence_pdf(&pdf, &templates).map_err(|e| {
-                CliError::new(format!(
-                    "{}: {e} (give --x-mm and --y-mm to place the seal)",
-                    args.input.display()
-                ))
-            })?;
+            let mut place =
+                Placement::for_licence_pdf(&pdf, &templates, seal.info()).map_err(|e| {
+                    // Placing by hand is the way round a template without
+                    // the place, not round a licence that does not name
+                    // the seal's owner.
+                    let hint = match e {
+                        SealPdfError::NotAnIssuer { .. } => "",
+                        _ => " (give --x-mm and --y-mm to place the seal)",
+                    };
+                    CliError::new(format!("{}: {e}{hint}", args.input.display()))
+                })?;
             place.page = args.page;
             place
         }

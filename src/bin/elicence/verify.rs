@@ -1,19 +1,24 @@
 //! `elicence verify`: check codes against trusted keys and print the verdict.
 
-use std::fs::File;
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+mod text;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use elicence::seal::pdf::{PdfVerifier, verify_licence_pdf};
 use elicence::trust::{LoadReport, TrustStore};
-use elicence::verify::StatusPolicy;
+use elicence::verify::{Lang, StatusPolicy};
 use elicence::{TrustedKey, UnixTime, Verifier};
 
-use crate::files::{qr_text_argument, read_bytes, read_public_key, warn_skipped};
-use crate::{CliError, CliResult, StatusPolicyArg, VerifyArgs, now};
+use crate::files::{
+    LicenceInput, licence_argument, read_bytes, read_envelope_file, read_pdf_file, read_public_key,
+    warn_skipped,
+};
+use crate::{CliError, CliResult, FormatArg, LangArg, StatusPolicyArg, VerifyArgs, now};
 
 pub fn run(args: &VerifyArgs) -> CliResult {
+    let output = Output::from_args(args)?;
     let keys = args
         .public_keys
         .iter()
@@ -24,19 +29,27 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         store = Some(trust_store(&args.roots, &args.signers)?);
     }
     let at = args.at.unwrap_or_else(now);
-    let pdf = args
-        .pdf
-        .clone()
-        .or_else(|| args.text.as_deref().and_then(pdf_path));
+    // The licence is read before anything is judged, so that a file given
+    // in the wrong place is an input error, never a verdict.
+    let input = if let Some(text) = &args.text {
+        Some(licence_argument(text)?)
+    } else if let Some(pdf) = &args.pdf {
+        Some(LicenceInput::Pdf(read_pdf_file(pdf)?))
+    } else if let Some(cose) = &args.cose {
+        Some(LicenceInput::Envelope(read_envelope_file(cose)?))
+    } else {
+        None
+    };
     let lists_given = args.trust_list.is_some()
         || !args.status_lists.is_empty()
         || args.status_policy != StatusPolicyArg::FailClosed;
-    if let (Some(pdf), false) = (&pdf, lists_given) {
+    if let (Some(LicenceInput::Pdf(pdf)), false) = (&input, lists_given) {
         return verify_pdf(
             pdf,
             PdfVerifier::new(store.unwrap_or_default())
                 .with_keys(keys.into_iter().map(TrustedKey::new)),
             at,
+            output,
         );
     }
     let mut verifier = match &store {
@@ -51,28 +64,63 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         StatusPolicyArg::Warn => StatusPolicy::Warn,
     });
     load_lists(&mut verifier, args, at)?;
-    if let Some(pdf) = &pdf {
-        // The licence inside is judged with the lists and the policy.
-        let pdf_verifier =
-            PdfVerifier::new(store.unwrap_or_default()).with_licence_verifier(verifier);
-        return verify_pdf(pdf, pdf_verifier, at);
-    }
 
-    if let Some(batch) = &args.batch {
-        return batch::verify_file(&verifier, batch, at, args.details);
-    }
-
-    let verdict = if let Some(cose) = &args.cose {
-        verifier.verify_bytes(&read_bytes(cose)?, at)
-    } else if let Some(text) = &args.text {
-        verifier.verify_qr_text(&qr_text_argument(text)?, at)
-    } else {
-        return Err(CliError::new(
-            "give QR text, `-`, a PDF, --cose FILE, --pdf FILE or --batch FILE",
-        ));
+    let verdict = match input {
+        Some(LicenceInput::Pdf(pdf)) => {
+            // The licence inside is judged with the lists and the policy.
+            let pdf_verifier =
+                PdfVerifier::new(store.unwrap_or_default()).with_licence_verifier(verifier);
+            return verify_pdf(&pdf, pdf_verifier, at, output);
+        }
+        Some(LicenceInput::Envelope(bytes)) => verifier.verify_bytes(&bytes, at),
+        Some(LicenceInput::QrText(text)) => verifier.verify_qr_text(&text, at),
+        None => match &args.batch {
+            Some(batch) => return batch::verify_file(&verifier, batch, at, args.details),
+            None => {
+                return Err(CliError::new(
+                    "give QR text, `-`, a file, --cose FILE, --pdf FILE or --batch FILE",
+                ));
+            }
+        },
     };
-    outln!("{}", pretty(&verdict.to_json_value()))?;
+    match output {
+        Output::Json => outln!("{}", pretty(&verdict.to_json_value()))?,
+        Output::Text(lang) => outln!("{}", text::licence(&verdict, lang))?,
+    }
     Ok(exit_for(verdict.is_valid()))
+}
+
+/// How the verdict is printed.
+#[derive(Debug, Clone, Copy)]
+enum Output {
+    Json,
+    Text(Lang),
+}
+
+impl Output {
+    /// The output the options ask for; options that would have no effect
+    /// are refused rather than ignored.
+    fn from_args(args: &VerifyArgs) -> Result<Output, CliError> {
+        if args.details && args.batch.is_none() {
+            return Err(CliError::new(
+                "--details applies to --batch only; a single verdict already lists its reasons",
+            ));
+        }
+        let lang = match args.lang {
+            None | Some(LangArg::Zh) => Lang::Zh,
+            Some(LangArg::En) => Lang::En,
+        };
+        match args.format {
+            FormatArg::Json if args.lang.is_some() => Err(CliError::new(
+                "--lang applies to --format text only; JSON verdicts carry codes and messages",
+            )),
+            FormatArg::Json => Ok(Output::Json),
+            FormatArg::Text if args.batch.is_some() => Err(CliError::new(
+                "--format text is for one licence; --batch prints JSON lines",
+            )),
+            FormatArg::Text => Ok(Output::Text(lang)),
+        }
+    }
 }
 
 /// Loads the trust list, then each status list, at the verification time;
@@ -116,10 +164,12 @@ fn load_lists(verifier: &mut Verifier, args: &VerifyArgs, at: UnixTime) -> Resul
 
 /// A licence PDF: judged as a whole by the library (its licence, every
 /// seal, the binding between them, and nothing added after the last seal).
-fn verify_pdf(path: &Path, verifier: PdfVerifier, at: elicence::UnixTime) -> CliResult {
-    let bytes = read_bytes(path)?;
-    let verdict = verify_licence_pdf(&bytes, &verifier, at);
-    outln!("{}", pretty(&verdict.to_json_value()))?;
+fn verify_pdf(bytes: &[u8], verifier: PdfVerifier, at: UnixTime, output: Output) -> CliResult {
+    let verdict = verify_licence_pdf(bytes, &verifier, at);
+    match output {
+        Output::Json => outln!("{}", pretty(&verdict.to_json_value()))?,
+        Output::Text(lang) => outln!("{}", text::pdf(&verdict, lang))?,
+    }
     Ok(exit_for(verdict.is_valid()))
 }
 
@@ -148,17 +198,6 @@ pub fn trust_store(roots: &[PathBuf], signers: &[PathBuf]) -> Result<TrustStore,
         }
     }
     Ok(store)
-}
-
-/// The argument as a path, if it names a PDF file. QR text is a URL ending in
-/// digits and never names a file, so there is no ambiguity in practice; the
-/// `%PDF-` check keeps a stray file named like a code from being misread.
-fn pdf_path(argument: &str) -> Option<PathBuf> {
-    let path = Path::new(argument);
-    let mut magic = [0u8; 5];
-    let mut file = File::open(path).ok()?;
-    file.read_exact(&mut magic).ok()?;
-    (&magic == b"%PDF-").then(|| path.to_path_buf())
 }
 
 fn exit_for(valid: bool) -> ExitCode {

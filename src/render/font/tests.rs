@@ -78,3 +78,37 @@ fn the_first_face_that_has_a_character_wins() {
     assert_eq!(set.font_for('王'), Some(0));
     assert_eq!(set.font_for('𠀀'), None);
 }
+
+#[test]
+fn coverage_is_checked_for_every_field_at_once() {
+    let set = FontSet::new();
+    // Whitespace is drawn as an advance, so even an empty set has it.
+    assert_eq!(set.check_coverage([("a", " \u{3000}")]), Ok(()));
+    let err = set
+        .check_coverage([("a", "王王 𠀀"), ("b", "王"), ("c", "")])
+        .unwrap_err();
+    assert_eq!(err.fields(), ["a", "b"]);
+    assert_eq!(err.chars_in("a"), ['王', '𠀀']);
+    assert_eq!(err.chars_in("b"), ['王']);
+    assert_eq!(
+        err.to_string(),
+        "no font has 王 (U+738B), 𠀀 (U+20000) in a; 王 (U+738B) in b"
+    );
+}
+
+#[cfg(feature = "embedded-font")]
+#[test]
+fn the_embedded_face_passes_the_check_for_gb2312_and_table_characters() {
+    let set = FontSet::embedded().unwrap();
+    assert_eq!(
+        set.check_coverage([("holder.name", "王喆"), ("face:地址", "堃昇珺𬭚")]),
+        Ok(())
+    );
+    let err = set
+        .check_coverage([("holder.name", "王𠮷"), ("face:地址", "北京市𡘙区")])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no font has 𠮷 (U+20BB7) in holder.name; 𡘙 (U+21619) in face:地址"
+    );
+}

@@ -333,11 +333,53 @@ mod with_font {
     }
 
     #[test]
+    fn the_picture_has_a_clear_margin_round_the_whole_rim() {
+        for (spec, px_per_mm) in [
+            (spec(), 10.0),
+            (StampSpec::new(BEIJING, None), 10.0),
+            (spec().with_diameter_mm(20.0), 12.0),
+            (spec().with_diameter_mm(59.5), 10.0),
+        ] {
+            let d = spec.diameter_mm;
+            let side_mm = picture_side_mm(d);
+            assert!(
+                side_mm >= d + 2.0 * PICTURE_MARGIN_MM && side_mm < d + 2.0,
+                "{d}"
+            );
+            assert_eq!(side_mm.fract(), 0.0);
+            let png = stamp_png(&spec, &fonts(), px_per_mm).unwrap();
+            let pixmap = load_stamp_png(&png).unwrap();
+            let side = pixmap.width();
+            assert_eq!(side, pixmap.height());
+            assert_eq!(side as f32, (side_mm * px_per_mm).round());
+            let alpha = |x: u32, y: u32| pixmap.pixel(x, y).unwrap().alpha();
+            // The outermost rows and columns are clear all along.
+            for i in 0..side {
+                for (x, y) in [(i, 0), (i, side - 1), (0, i), (side - 1, i)] {
+                    assert_eq!(alpha(x, y), 0, "{d} mm: ({x}, {y})");
+                }
+            }
+            // The rim's ink reaches to within the margin (and a pixel) of
+            // each edge, at 12, 3, 6 and 9 o'clock: it is whole, not cut.
+            let margin = ((side as f32 - d * px_per_mm) / 2.0).ceil() as u32 + 1;
+            let mid = side / 2;
+            for (x, y) in [
+                (mid, margin),
+                (side - 1 - margin, mid),
+                (mid, side - 1 - margin),
+                (margin, mid),
+            ] {
+                assert_eq!(alpha(x, y), 255, "{d} mm: ({x}, {y})");
+            }
+        }
+    }
+
+    #[test]
     fn a_stamp_png_loads_back_as_the_same_ink() {
         let png = stamp_png(&spec(), &fonts(), 12.0).unwrap();
         assert!(png.starts_with(b"\x89PNG"));
         let loaded = load_stamp_png(&png).unwrap();
-        let drawn = render_stamp(&spec(), &fonts(), 12.0).unwrap();
+        let drawn = render_picture(&spec(), &fonts(), 12.0).unwrap();
         assert_eq!(loaded.width(), drawn.width());
         // One ink at each opacity: coverage is exact, and the premultiplied
         // colour differs from the drawing by rounding at most.
@@ -351,7 +393,7 @@ mod with_font {
                 assert!(a.abs_diff(b) <= 1, "{l:?} vs {d:?}");
             }
         }
-        let rgba = render_stamp(&spec(), &fonts(), 12.0)
+        let rgba = render_picture(&spec(), &fonts(), 12.0)
             .unwrap()
             .encode_png()
             .unwrap();
@@ -361,5 +403,195 @@ mod with_font {
             png.len(),
             rgba.len()
         );
+    }
+}
+
+#[cfg(feature = "embedded-font")]
+mod arc_gaps {
+    use super::*;
+
+    /// 24 different characters, as a long authority name has them.
+    const LONG: &str = "中华人民共和国国家市场监督管理总局行政审批数据局";
+
+    type Quad = [(f32, f32); 4];
+
+    /// The ink boxes of the name's glyphs on the seal, emboldening
+    /// included, as corners in the seal's millimetres (y down).
+    fn glyph_quads(layout: &NameLayout) -> Vec<Quad> {
+        let (size, xs) = (layout.size, layout.x_scale);
+        let e = embolden_width(size, xs) / 2.0;
+        layout
+            .boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let [l, t, r, bottom] = (*b)?;
+                let a = layout.first + i as f32 * layout.step;
+                let (sin, cos) = a.sin_cos();
+                let (cx, cy) = (layout.radius * sin, -layout.radius * cos);
+                let corner = |x: f32, y: f32| (cx + x * cos - y * sin, cy + x * sin + y * cos);
+                let (x0, x1) = (l * size * xs - e, r * size * xs + e);
+                let (y0, y1) = (t * size - e, bottom * size + e);
+                Some([
+                    corner(x0, y0),
+                    corner(x1, y0),
+                    corner(x1, y1),
+                    corner(x0, y1),
+                ])
+            })
+            .collect()
+    }
+
+    fn edges(q: &Quad) -> impl Iterator<Item = ((f32, f32), (f32, f32))> + '_ {
+        (0..4).map(move |i| (q[i], q[(i + 1) % 4]))
+    }
+
+    /// Whether some edge normal of either box separates them.
+    fn separated(a: &Quad, b: &Quad) -> bool {
+        edges(a).chain(edges(b)).any(|(p, q)| {
+            let axis = (q.1 - p.1, p.0 - q.0);
+            let project = |quad: &Quad| {
+                let v: Vec<f32> = quad.iter().map(|c| c.0 * axis.0 + c.1 * axis.1).collect();
+                (
+                    v.iter().copied().fold(f32::INFINITY, f32::min),
+                    v.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+                )
+            };
+            let ((amin, amax), (bmin, bmax)) = (project(a), project(b));
+            amax < bmin || bmax < amin
+        })
+    }
+
+    fn point_segment(p: (f32, f32), a: (f32, f32), b: (f32, f32)) -> f32 {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let t = (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+        ((p.0 - a.0 - t * dx).powi(2) + (p.1 - a.1 - t * dy).powi(2)).sqrt()
+    }
+
+    /// The distance between two separated convex boxes.
+    fn distance(a: &Quad, b: &Quad) -> f32 {
+        let one_way = |a: &Quad, b: &Quad| {
+            a.iter()
+                .flat_map(|&p| edges(b).map(move |(s, t)| point_segment(p, s, t)))
+                .fold(f32::INFINITY, f32::min)
+        };
+        one_way(a, b).min(one_way(b, a))
+    }
+
+    #[test]
+    fn neighbouring_glyphs_on_the_arc_keep_the_minimum_gap_at_every_length() {
+        let fonts = FontSet::embedded().unwrap();
+        let mut sizes = Vec::new();
+        for n in [2, 4, 8, 13, 18, 20, 23, 24] {
+            let name: String = LONG.chars().take(n).collect();
+            for diameter in [20.0, 40.0, 42.0] {
+                let spec = StampSpec::new(name.clone(), None).with_diameter_mm(diameter);
+                let layout = name_layout(&spec, &fonts).unwrap();
+                let quads = glyph_quads(&layout);
+                assert_eq!(quads.len(), n);
+                let gap = NAME_MIN_GAP * layout.size;
+                for (i, a) in quads.iter().enumerate() {
+                    for (j, b) in quads.iter().enumerate().skip(i + 1) {
+                        assert!(separated(a, b), "{n} chars: glyphs {i} and {j} overlap");
+                    }
+                    if let Some(b) = quads.get(i + 1) {
+                        let d = distance(a, b);
+                        assert!(
+                            d >= gap * 0.999,
+                            "{n} chars, {diameter} mm: glyphs {i} and {} are {d} mm apart, \
+                             less than {gap}",
+                            i + 1
+                        );
+                    }
+                }
+                // The glyphs stay inside the rim.
+                let inner_rim = diameter / 2.0 * (1.0 - 2.0 * RIM);
+                for q in &quads {
+                    for &(x, y) in q {
+                        assert!((x * x + y * y).sqrt() < inner_rim, "{n}: ({x}, {y})");
+                    }
+                }
+                assert!(layout.size >= diameter * NAME_MIN_SIZE * 0.999);
+                assert!(layout.x_scale >= 0.4 && layout.x_scale <= 1.0);
+                if diameter == 40.0 {
+                    sizes.push((n, layout.size, layout.x_scale));
+                }
+            }
+        }
+        // Short names are set at full size, unsqueezed; the longest smaller.
+        let (_, first_size, first_scale) = sizes[0];
+        assert_eq!((first_size, first_scale), (40.0 * NAME_SIZE, 1.0));
+        let (_, last_size, _) = sizes[sizes.len() - 1];
+        assert!(last_size < first_size, "{sizes:?}");
+    }
+
+    #[test]
+    fn a_name_whose_glyphs_cannot_keep_the_gap_is_refused_saying_how_many_fit() {
+        let fonts = FontSet::embedded().unwrap();
+        // Full-width capitals fill their em, as wide as any ideograph: the
+        // longest name accepted still fits, at the smallest sizes.
+        let wide = StampSpec::new("Ｗ".repeat(MAX_NAME_CHARS), None);
+        let layout = name_layout(&wide, &fonts).unwrap();
+        assert!(layout.size < 40.0 * NAME_SIZE, "{}", layout.size);
+        // A face whose glyphs are 1.3 em wide does not fit them all.
+        let boxes = vec![Some([-0.65, -0.45, 0.65, 0.45]); MAX_NAME_CHARS];
+        match arc_layout(40.0, boxes.clone()) {
+            Err(StampError::NameDoesNotFit { chars, fit }) => {
+                assert_eq!(chars, MAX_NAME_CHARS);
+                assert!(fit > 1 && fit < MAX_NAME_CHARS, "{fit}");
+                assert!(arc_layout(40.0, boxes[..fit].to_vec()).is_ok());
+                assert!(arc_layout(40.0, boxes[..fit + 1].to_vec()).is_err());
+                let err = StampError::NameDoesNotFit { chars, fit };
+                assert!(err.to_string().contains(&format!("{fit} fit")), "{err}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[cfg(feature = "embedded-font")]
+mod in_pdf {
+    use crate::render::{FontSet, Renderer};
+    use crate::{Licence, SignedLicence, SigningKey, UnixTime};
+
+    /// The content operators of a rendered licence PDF's page that draw
+    /// the stamp: from the ink blend state to the end of its group.
+    fn stamp_operators(pdf: &[u8]) -> Vec<String> {
+        let doc = lopdf::Document::load_mem(pdf).unwrap();
+        let page = *doc.get_pages().values().next().unwrap();
+        let content = lopdf::content::Content::decode(&doc.get_page_content(page)).unwrap();
+        let ops: Vec<String> = content
+            .operations
+            .iter()
+            .map(|o| o.operator.clone())
+            .collect();
+        let start = ops.iter().position(|o| o == "gs").unwrap();
+        let end = start + ops[start..].iter().position(|o| o == "Q").unwrap();
+        ops[start..end].to_vec()
+    }
+
+    #[test]
+    fn a_drawn_stamp_in_a_pdf_has_filled_glyphs_and_nothing_only_stroked() {
+        let mut json: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../examples/licences/driving-licence.json"
+        ))
+        .unwrap();
+        json.as_object_mut().unwrap().remove("photo_sha256");
+        let licence = Licence::from_json(&json.to_string()).unwrap();
+        let issuer_chars = licence.issuer().name().chars().count();
+        let at = UnixTime::parse_rfc3339("2025-01-01T09:00:00+08:00").unwrap();
+        let signed = SignedLicence::sign(licence, &SigningKey::from_seed(&[7; 32]), at).unwrap();
+        let renderer = Renderer::new(FontSet::embedded().unwrap());
+        let ops = stamp_operators(&renderer.render_pdf(&signed, None).unwrap());
+        // The rim (even-odd) and the star (nonzero) are filled; every glyph
+        // is filled and outlined in one operator, none stroked alone.
+        assert!(ops.iter().any(|o| o == "f*"), "{ops:?}");
+        assert!(ops.iter().any(|o| o == "f"), "{ops:?}");
+        let filled_and_stroked = ops.iter().filter(|o| *o == "b" || *o == "b*").count();
+        assert!(
+            filled_and_stroked >= issuer_chars,
+            "{filled_and_stroked} {ops:?}"
+        );
+        assert!(!ops.iter().any(|o| o == "S" || o == "s"), "{ops:?}");
     }
 }

@@ -286,6 +286,10 @@ pub(crate) fn check(
                 ))
             })
     };
+    // The sealer writes a one-ink picture's planes row-filtered, any
+    // other plainly; each form is checked exactly, and both decode to the
+    // picture's planes (`check_picture`).
+    let predicted = mask_stream.dict.has(b"DecodeParms");
     let parts = appearance_objects(
         pixels(b"Width")?,
         pixels(b"Height")?,
@@ -293,6 +297,7 @@ pub(crate) fn check(
         height,
         mask,
         image,
+        predicted,
     );
     if !form_stream.dict.same_except(&parts.form, &[b"Length"])
         || doc.raw_data(form_stream) != parts.content.as_slice()
@@ -399,7 +404,8 @@ static EMPTY: Dictionary = Dictionary {
 };
 
 /// Checks that the appearance's image and mask are the seal record's own
-/// picture, pixel for pixel, at the picture's size on the page.
+/// picture, pixel for pixel, at the picture's size on the page or scaled
+/// as the sealer scales it.
 pub(crate) fn check_picture(
     doc: &Document<'_>,
     index: usize,
@@ -412,10 +418,21 @@ pub(crate) fn check_picture(
         f64::from(picture.width_mm()) * f64::from(PT_PER_MM),
         f64::from(picture.height_mm()) * f64::from(PT_PER_MM),
     );
-    if (revision.size.0 - want_w).abs() > 0.05 || (revision.size.1 - want_h).abs() > 0.05 {
+    // The sealer scales the picture to the template's diameter, its aspect
+    // kept, within the limits it refuses beyond; the rectangle is rounded
+    // to hundredths of a point.
+    let scale = revision.size.0 / want_w;
+    let width_mm = (revision.size.0 / f64::from(PT_PER_MM)) as f32;
+    if (revision.size.1 - want_h * scale).abs() > 0.05
+        || !super::size_allowed(f32::from(picture.width_mm()), width_mm, 0.02)
+    {
         return Err(appearance(format!(
-            "the widget is {:.2} × {:.2} pt; the seal picture is {want_w:.2} × {want_h:.2}",
-            revision.size.0, revision.size.1
+            "the widget is {:.2} × {:.2} pt; the seal picture is {want_w:.2} × {want_h:.2}, \
+             scaled by {}..={} with its aspect kept",
+            revision.size.0,
+            revision.size.1,
+            super::MIN_PICTURE_SCALE,
+            super::MAX_PICTURE_SCALE,
         )));
     }
     let plane = |id: ObjRef, expected: &[u8], what: &str| -> Result<(), SealCheckFailure> {
@@ -426,8 +443,14 @@ pub(crate) fn check_picture(
         let stream = object
             .as_stream()
             .ok_or_else(|| appearance(format!("{what} {id} is not a stream")))?;
+        // Row-filtered data inflates to a filter byte more a row.
+        let filters = if stream.dict.has(b"DecodeParms") {
+            planes.height_px as usize
+        } else {
+            0
+        };
         let data = doc
-            .decode_limited(stream, expected.len())
+            .decode_limited(stream, expected.len() + filters)
             .map_err(|e| appearance(format!("{what} {id}: {e}")))?;
         if data != expected {
             return Err(appearance(format!(

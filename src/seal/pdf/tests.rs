@@ -129,11 +129,7 @@ mod sealed {
     }
 
     const SEAL_VALIDITY: (&str, &str) = ("2024-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
-    const PLACE: Placement = Placement {
-        page: 1,
-        cx: 150.0,
-        cy: 230.0,
-    };
+    const PLACE: Placement = Placement::at(1, 150.0, 230.0);
 
     fn sealed_by_police(pki: &Pki, when: &str) -> Vec<u8> {
         let seal = seal(pki, POLICE, &pki.police.1, SEAL_VALIDITY);
@@ -690,7 +686,7 @@ mod sealed {
                 sealer.apply(
                     &blank_pdf(),
                     &pki.regulator.0,
-                    Placement { page: 1, cx, cy },
+                    Placement::at(1, cx, cy),
                     at("2025-03-01T10:00:00Z")
                 ),
                 Err(SealPdfError::OffPage { .. })
@@ -741,5 +737,319 @@ mod sealed {
             only_status(&pdf, &roots(&pki)).unwrap_err().code(),
             "seal_untrusted"
         );
+    }
+
+    /// The signature widgets' rectangles on page 1, in the order written.
+    fn widget_rects(pdf: &[u8]) -> Vec<[f64; 4]> {
+        let doc = crate::pdf::Document::read(pdf).unwrap();
+        let view = doc.latest();
+        let page = write::pages(&doc, view).unwrap()[0];
+        seal_rects(&doc, view, page).unwrap()
+    }
+
+    /// Centre (mm from the top-left of an A4 portrait page) and width in mm.
+    fn centre_and_width(rect: [f64; 4]) -> (f64, f64, f64) {
+        let mm = f64::from(PT_PER_MM);
+        let [l, b, r, t] = rect;
+        (
+            (l + r) / 2.0 / mm,
+            (842.0 - (b + t) / 2.0) / mm,
+            (r - l) / mm,
+        )
+    }
+
+    #[test]
+    fn the_placement_diameter_scales_the_picture_and_the_check_accepts_it() {
+        let pki = pki();
+        let seal = seal(&pki, POLICE, &pki.police.1, SEAL_VALIDITY);
+        let sealer = PdfSealer::new(seal, &[pki.police.1.clone(), pki.mid.clone()]).unwrap();
+        let when = at("2025-03-01T10:00:00Z");
+        // The 40 mm picture at 20 mm, 40 mm (its own size), 60 mm, and
+        // unscaled.
+        for (diameter, want) in [
+            (Some(20.0), 20.0),
+            (Some(40.0), 40.0),
+            (Some(60.0), 60.0),
+            (None, 40.0),
+        ] {
+            let place = Placement {
+                diameter_mm: diameter,
+                ..PLACE
+            };
+            let pdf = sealer
+                .apply(&blank_pdf(), &pki.police.0, place, when)
+                .unwrap();
+            let checked = check_sealed_pdf(&pdf, &roots(&pki)).unwrap();
+            assert!(
+                checked.is_intact(),
+                "{diameter:?}: {:?}",
+                checked.seals[0].status
+            );
+            let rects = widget_rects(&pdf);
+            let (cx, cy, width) = centre_and_width(rects[0]);
+            assert!((width - want).abs() < 0.01, "{diameter:?}: {width}");
+            let [_, b, _, t] = rects[0];
+            assert!(
+                ((t - b) / f64::from(PT_PER_MM) - want).abs() < 0.01,
+                "square kept"
+            );
+            assert!(
+                (cx - 150.0).abs() < 0.01 && (cy - 230.0).abs() < 0.01,
+                "({cx}, {cy})"
+            );
+        }
+        // Too small or large on the page, or too far from the registered
+        // size: refused with the numbers.
+        for diameter in [14.9, 60.1, 15.0, f32::NAN, -20.0] {
+            let err = sealer
+                .apply(
+                    &blank_pdf(),
+                    &pki.police.0,
+                    PLACE.with_diameter_mm(diameter),
+                    when,
+                )
+                .unwrap_err();
+            match err {
+                SealPdfError::SealSize {
+                    diameter_mm,
+                    registered_mm,
+                } => {
+                    assert_eq!(diameter_mm.to_bits(), diameter.to_bits());
+                    assert_eq!(registered_mm, 40.0);
+                }
+                other => panic!("{diameter}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_size_limits_are_absolute_and_relative_to_the_registered_picture() {
+        // At its own size any registered picture is allowed.
+        assert!(size_allowed(100.0, 100.0, 0.0));
+        assert!(size_allowed(10.0, 10.0, 0.0));
+        // Scaled: 15..=60 mm on the page and 0.4..=1.5 of the picture.
+        assert!(size_allowed(40.0, 16.0, 0.0));
+        assert!(!size_allowed(40.0, 15.9, 0.0));
+        assert!(size_allowed(20.0, 30.0, 0.0));
+        assert!(!size_allowed(20.0, 30.1, 0.0));
+        assert!(!size_allowed(42.0, 60.5, 0.0));
+        assert!(!size_allowed(40.0, f32::INFINITY, 0.0));
+        // The checker's slack for a rectangle rounded to 0.01 pt.
+        assert!(size_allowed(40.0, 15.99, 0.02));
+    }
+
+    #[test]
+    fn a_seal_at_another_place_stays_there_and_one_on_a_taken_place_moves_along_the_row() {
+        let pki = pki();
+        let first = sealed_by_police(&pki, "2025-03-01T10:00:00Z");
+        let regulator = PdfSealer::new(
+            seal(&pki, REGULATOR, &pki.regulator.1, SEAL_VALIDITY),
+            &[pki.regulator.1.clone(), pki.mid.clone()],
+        )
+        .unwrap();
+        let when = at("2025-03-01T11:00:00Z");
+        let elsewhere = Placement::at(1, 60.0, 100.0).with_diameter_mm(30.0);
+        let apart = regulator
+            .apply(&first, &pki.regulator.0, elsewhere, when)
+            .unwrap();
+        let rects = widget_rects(&apart);
+        let (cx, cy, width) = centre_and_width(rects[1]);
+        assert!(
+            (cx - 60.0).abs() < 0.01 && (cy - 100.0).abs() < 0.01,
+            "({cx}, {cy})"
+        );
+        assert!((width - 30.0).abs() < 0.01);
+        let (cx, _, _) = centre_and_width(rects[0]);
+        assert!((cx - 150.0).abs() < 0.01);
+        // On the first seal's place: 43 mm to the left, as before.
+        let same = regulator
+            .apply(&first, &pki.regulator.0, PLACE, when)
+            .unwrap();
+        let (cx, cy, _) = centre_and_width(widget_rects(&same)[1]);
+        assert!(
+            (cx - 107.0).abs() < 0.01 && (cy - 230.0).abs() < 0.01,
+            "({cx}, {cy})"
+        );
+        for pdf in [apart, same] {
+            assert!(check_sealed_pdf(&pdf, &roots(&pki)).unwrap().is_intact());
+        }
+    }
+
+    /// A licence PDF (the example driving licence, issued by the police,
+    /// with the regulator as co-issuer if `joint`) and the templates it is
+    /// placed by: the driving licence's, with a co-issuer seal place if
+    /// `co_place`.
+    #[cfg(feature = "embedded-font")]
+    fn licence_pdf(
+        pki: &Pki,
+        joint: bool,
+        co_place: bool,
+    ) -> (Vec<u8>, crate::render::TemplateSet) {
+        use crate::render::template::SealPlace;
+        use crate::render::{FontSet, Renderer, TemplateSet};
+        let mut json: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../examples/licences/driving-licence.json"
+        ))
+        .unwrap();
+        json["issuer"] =
+            serde_json::json!({ "name": "北京市公安局公安交通管理局", "code": POLICE });
+        // No photo to carry: what is placed is the seal.
+        json.as_object_mut().unwrap().remove("photo_sha256");
+        if joint {
+            json["co_issuers"] =
+                serde_json::json!([{ "name": "北京市海淀区市场监督管理局", "code": REGULATOR }]);
+        }
+        let licence = crate::Licence::from_json(&json.to_string()).unwrap();
+        let signed =
+            crate::SignedLicence::sign(licence, &pki.police.0, at("2025-03-01T09:00:00Z")).unwrap();
+        // The places set here rather than in the template's JSON, whose
+        // layout rules are not what is tested.
+        let mut template = TemplateSet::default()
+            .for_type(signed.licence().type_code())
+            .clone();
+        template.seal = SealPlace {
+            cx: 30.0,
+            cy: 42.0,
+            diameter: 20.0,
+            purpose: None,
+        };
+        template.co_issuer_seals = if co_place {
+            vec![SealPlace {
+                cx: 54.0,
+                cy: 44.0,
+                diameter: 16.0,
+                purpose: None,
+            }]
+        } else {
+            Vec::new()
+        };
+        let mut renderer = Renderer::new(FontSet::embedded().unwrap());
+        renderer.set_stamp_in_pdf(false);
+        let templates = TemplateSet::single(template);
+        (renderer.render_pdf(&signed, None).unwrap(), templates)
+    }
+
+    #[cfg(feature = "embedded-font")]
+    #[test]
+    fn joint_seals_each_go_over_their_own_authority_and_a_strangers_is_refused() {
+        let pki = pki();
+        let police = PdfSealer::new(
+            seal(&pki, POLICE, &pki.police.1, SEAL_VALIDITY),
+            &[pki.police.1.clone(), pki.mid.clone()],
+        )
+        .unwrap();
+        let regulator = PdfSealer::new(
+            seal(&pki, REGULATOR, &pki.regulator.1, SEAL_VALIDITY),
+            &[pki.regulator.1.clone(), pki.mid.clone()],
+        )
+        .unwrap();
+        let (pdf, templates) = licence_pdf(&pki, true, true);
+        let place_of = |sealer: &PdfSealer, pdf: &[u8]| {
+            Placement::for_licence_pdf(pdf, &templates, sealer.seal().info())
+        };
+        let first = place_of(&police, &pdf).unwrap();
+        assert_eq!(first, Placement::at(1, 30.0, 42.0).with_diameter_mm(20.0));
+        let once = police
+            .apply(&pdf, &pki.police.0, first, at("2025-03-01T10:00:00Z"))
+            .unwrap();
+        let second = place_of(&regulator, &once).unwrap();
+        assert_eq!(second, Placement::at(1, 54.0, 44.0).with_diameter_mm(16.0));
+        let twice = regulator
+            .apply(&once, &pki.regulator.0, second, at("2025-03-01T11:00:00Z"))
+            .unwrap();
+        assert!(check_sealed_pdf(&twice, &roots(&pki)).unwrap().is_intact());
+        // Each seal centred on its own place at its own diameter, on a
+        // card 54 mm high.
+        let rects = widget_rects(&twice);
+        let mm = f64::from(PT_PER_MM);
+        for (rect, (cx, cy, d)) in rects.iter().zip([(30.0, 42.0, 20.0), (54.0, 44.0, 16.0)]) {
+            let [l, b, r, t] = *rect;
+            let centre = ((l + r) / 2.0 / mm, 54.0 - (b + t) / 2.0 / mm);
+            assert!(
+                (centre.0 - cx).abs() < 0.01 && (centre.1 - cy).abs() < 0.01,
+                "{centre:?}"
+            );
+            assert!(((r - l) / mm - d).abs() < 0.01, "{rect:?}");
+        }
+
+        // A seal of an authority the licence does not name.
+        let (alone, templates_alone) = licence_pdf(&pki, false, true);
+        let err = Placement::for_licence_pdf(&alone, &templates_alone, regulator.seal().info())
+            .unwrap_err();
+        assert!(
+            matches!(&err, SealPdfError::NotAnIssuer { owner } if owner == REGULATOR),
+            "{err:?}"
+        );
+        // A co-issuer the template has no seal place for.
+        let (joint, no_place) = licence_pdf(&pki, true, false);
+        let err =
+            Placement::for_licence_pdf(&joint, &no_place, regulator.seal().info()).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                SealPdfError::NoSealPlace { owner, index: 0, places: 0, .. } if owner == REGULATOR
+            ),
+            "{err:?}"
+        );
+        // The issuer's own seal still has its place there.
+        assert!(Placement::for_licence_pdf(&joint, &no_place, police.seal().info()).is_ok());
+    }
+
+    /// The police's seal with `png` as its picture, `side` mm square.
+    #[cfg(feature = "embedded-font")]
+    fn police_sealer_with(pki: &Pki, png: Vec<u8>, side: u16) -> PdfSealer {
+        let info = SealInfo::builder("police-2", "示例印章", POLICE.parse().unwrap())
+            .allow_certificate(&pki.police.1)
+            .validity(
+                at(SEAL_VALIDITY.0),
+                at(SEAL_VALIDITY.0),
+                at(SEAL_VALIDITY.1),
+            )
+            .picture(SealPicture::from_png(png, side, side).unwrap())
+            .build()
+            .unwrap();
+        let seal =
+            SignedSeal::sign(info, &pki.maker.0, &[pki.maker.1.clone(), pki.mid.clone()]).unwrap();
+        PdfSealer::new(seal, &[pki.police.1.clone(), pki.mid.clone()]).unwrap()
+    }
+
+    #[cfg(feature = "embedded-font")]
+    #[test]
+    fn a_one_ink_picture_passes_its_compressed_rows_through_and_is_no_larger() {
+        use crate::render::FontSet;
+        use crate::render::stamp::{StampSpec, load_stamp_png, picture_side_mm, stamp_png};
+        let pki = pki();
+        let spec = StampSpec::new("北京市公安局公安交通管理局", Some("行政审批专用章"));
+        let side = picture_side_mm(spec.diameter_mm) as u16;
+        let png = stamp_png(&spec, &FontSet::embedded().unwrap(), 10.0).unwrap();
+        // The same pixels as RGBA: decoded and deflated.
+        let rgba = load_stamp_png(&png).unwrap().encode_png().unwrap();
+        let when = at("2025-03-01T10:00:00Z");
+        let place = PLACE.with_diameter_mm(30.0);
+        let passed = police_sealer_with(&pki, png.clone(), side)
+            .apply(&blank_pdf(), &pki.police.0, place, when)
+            .unwrap();
+        let decoded = police_sealer_with(&pki, rgba, side)
+            .apply(&blank_pdf(), &pki.police.0, place, when)
+            .unwrap();
+        for pdf in [&passed, &decoded] {
+            let checked = check_sealed_pdf(pdf, &roots(&pki)).unwrap();
+            assert!(checked.is_intact(), "{:?}", checked.seals[0].status);
+        }
+        // The soft mask is the PNG's own IDAT data, row-filtered.
+        let doc = crate::pdf::Document::read(&passed).unwrap();
+        let body = doc.bodies().unwrap().pop().unwrap();
+        let mask = body
+            .iter()
+            .filter_map(|o| o.object.as_stream())
+            .find(|s| s.dict.name(b"ColorSpace") == Some(b"DeviceGray"))
+            .unwrap();
+        assert!(mask.dict.has(b"DecodeParms"));
+        let idat_start = png.windows(4).position(|w| w == b"IDAT").unwrap() + 4;
+        assert!(png[idat_start..].starts_with(&doc.raw_data(mask)[..64]));
+        // No larger than the deflated planes (which, from RGBA, also carry
+        // the colour the edges' premultiplication rounded).
+        let (a, b) = (passed.len() as f64, decoded.len() as f64);
+        assert!(a <= b * 1.03, "{a} vs {b} bytes");
     }
 }

@@ -29,6 +29,9 @@ pub(crate) struct Appearance {
     height_px: u32,
     rgb: Vec<u8>,
     alpha: Vec<u8>,
+    /// Whether the planes are written with PNG row filters (`/DecodeParms`
+    /// predictor 15), as a one-ink picture's own compressed rows are.
+    predicted: bool,
 }
 
 impl Planes {
@@ -96,14 +99,132 @@ impl Planes {
 
 impl Appearance {
     pub(crate) fn from_picture(picture: &SealPicture) -> Result<Appearance, SealPdfError> {
+        if let Some(appearance) = Appearance::passed_through(picture.png())? {
+            return Ok(appearance);
+        }
         let planes = Planes::from_picture(picture)?;
         Ok(Appearance {
             width_px: planes.width_px,
             height_px: planes.height_px,
             rgb: deflate(&planes.rgb)?,
             alpha: deflate(&planes.alpha)?,
+            predicted: false,
         })
     }
+
+    /// A one-ink picture as the stamp renderer writes it (8-bit indexed,
+    /// not interlaced, every palette entry the same colour, entry `i` of
+    /// opacity `i`): its pixel indices are its alpha plane, so the PNG's
+    /// own compressed, row-filtered data is the soft mask as it is, with
+    /// the PNG predictor a PDF reader undoes. Nothing is decoded or
+    /// deflated but the colour plane, one colour, which deflates to almost
+    /// nothing almost at once. `None` for any other picture.
+    fn passed_through(png: &[u8]) -> Result<Option<Appearance>, SealPdfError> {
+        let Some(one_ink) = OneInk::read(png) else {
+            return Ok(None);
+        };
+        let (w, h) = (one_ink.width as usize, one_ink.height as usize);
+        // The rows must inflate, as the checker's reader inflates them, to
+        // exactly a filter byte and a row of indices each; else the
+        // picture takes the decoding path, which names what is wrong.
+        if !rows_inflate(&one_ink.data, w, h) {
+            return Ok(None);
+        }
+        let [r, g, b] = one_ink.colour;
+        // Row 0 filtered "Sub" (the first pixel, then no difference), every
+        // later row "Up" (no difference): the plane of one colour.
+        let mut rows = vec![0u8; h * (3 * w + 1)];
+        if let Some(first) = rows.get_mut(..4) {
+            first.copy_from_slice(&[1, r, g, b]);
+        }
+        for row in rows.chunks_exact_mut(3 * w + 1).skip(1) {
+            if let Some(filter) = row.first_mut() {
+                *filter = 2;
+            }
+        }
+        Ok(Some(Appearance {
+            width_px: one_ink.width,
+            height_px: one_ink.height,
+            rgb: deflate(&rows)?,
+            alpha: one_ink.data,
+            predicted: true,
+        }))
+    }
+}
+
+/// What [`Appearance::passed_through`] takes from a one-ink PNG.
+struct OneInk {
+    width: u32,
+    height: u32,
+    colour: [u8; 3],
+    /// The IDAT chunks' data, concatenated: one zlib stream.
+    data: Vec<u8>,
+}
+
+impl OneInk {
+    fn read(png: &[u8]) -> Option<OneInk> {
+        let mut rest = png.strip_prefix(b"\x89PNG\r\n\x1a\n")?;
+        let (mut header, mut colour, mut opacities_ok) = (None, None, false);
+        let mut data = Vec::new();
+        loop {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let len = usize::try_from(u32::from_be_bytes(*len)).ok()?;
+            let (kind, tail) = tail.split_first_chunk::<4>()?;
+            let body = tail.get(..len)?;
+            rest = tail.get(len + 4..)?;
+            match kind {
+                b"IHDR" => header = Some(body),
+                b"PLTE" => {
+                    let entries: Vec<&[u8]> = body.chunks(3).collect();
+                    let first: [u8; 3] = entries.first()?.get(..3)?.try_into().ok()?;
+                    if entries.len() != 256 || entries.iter().any(|e| *e != first) {
+                        return None;
+                    }
+                    colour = Some(first);
+                }
+                b"tRNS" => {
+                    opacities_ok = body.len() == 256
+                        && body.iter().enumerate().all(|(i, &a)| usize::from(a) == i);
+                }
+                b"IDAT" => data.extend_from_slice(body),
+                b"IEND" => break,
+                // Ancillary chunks (lower-case first letter) change no
+                // pixel; a critical one this reading does not know might.
+                [first, ..] if first.is_ascii_lowercase() => {}
+                _ => return None,
+            }
+        }
+        let header = header?;
+        let width = u32::from_be_bytes(header.get(0..4)?.try_into().ok()?);
+        let height = u32::from_be_bytes(header.get(4..8)?.try_into().ok()?);
+        // 8 bits, indexed, deflate, adaptive filtering, not interlaced.
+        if header.get(8..13)? != [8, 3, 0, 0, 0] || !opacities_ok || width == 0 || height == 0 {
+            return None;
+        }
+        Some(OneInk {
+            width,
+            height,
+            colour: colour?,
+            data,
+        })
+    }
+}
+
+/// Whether zlib `data` inflates to exactly `height` rows of a PNG filter
+/// type and `width` one-byte samples.
+fn rows_inflate(data: &[u8], width: usize, height: usize) -> bool {
+    use std::io::Read;
+    let want = height * (width + 1);
+    let mut rows = Vec::with_capacity(want);
+    let cap = u64::try_from(want).unwrap_or(u64::MAX).saturating_add(1);
+    flate2::read::ZlibDecoder::new(data)
+        .take(cap)
+        .read_to_end(&mut rows)
+        .is_ok()
+        && rows.len() == want
+        && rows
+            .chunks_exact(width + 1)
+            .all(|row| row.first().is_some_and(|&f| f <= 4))
 }
 
 fn deflate(bytes: &[u8]) -> Result<Vec<u8>, SealPdfError> {
@@ -287,6 +408,7 @@ pub(crate) struct AppearanceObjects {
     pub content: Vec<u8>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn appearance_objects(
     width_px: u32,
     height_px: u32,
@@ -294,9 +416,10 @@ pub(crate) fn appearance_objects(
     height: f64,
     mask: ObjRef,
     image: ObjRef,
+    predicted: bool,
 ) -> AppearanceObjects {
-    let image_dict = |colour_space: &[u8]| {
-        Dictionary::from_entries([
+    let image_dict = |colour_space: &[u8], colours: i64| {
+        let mut dict = Dictionary::from_entries([
             (b"Type".as_slice(), name(b"XObject")),
             (b"Subtype", name(b"Image")),
             (b"Width", Object::Integer(i64::from(width_px))),
@@ -304,9 +427,21 @@ pub(crate) fn appearance_objects(
             (b"ColorSpace", name(colour_space)),
             (b"BitsPerComponent", Object::Integer(8)),
             (b"Filter", name(b"FlateDecode")),
-        ])
+        ]);
+        if predicted {
+            dict.set(
+                b"DecodeParms",
+                Object::Dictionary(Dictionary::from_entries([
+                    (b"Predictor".as_slice(), Object::Integer(15)),
+                    (b"Colors", Object::Integer(colours)),
+                    (b"BitsPerComponent", Object::Integer(8)),
+                    (b"Columns", Object::Integer(i64::from(width_px))),
+                ])),
+            );
+        }
+        dict
     };
-    let mut image_dict_rgb = image_dict(b"DeviceRGB");
+    let mut image_dict_rgb = image_dict(b"DeviceRGB", 3);
     image_dict_rgb.set(b"SMask", Object::Reference(mask));
     // Multiply, as ink does: the text under the seal stays readable.
     let ink = Dictionary::from_entries([
@@ -344,7 +479,7 @@ pub(crate) fn appearance_objects(
         (b"Resources", Object::Dictionary(resources)),
     ]);
     AppearanceObjects {
-        mask: image_dict(b"DeviceGray"),
+        mask: image_dict(b"DeviceGray", 1),
         image: image_dict_rgb,
         form,
         content: format!("q /Ink gs {width:.3} 0 0 {height:.3} 0 0 cm /Seal Do Q").into_bytes(),
@@ -469,6 +604,7 @@ impl<'a> Update<'a> {
             height,
             mask,
             image,
+            appearance.predicted,
         );
         self.objects.push((
             mask,

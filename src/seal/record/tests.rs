@@ -8,7 +8,7 @@
 use super::*;
 
 /// A real 240×320 PNG, 1,227 bytes.
-const PNG: &[u8] = include_bytes!("../../../examples/photos/health-permit.png");
+const PNG: &[u8] = include_bytes!("../../../examples/photos/driving-licence.png");
 const OWNER: &str = "91110000600037341L";
 const CREATED: &str = "2025-03-01T10:00:00+08:00";
 const UNTIL: &str = "2029-12-31T23:59:59+08:00";

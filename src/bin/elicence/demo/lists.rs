@@ -21,7 +21,7 @@ use super::trust::{
     AUTHORITIES, HEALTH_COMMISSION, MARKET_REGULATOR, ROTATION, TRAFFIC_POLICE, ca_failure,
     demo_key, demo_serial, pki_dir, root_path, time, trust_dir,
 };
-use super::{Demo, EXAMPLES, cose_path, example_licence, qr_path, shell_quote};
+use super::{Demo, EXAMPLES, cose_path, example_licence, qr_path, shell_quote, write_demo_key};
 use crate::CliError;
 use crate::files::{create_dir, write_atomic};
 
@@ -183,6 +183,7 @@ pub fn build(demo: &mut Demo) -> Result<(), CliError> {
             &dir.join("signer.cert.pem"),
             format!("{}{}", ca::to_pem(&cert), ca::to_pem(&mid)).as_bytes(),
         )?;
+        write_demo_key(&dir, "issuer", &key)?;
         status_signers.push((i, key, cert));
     }
     entries.push(

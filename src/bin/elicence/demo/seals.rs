@@ -19,10 +19,11 @@ use elicence::{Signer, SigningKey, UnixTime};
 
 use super::trust::{
     AUTHORITIES, HEALTH_COMMISSION, MARKET_REGULATOR, TRAFFIC_POLICE, TRAFFIC_POLICE_NEW,
-    ca_failure, demo_key, demo_serial, root_path, time,
+    ca_failure, demo_key, demo_serial, pki_dir, root_path, signers_path, time, trust_dir,
 };
-use super::{Demo, PHOTOS, shell_quote};
+use super::{Demo, cose_path, demo_key_path, photo_for, shell_quote};
 use crate::CliError;
+use crate::ca::SIGNER_CERT_FILE;
 use crate::files::{create_dir, write_atomic};
 
 const MAKER_NAME: &str = "北京市电子印章制作中心";
@@ -209,14 +210,10 @@ pub fn seal_pdfs(demo: &mut Demo) -> Result<(), CliError> {
             .signed
             .get(case)
             .ok_or_else(|| CliError::new("demo sealing names no licence"))?;
-        let photo = PHOTOS
-            .iter()
-            .find(|(photo_for, _)| *photo_for == name)
-            .map(|(_, bytes)| *bytes);
+        let photo = photo_for(name, signed);
         let mut pdf = renderer
             .render_pdf(signed, photo)
             .map_err(|e| CliError::new(format!("rendering {name}: {e}")))?;
-        let place = Placement::from_template(renderer.seal_place(signed));
         let mut at = signed.issued_at();
         for &(seal, holder) in sealings {
             at = UnixTime::from_secs(at.secs() + SEALED_AFTER_SECS);
@@ -237,6 +234,15 @@ pub fn seal_pdfs(demo: &mut Demo) -> Result<(), CliError> {
                 .collect::<Vec<_>>();
             let fail = |e: elicence::seal::pdf::SealPdfError| {
                 CliError::new(format!("sealing {name}: {e}"))
+            };
+            // Each authority's seal over its own name; a seal of an
+            // authority the licence does not name (the demo's refused case)
+            // is put where the issuer's goes, as a forger would.
+            let place = match Placement::for_licence_pdf(&pdf, renderer.templates(), seal.info()) {
+                Err(elicence::seal::pdf::SealPdfError::NotAnIssuer { .. }) => {
+                    Placement::from_template(renderer.seal_place(signed))
+                }
+                other => other.map_err(fail)?,
             };
             let sealer = PdfSealer::new(seal.clone(), &chain).map_err(fail)?;
             pdf = sealer.apply(&pdf, key, place, at).map_err(fail)?;
@@ -360,5 +366,23 @@ pub fn print_commands(demo: &mut Demo) -> Result<(), CliError> {
     }
     let seal = shell_quote(&seals_dir(&demo.out).join("health-commission.seal"));
     outln!("  elicence seal inspect --roots {roots} {seal}")?;
+    // Sealing by hand: the business licence with the market regulator's
+    // seal, applied with its demo key.
+    if let Some(authority) = AUTHORITIES.get(MARKET_REGULATOR) {
+        let dir = pki_dir(&demo.out).join(authority.dir);
+        let cose = shell_quote(&cose_path(&trust_dir(&demo.out), "business-licence"));
+        let unsealed = shell_quote(&demo.out.join("business-licence.unsealed.pdf"));
+        let sealed = shell_quote(&demo.out.join("business-licence.sealed-by-hand.pdf"));
+        let seal = shell_quote(&seals_dir(&demo.out).join("market-regulator.seal"));
+        let key = shell_quote(&demo_key_path(&dir, "issuer"));
+        let cert = shell_quote(&dir.join(SIGNER_CERT_FILE));
+        let signers = shell_quote(&signers_path(&demo.out));
+        outln!("To seal a licence by hand with a demo key:")?;
+        outln!("  elicence render --cose {cose} --pdf {unsealed} --no-stamp")?;
+        outln!(
+            "  elicence seal apply --seal {seal} --key {key} --cert {cert} {unsealed} {sealed}"
+        )?;
+        outln!("  elicence verify --roots {roots} --signers {signers} {sealed}")?;
+    }
     Ok(())
 }

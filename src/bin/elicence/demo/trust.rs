@@ -3,7 +3,8 @@
 //! seed), licences signed by certified keys and checked against the root, a
 //! forgery and a key rotation.
 //!
-//! Written under `OUT/pki/` (certificates and public keys; no private key)
+//! Written under `OUT/pki/` (certificates, public keys and the private
+//! keys as `DEMO-ONLY-*.key.pem`, so the printed commands can be repeated)
 //! and `OUT/trust/` (the signed licences).
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use elicence::verify::StatusPolicy;
 use elicence::{SignedLicence, Signer, SigningKey, UnixTime, Verifier, qr};
 use sha2::{Digest, Sha256};
 
-use super::{Demo, EXAMPLES, cose_path, example_licence, qr_path, shell_quote};
+use super::{Demo, EXAMPLES, cose_path, example_licence, qr_path, shell_quote, write_demo_key};
 use crate::CliError;
 use crate::ca::SIGNER_CERT_FILE;
 use crate::files::{create_dir, write_atomic};
@@ -211,7 +212,7 @@ fn intermediate_path(out: &Path) -> PathBuf {
     pki_dir(out).join("intermediate.cert.pem")
 }
 
-fn signers_path(out: &Path) -> PathBuf {
+pub(super) fn signers_path(out: &Path) -> PathBuf {
     pki_dir(out).join("signers.pem")
 }
 
@@ -260,6 +261,8 @@ pub fn build_pki(demo: &mut Demo) -> Result<(), CliError> {
     state.signers_pem = ca::to_pem(&mid);
     write_atomic(&root_path(&demo.out), state.root_pem.as_bytes())?;
     write_atomic(&intermediate_path(&demo.out), state.signers_pem.as_bytes())?;
+    write_demo_key(&pki, "root", &root_key)?;
+    write_demo_key(&pki, "intermediate", &mid_key)?;
     outln!("== trust: a demo PKI, every key from a fixed, public seed (demo only)")?;
     outln!(
         "root:         {ROOT_NAME}, {} to {}",
@@ -301,6 +304,7 @@ pub fn build_pki(demo: &mut Demo) -> Result<(), CliError> {
             &dir.join(PUBLIC_KEY_FILE),
             key.public_key().to_pem().as_bytes(),
         )?;
+        write_demo_key(&dir, "issuer", &key)?;
         state.signers_pem.push_str(&pem);
         outln!(
             "authority:    {} {} ({}), key id {}, {} to {}",

@@ -482,3 +482,113 @@ mod overlaps {
         assert_eq!(overlap(&over_holder), ("holder.name".into(), "seal".into()));
     }
 }
+
+#[cfg(feature = "embedded-font")]
+mod phone {
+    use super::*;
+    use crate::render::template::Template;
+
+    const EXAMPLES: [&str; 4] = [
+        include_str!("../../../examples/licences/driving-licence.json"),
+        include_str!("../../../examples/licences/business-licence.json"),
+        include_str!("../../../examples/licences/health-permit.json"),
+        include_str!("../../../examples/licences/food-business-licence.json"),
+    ];
+    /// Version 20 at M with its quiet zone, as the business licence's code.
+    const MODULES: u32 = 97 + 8;
+
+    fn texts(scene: &Scene) -> Vec<(String, f32, f32)> {
+        scene
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Text(line) => Some((
+                    line.runs.iter().map(|r| r.text.as_str()).collect(),
+                    line.baseline,
+                    line.size_pt,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn at_1080_px_the_smallest_text_is_28_px_and_the_key_fields_come_first() {
+        let fonts = FontSet::embedded().unwrap();
+        for json in EXAMPLES {
+            let licence = Licence::from_json(json).unwrap();
+            let template = Template::generic();
+            let scene = lay_out_phone(&licence, &template, &fonts, None, MODULES, 1080).unwrap();
+            let scale = 1080.0 / scene.width;
+            let texts = texts(&scene);
+            let smallest = texts
+                .iter()
+                .map(|(_, _, size)| size * MM_PER_PT * scale)
+                .fold(f32::MAX, f32::min);
+            assert!(smallest >= 28.0, "{smallest} px");
+            let at = |wanted: &str| {
+                texts
+                    .iter()
+                    .find(|(text, _, _)| text == wanted)
+                    .map(|(_, baseline, _)| *baseline)
+                    .unwrap_or_else(|| panic!("no {wanted:?} in {texts:?}"))
+            };
+            let qr = scene
+                .items
+                .iter()
+                .find_map(|item| match item {
+                    Item::Qr(rect) => Some(*rect),
+                    _ => None,
+                })
+                .unwrap();
+            let order = [
+                at(licence.holder().name()),
+                at(&licence.masked_number()),
+                at("有效期限"),
+                at(licence.issuer().name()),
+                qr.y,
+            ];
+            assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+            // One QR code, a whole number of pixels a module, at least 3.
+            let qrs = scene
+                .items
+                .iter()
+                .filter(|i| matches!(i, Item::Qr(_)))
+                .count();
+            assert_eq!(qrs, 1);
+            let px = qr.width * scale;
+            let ppm = px / MODULES as f32;
+            assert!(
+                (ppm - ppm.round()).abs() < 1e-3 && ppm.round() >= 3.0,
+                "{ppm}"
+            );
+            assert!(scene.items.iter().any(|i| matches!(i, Item::Seal(_))));
+        }
+    }
+
+    #[test]
+    fn a_width_that_would_give_fewer_than_3_pixels_a_module_is_refused_saying_the_least_width() {
+        let fonts = FontSet::embedded().unwrap();
+        let licence = Licence::from_json(EXAMPLES[1]).unwrap();
+        let template = Template::generic();
+        match lay_out_phone(&licence, &template, &fonts, None, MODULES, 320) {
+            Err(RenderError::Setting { value, min, .. }) => {
+                assert_eq!(value, 320);
+                assert_eq!(min, (MODULES * 3 * 5).div_ceil(4));
+                lay_out_phone(&licence, &template, &fonts, None, MODULES, min).unwrap();
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_persons_id_number_is_masked_on_the_phone() {
+        let fonts = FontSet::embedded().unwrap();
+        let licence = Licence::from_json(EXAMPLES[0]).unwrap();
+        let scene =
+            lay_out_phone(&licence, &Template::generic(), &fonts, None, MODULES, 1080).unwrap();
+        let all: String = texts(&scene).into_iter().map(|(t, _, _)| t).collect();
+        assert!(!all.contains("110108199003071238"), "{all}");
+        assert!(all.contains("110108********1238"), "{all}");
+    }
+}

@@ -153,8 +153,12 @@ fn licence_summary(words: &Labels, licence: &Licence, verdict: &Verdict) -> Stri
     format!(
         "{}: {} {}\n{}: {}\n{}: {}\n{}: {} {} {}",
         words.licence,
-        licence.type_code(),
-        licence.number(),
+        licence
+            .type_name()
+            .map_or_else(|| licence.type_code().to_string(), str::to_owned),
+        // A person's ID number is not printed whole where anyone can read
+        // it over a clerk's shoulder; the JSON form carries the licence.
+        licence.masked_number(),
         words.holder,
         licence.holder().name(),
         words.issuer,

@@ -372,6 +372,7 @@ impl Renderer {
             stamp,
             seal_png: self.seal_png.as_ref(),
             stamp_in_pdf: self.stamp_in_pdf,
+            title: scene::title(licence, template).to_owned(),
         })
     }
 }
@@ -396,6 +397,8 @@ pub(crate) struct Page<'a> {
     pub stamp: StampSpec,
     pub seal_png: Option<&'a tiny_skia::Pixmap>,
     pub stamp_in_pdf: bool,
+    /// The licence's heading: its template's title, else its type name.
+    pub title: String,
 }
 
 fn decode_png(what: &'static str, bytes: &[u8]) -> Result<tiny_skia::Pixmap, RenderError> {

@@ -11,9 +11,10 @@ import sys
 
 from PIL import Image
 
-DPI = 72
-# A 40 mm seal at 72 dpi is a disc of about 9,900 px²; its ink (rim, star,
-# text) covers about a fifth of it.
+DPI = 150
+# The smallest seal, 20 mm on a card, is at 150 dpi a disc of about 10,900
+# px²; its ink (rim, star, text) covers about a seventh of it (328 px at 72
+# dpi, 1,400 at 150). A 40 mm seal has four times as much.
 MIN_SEAL_RED_PX = 1000
 
 

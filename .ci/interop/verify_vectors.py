@@ -152,7 +152,7 @@ def check_claims(claims, now):
             raise malformed("nbf/exp not at 00:00 UTC+8")
     if exp is not None and exp < nbf + 86400:
         raise malformed("exp before nbf")
-    if not isinstance(lic, dict) or set(lic) - set(range(12)):
+    if not isinstance(lic, dict) or set(lic) - set(range(14)):
         raise malformed("unknown licence field")
     for k in (0, 1, 2, 4, 5, 6, 7, 8):
         if k not in lic:
@@ -205,6 +205,18 @@ def check_claims(claims, now):
         and all(isinstance(n, int) and 0 <= n < 2**32 for n in lic[11])
     ):
         raise malformed("status reference")
+    if 12 in lic:
+        co = lic[12]
+        if not (isinstance(co, list) and 1 <= len(co) <= 8):
+            raise malformed("co-issuers")
+        codes = [claims.get(1)]
+        for pair in co:
+            if not (isinstance(pair, list) and len(pair) == 2 and free_text(pair[0], 128)
+                    and isinstance(pair[1], str) and uscc_ok(pair[1]) and pair[1] not in codes):
+                raise malformed("co-issuer")
+            codes.append(pair[1])
+    if 13 in lic and not free_text(lic[13], 32):
+        raise malformed("type name")
     return iat, nbf, exp
 
 

@@ -1,4 +1,4 @@
-//! The example licences and the health permit's photo, embedded for the
+//! The example licences and a placeholder photo, embedded for the
 //! render and seal benches (`#[path]`-included by each).
 
 /// Each example's name and JSON.
@@ -17,5 +17,5 @@ pub const EXAMPLES: [(&str, &str); 3] = [
     ),
 ];
 
-/// The health permit's photo (its `photo_sha256` is this file's).
+/// A placeholder photo, for a licence that signs its digest.
 pub const PHOTO: &[u8] = include_bytes!("../../examples/photos/driving-licence.png");

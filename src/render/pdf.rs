@@ -30,7 +30,6 @@ const CHINA_OFFSET_SECS: i64 = 8 * 3600;
 
 pub(crate) fn render_pdf(page: &Page<'_>, signed: &SignedLicence) -> Result<Vec<u8>, RenderError> {
     let scene = &page.scene;
-    let licence = signed.licence();
     let mut doc = PdfDocument::new("");
     let height_pt = scene.height * PT_PER_MM;
     // printpdf names resources with random strings; ours are fixed so the
@@ -128,7 +127,7 @@ pub(crate) fn render_pdf(page: &Page<'_>, signed: &SignedLicence) -> Result<Vec<
     };
     let mut warnings = Vec::new();
     let mut pdf = doc.to_lopdf_document(&options, &mut warnings);
-    finish(&mut pdf, signed, licence.holder().name());
+    finish(&mut pdf, signed, &page.title);
     compress_streams(&mut pdf);
     let mut out = Vec::new();
     pdf.save_to(&mut out).map_err(|e| RenderError::Image {
@@ -509,7 +508,7 @@ fn compress_streams(pdf: &mut lopdf::Document) {
 }
 
 /// Document information, file identifier and the embedded envelope.
-fn finish(pdf: &mut lopdf::Document, signed: &SignedLicence, holder: &str) {
+fn finish(pdf: &mut lopdf::Document, signed: &SignedLicence, title: &str) {
     let licence = signed.licence();
     let envelope = signed.as_bytes();
     let digest = Sha256::digest(envelope);
@@ -528,11 +527,8 @@ fn finish(pdf: &mut lopdf::Document, signed: &SignedLicence, holder: &str) {
         (
             "Title",
             text(&format!(
-                "{} {} {}",
-                licence
-                    .type_name()
-                    .unwrap_or(crate::render::scene::GENERIC_TITLE),
-                holder,
+                "{title} {} {}",
+                licence.holder().name(),
                 licence.masked_number()
             )),
         ),

@@ -244,6 +244,17 @@ pub fn render_stamp(
     fonts: &FontSet,
     px_per_mm: f32,
 ) -> Result<Pixmap, StampError> {
+    draw(spec, fonts, px_per_mm, spec.diameter_mm)
+}
+
+/// The seal centred on a transparent square `side_mm` across (its diameter
+/// or more).
+fn draw(
+    spec: &StampSpec,
+    fonts: &FontSet,
+    px_per_mm: f32,
+    side_mm: f32,
+) -> Result<Pixmap, StampError> {
     let diameter = spec.diameter_mm;
     if !(MIN_DIAMETER_MM..=MAX_DIAMETER_MM).contains(&diameter) {
         return Err(StampError::Diameter { mm: diameter });
@@ -251,24 +262,25 @@ pub fn render_stamp(
     if !(px_per_mm.is_finite() && px_per_mm > 0.0) {
         return Err(StampError::Scale { px_per_mm });
     }
-    let side_f = (diameter * px_per_mm).round();
-    let side = side_px(side_f).ok_or(StampError::Size {
+    let side_f = (side_mm * px_per_mm).round();
+    let too_large = StampError::Size {
         px: side_f,
         max: MAX_SIDE_PX,
-    })?;
-
+    };
+    let side = side_px(side_f).ok_or(too_large.clone())?;
     let (name, purpose) = checked_texts(spec)?;
     let fonts = &fonts.faces();
     let name_glyphs = faced_chars(fonts, name, "seal.name")?;
     let purpose_glyphs = faced_chars(fonts, purpose, "seal.purpose")?;
-
-    let mut pixmap = Pixmap::new(side, side).ok_or(StampError::Size {
-        px: side_f,
-        max: MAX_SIDE_PX,
-    })?;
-    // Measure in the pixmap's own units so the rim meets its edges exactly,
-    // whatever the rounding of the side.
-    let shapes = Seal::new(side_f).shapes(fonts, &name_glyphs, &purpose_glyphs)?;
+    let mut pixmap = Pixmap::new(side, side).ok_or(too_large)?;
+    // Measured in the pixmap's own units: without a margin the rim meets
+    // the edges exactly, whatever the rounding of the side.
+    let margin_px = (side_mm - diameter) * px_per_mm;
+    let seal = Seal {
+        centre: side_f / 2.0,
+        d: side_f - margin_px,
+    };
+    let shapes = seal.shapes(fonts, &name_glyphs, &purpose_glyphs)?;
     paint_shapes(&mut pixmap, &shapes, spec.colour);
     Ok(pixmap)
 }
@@ -286,31 +298,7 @@ pub(crate) fn render_picture(
     fonts: &FontSet,
     px_per_mm: f32,
 ) -> Result<Pixmap, StampError> {
-    let diameter = spec.diameter_mm;
-    if !(MIN_DIAMETER_MM..=MAX_DIAMETER_MM).contains(&diameter) {
-        return Err(StampError::Diameter { mm: diameter });
-    }
-    if !(px_per_mm.is_finite() && px_per_mm > 0.0) {
-        return Err(StampError::Scale { px_per_mm });
-    }
-    let side_f = (picture_side_mm(diameter) * px_per_mm).round();
-    let too_large = StampError::Size {
-        px: side_f,
-        max: MAX_SIDE_PX,
-    };
-    let side = side_px(side_f).ok_or(too_large.clone())?;
-    let (name, purpose) = checked_texts(spec)?;
-    let fonts = &fonts.faces();
-    let name_glyphs = faced_chars(fonts, name, "seal.name")?;
-    let purpose_glyphs = faced_chars(fonts, purpose, "seal.purpose")?;
-    let mut pixmap = Pixmap::new(side, side).ok_or(too_large)?;
-    let seal = Seal {
-        centre: side_f / 2.0,
-        d: diameter * px_per_mm,
-    };
-    let shapes = seal.shapes(fonts, &name_glyphs, &purpose_glyphs)?;
-    paint_shapes(&mut pixmap, &shapes, spec.colour);
-    Ok(pixmap)
+    draw(spec, fonts, px_per_mm, picture_side_mm(spec.diameter_mm))
 }
 
 fn paint_shapes(pixmap: &mut Pixmap, shapes: &[StampShape], colour: [u8; 3]) {
@@ -742,13 +730,14 @@ pub(crate) struct NameLayout {
     /// left, top, right, bottom from its em middle, y down (towards the
     /// seal's centre); `None` for a glyph with no outline.
     // Read by the tests, which check the gaps from the geometry.
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg_attr(not(all(test, feature = "embedded-font")), allow(dead_code))]
     pub boxes: Vec<Option<[f32; 4]>>,
 }
 
 /// The name's layout on a seal of `spec`'s diameter in millimetres, for
 /// checking its geometry.
 #[cfg(test)]
+#[cfg_attr(not(feature = "embedded-font"), allow(dead_code))]
 pub(crate) fn name_layout(spec: &StampSpec, fonts: &FontSet) -> Result<NameLayout, StampError> {
     let (name, _) = checked_texts(spec)?;
     let fonts = &fonts.faces();
@@ -759,6 +748,7 @@ pub(crate) fn name_layout(spec: &StampSpec, fonts: &FontSet) -> Result<NameLayou
 /// The name's layout on a seal `diameter_mm` across for glyphs with these
 /// ink boxes (see [`NameLayout::boxes`]), as a face with such glyphs gets.
 #[cfg(test)]
+#[cfg_attr(not(feature = "embedded-font"), allow(dead_code))]
 pub(crate) fn arc_layout(
     diameter_mm: f32,
     boxes: Vec<Option<[f32; 4]>>,

@@ -745,3 +745,29 @@ fn broken_and_oversized_font_files_are_typed_errors_not_panics() {
     assert_eq!(report, FallbackReport::default());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[cfg(feature = "embedded-font")]
+#[test]
+fn the_pdf_title_names_the_type_and_masks_a_persons_id_number() {
+    let pdf = Renderer::new(FontSet::embedded().unwrap())
+        .render_pdf(&sign(DRIVING), None)
+        .unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(|o| o.as_reference())
+        .unwrap();
+    let info = doc.get_dictionary(info).unwrap();
+    let text = |key: &[u8]| {
+        let bytes = info.get(key).and_then(|o| o.as_str()).unwrap();
+        // UTF-16BE with a byte-order mark, as PDF text strings are written.
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|p| u16::from_be_bytes([p[0], p[1]]))
+            .collect();
+        String::from_utf16(&units).unwrap()
+    };
+    assert_eq!(text(b"Title"), "机动车驾驶证 王小明 110108********1238");
+    assert_eq!(text(b"Keywords"), "110108********1238");
+}

@@ -2883,3 +2883,18 @@ fn issue_refuses_a_licence_its_template_cannot_draw_saying_which_field_and_by_ho
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(cose.exists());
 }
+
+#[test]
+fn a_positional_file_larger_than_any_licence_is_refused_unread() {
+    let dir = TempDir::new();
+    let (_, public) = keygen(&dir, "issuer");
+    // Sparse: no disk is used, and the CLI must not read it.
+    let big = dir.path("big.pdf");
+    fs::File::create(&big)
+        .unwrap()
+        .set_len(16 * 1024 * 1024 + 1)
+        .unwrap();
+    let out = run(&["verify", "--pub", s(&public), s(&big)]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("more than"), "{}", stderr(&out));
+}

@@ -164,6 +164,10 @@ pub enum LicenceInput {
     Pdf(Vec<u8>),
 }
 
+/// The most a licence argument is read: the largest licence PDF the reader
+/// takes (QR text and envelopes are far smaller).
+const MAX_LICENCE_INPUT: usize = elicence::pdf::MAX_PDF_LEN;
+
 /// The positional licence argument: `-` for stdin, an existing file (read
 /// as its content says: a COSE envelope, a PDF or QR text), or QR text.
 /// Text that names no file but looks like a path is an I/O error naming
@@ -173,8 +177,14 @@ pub fn licence_argument(argument: &str) -> Result<LicenceInput, CliError> {
     if argument == "-" {
         let mut input = Vec::new();
         io::stdin()
+            .take(MAX_LICENCE_INPUT as u64 + 1)
             .read_to_end(&mut input)
             .map_err(|e| CliError::new(format!("cannot read stdin: {e}")))?;
+        if input.len() > MAX_LICENCE_INPUT {
+            return Err(CliError::new(format!(
+                "stdin holds more than {MAX_LICENCE_INPUT} bytes: no licence is that large"
+            )));
+        }
         return match Content::of(&input) {
             Content::Pdf => Ok(LicenceInput::Pdf(input)),
             Content::Envelope => Ok(LicenceInput::Envelope(input)),
@@ -190,6 +200,15 @@ pub fn licence_argument(argument: &str) -> Result<LicenceInput, CliError> {
     }
     let path = Path::new(argument);
     if path.is_file() {
+        // Read no more than the largest licence PDF, whatever file was named.
+        let len = fs::metadata(path)
+            .map_err(|e| CliError::new(format!("cannot read {argument}: {e}")))?
+            .len();
+        if len > MAX_LICENCE_INPUT as u64 {
+            return Err(CliError::new(format!(
+                "{argument} is {len} bytes, more than the {MAX_LICENCE_INPUT} of the largest licence PDF"
+            )));
+        }
         let bytes = read_bytes(path)?;
         return match Content::of(&bytes) {
             Content::Pdf => Ok(LicenceInput::Pdf(bytes)),

@@ -355,11 +355,16 @@ impl Renderer {
             }
         };
         let photo = photo.map(|bytes| decode_png("photo", bytes)).transpose()?;
-        let background = template
-            .background_png
-            .as_deref()
-            .map(|bytes| decode_png("background image", bytes))
-            .transpose()?;
+        // Only the printed page has the template's background; the phone
+        // image is laid out on its own.
+        let background = match layout {
+            Layout::Template => template
+                .background_png
+                .as_deref()
+                .map(|bytes| decode_png("background image", bytes))
+                .transpose()?,
+            Layout::Phone(_) => None,
+        };
         let mut stamp = StampSpec::new(licence.issuer().name(), template.seal.purpose.as_deref());
         stamp.diameter_mm = template.seal.diameter;
         Ok(Page {

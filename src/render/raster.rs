@@ -73,7 +73,6 @@ fn draw_scene(
                         rect.y * scale,
                         rect.width * scale,
                         rect.height * scale,
-                        true,
                     );
                 }
             }
@@ -180,18 +179,12 @@ fn draw_run(
     pen
 }
 
-/// Draws `image` scaled to fit the box, centred, keeping its aspect ratio
-/// (`contain`), or stretched over it when `contain` is false.
-fn draw_fitted(canvas: &mut Pixmap, image: &Pixmap, x: f32, y: f32, w: f32, h: f32, contain: bool) {
+/// Draws `image` scaled to fit the box, centred, keeping its aspect ratio.
+fn draw_fitted(canvas: &mut Pixmap, image: &Pixmap, x: f32, y: f32, w: f32, h: f32) {
     let (iw, ih) = (image.width() as f32, image.height() as f32);
-    let (sx, sy) = if contain {
-        let s = (w / iw).min(h / ih);
-        (s, s)
-    } else {
-        (w / iw, h / ih)
-    };
-    let dx = x + (w - iw * sx) / 2.0;
-    let dy = y + (h - ih * sy) / 2.0;
+    let s = (w / iw).min(h / ih);
+    let dx = x + (w - iw * s) / 2.0;
+    let dy = y + (h - ih * s) / 2.0;
     let paint = PixmapPaint {
         quality: FilterQuality::Bicubic,
         ..PixmapPaint::default()
@@ -201,7 +194,7 @@ fn draw_fitted(canvas: &mut Pixmap, image: &Pixmap, x: f32, y: f32, w: f32, h: f
         0,
         image.as_ref(),
         &paint,
-        Transform::from_row(sx, 0.0, 0.0, sy, dx, dy),
+        Transform::from_row(s, 0.0, 0.0, s, dx, dy),
         None,
     );
 }

@@ -105,28 +105,13 @@ pub(crate) fn lay_out_with(
         });
     }
 
-    let mut photo_box = None;
-    match (licence.photo_sha256(), photo) {
-        // Checking a layout before issuing: the photo is not at hand, its
-        // place is.
-        (Some(_), None) if !photo_required => {
-            photo_box = Some(template.photo.ok_or_else(|| RenderError::NoPhotoPlace {
-                template: template.name.clone(),
-            })?);
-        }
-        (Some(expected), Some(bytes)) => {
-            let found: [u8; 32] = Sha256::digest(bytes).into();
-            if &found != expected {
-                return Err(RenderError::PhotoMismatch);
-            }
-            photo_box = Some(template.photo.ok_or_else(|| RenderError::NoPhotoPlace {
-                template: template.name.clone(),
-            })?);
-        }
-        (Some(_), None) => return Err(RenderError::PhotoMissing),
-        (None, Some(_)) => return Err(RenderError::PhotoNotInLicence),
-        (None, None) => {}
-    }
+    let photo_box = if shows_photo(licence, photo, photo_required)? {
+        Some(template.photo.ok_or_else(|| RenderError::NoPhotoPlace {
+            template: template.name.clone(),
+        })?)
+    } else {
+        None
+    };
     if let Some(rect) = photo_box {
         items.push(Item::Photo(rect));
         taken.rect("photo", rect);
@@ -181,12 +166,14 @@ pub(crate) fn lay_out_with(
             label_colour: field.label_colour,
             align: field.align,
         };
-        let first = items.len();
-        let (_, label_lines) = column.place(&mut items, fonts, label, lines, field.y)?;
-        let placed = items.get(first..).unwrap_or_default();
-        let (label_items, value_items) = placed.split_at(label_lines.min(placed.len()));
-        taken.lines(&label_name, fonts, label_items);
-        taken.lines(&name, fonts, value_items);
+        column.place(
+            &mut items,
+            &mut taken,
+            fonts,
+            label,
+            (&name, lines),
+            field.y,
+        )?;
     }
 
     let rest: Vec<_> = licence
@@ -236,28 +223,14 @@ pub(crate) fn lay_out_with(
                 label_colour: list.label_colour,
                 align: Align::Left,
             };
-            let first = items.len();
-            let (after, label_lines) = column.place(
+            baseline = column.place(
                 &mut items,
+                &mut taken,
                 fonts,
                 Some((&face.label, &label_name)),
-                lines,
+                (&name, lines),
                 baseline,
             )?;
-            baseline = after;
-            // The label may have wrapped below the value's last line.
-            if let Some(bottom) = items
-                .get(first..)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|item| match item {
-                    Item::Text(line) => Some(line.baseline + line_height(line.size_pt)),
-                    _ => None,
-                })
-                .reduce(f32::max)
-            {
-                baseline = baseline.max(bottom);
-            }
             if baseline - line_height(list.size_pt) > list.bottom + 1e-3 {
                 return Err(RenderError::Overflow {
                     field: name,
@@ -268,10 +241,6 @@ pub(crate) fn lay_out_with(
                     width_mm: value_width,
                 });
             }
-            let placed = items.get(first..).unwrap_or_default();
-            let (label_items, value_items) = placed.split_at(label_lines.min(placed.len()));
-            taken.lines(&label_name, fonts, label_items);
-            taken.lines(&name, fonts, value_items);
             baseline += line_height(list.size_pt) * 0.25;
         }
     } else if let Some(face) = rest.first() {
@@ -336,18 +305,20 @@ struct Column {
 impl Column {
     /// Places the label from the first baseline down (wrapped inside the
     /// label column if it is longer, keeping a gap of a quarter character
-    /// before the value) and the value's lines from it down; returns the
-    /// baseline after the value's last line and how many label lines went
-    /// first into `items`.
+    /// before the value) and the value's lines from it down, each recorded
+    /// in `taken` under its owner's name (`label`: the label's text and
+    /// name; `value`: the field's name and its lines). Returns the baseline
+    /// after the last line of either.
     fn place(
         &self,
         items: &mut Vec<Item>,
+        taken: &mut Taken,
         fonts: &Faces<'_>,
         label: Option<(&str, &str)>,
-        lines: Vec<(Vec<Run>, f32)>,
+        (name, lines): (&str, Vec<(Vec<Run>, f32)>),
         mut baseline: f32,
-    ) -> Result<(f32, usize), RenderError> {
-        let mut label_lines = 0;
+    ) -> Result<f32, RenderError> {
+        let mut label_end = baseline;
         if let Some((label, field)) = label {
             let gap = self.size_pt * MM_PER_PT * 0.25;
             let room = self.label_width - gap;
@@ -356,25 +327,25 @@ impl Column {
             } else {
                 vec![label.to_owned()]
             };
-            let mut label_baseline = baseline;
             for part in parts {
-                items.push(Item::Text(place_line(
+                let line = place_line(
                     fonts,
                     fonts.runs(&part, field)?,
                     self.x,
                     self.label_width,
-                    label_baseline,
+                    label_end,
                     self.size_pt,
                     self.label_colour,
                     0.0,
                     Align::Left,
-                )));
-                label_lines += 1;
-                label_baseline += line_height(self.size_pt);
+                );
+                taken.line(field, fonts, &line);
+                items.push(Item::Text(line));
+                label_end += line_height(self.size_pt);
             }
         }
         for (runs, size_pt) in lines {
-            items.push(Item::Text(place_line(
+            let line = place_line(
                 fonts,
                 runs,
                 self.x + self.label_width,
@@ -384,10 +355,13 @@ impl Column {
                 self.colour,
                 0.0,
                 self.align,
-            )));
+            );
+            taken.line(name, fonts, &line);
+            items.push(Item::Text(line));
             baseline += line_height(size_pt);
         }
-        Ok((baseline, label_lines))
+        // A label may have wrapped below the value's last line.
+        Ok(baseline.max(label_end))
     }
 }
 
@@ -427,6 +401,30 @@ pub(crate) fn value(licence: &Licence, source: &Source, style: DateStyle) -> Opt
     })
 }
 
+/// Whether the licence's photo is drawn: `photo` must be the one it signs
+/// (a licence that signs none takes none). With `photo_required` false, a
+/// layout is checked before issuing, when the photo is not at hand.
+fn shows_photo(
+    licence: &Licence,
+    photo: Option<&[u8]>,
+    photo_required: bool,
+) -> Result<bool, RenderError> {
+    match (licence.photo_sha256(), photo) {
+        (Some(expected), Some(bytes)) => {
+            let found: [u8; 32] = Sha256::digest(bytes).into();
+            if &found == expected {
+                Ok(true)
+            } else {
+                Err(RenderError::PhotoMismatch)
+            }
+        }
+        (Some(_), None) if !photo_required => Ok(true),
+        (Some(_), None) => Err(RenderError::PhotoMissing),
+        (None, Some(_)) => Err(RenderError::PhotoNotInLicence),
+        (None, None) => Ok(false),
+    }
+}
+
 /// The title of a licence whose type has no name: 电子证照 ("electronic licence").
 pub(crate) const GENERIC_TITLE: &str = "电子证照";
 
@@ -461,10 +459,13 @@ pub(crate) fn format_date(d: Date, style: DateStyle) -> String {
 /// Width of `text` in mm at `size_pt`, each character from the first face
 /// that has it.
 fn text_width(fonts: &Faces<'_>, text: &str, size_pt: f32) -> f32 {
-    let em = size_pt * MM_PER_PT;
-    text.chars()
-        .map(|ch| fonts.font_for(ch).map_or(0.5, |i| fonts.advance(i, ch)) * em)
-        .sum()
+    text.chars().map(|ch| char_width(fonts, ch, size_pt)).sum()
+}
+
+/// Advance of `ch` in mm at `size_pt`, from the first face that has it
+/// (half an em for a character none has: coverage is checked before).
+fn char_width(fonts: &Faces<'_>, ch: char, size_pt: f32) -> f32 {
+    fonts.font_for(ch).map_or(0.5, |i| fonts.advance(i, ch)) * size_pt * MM_PER_PT
 }
 
 /// Height above the baseline and depth below it that a line's box takes,
@@ -547,14 +548,6 @@ impl Taken {
                 y1: line.baseline + em * DESCENT,
             },
         ));
-    }
-
-    fn lines(&mut self, owner: &str, fonts: &Faces<'_>, items: &[Item]) {
-        for item in items {
-            if let Item::Text(line) = item {
-                self.line(owner, fonts, line);
-            }
-        }
     }
 
     fn seal(&mut self, owner: &str, place: &SealPlace, may_cover: &[&str]) {
@@ -695,8 +688,7 @@ fn wrap_to_fit(
 /// Greedy line breaking by character advance: any CJK character may start a
 /// line, runs of ASCII letters and digits are kept whole when they fit.
 fn wrap(fonts: &Faces<'_>, text: &str, width: f32, size_pt: f32) -> Vec<String> {
-    let em = size_pt * MM_PER_PT;
-    let advance = |ch: char| fonts.font_for(ch).map_or(0.5, |i| fonts.advance(i, ch)) * em;
+    let advance = |ch: char| char_width(fonts, ch, size_pt);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut used = 0.0;
@@ -837,17 +829,7 @@ pub(crate) fn lay_out_phone(
             max: 4096,
         });
     }
-    match (licence.photo_sha256(), photo) {
-        (Some(expected), Some(bytes)) => {
-            let found: [u8; 32] = Sha256::digest(bytes).into();
-            if &found != expected {
-                return Err(RenderError::PhotoMismatch);
-            }
-        }
-        (Some(_), None) => return Err(RenderError::PhotoMissing),
-        (None, Some(_)) => return Err(RenderError::PhotoNotInLicence),
-        (None, None) => {}
-    }
+    shows_photo(licence, photo, true)?;
 
     let mut phone = Phone {
         fonts,
@@ -887,7 +869,7 @@ pub(crate) fn lay_out_phone(
         phone.items.push(Item::Photo(rect));
         phone.taken.rect("photo", rect);
     }
-    let value = |source: Source| super::scene::value(licence, &source, DateStyle::Chinese);
+    let value = |source: Source| value(licence, &source, DateStyle::Chinese);
     phone.row(
         "持证人",
         licence.holder().name(),
